@@ -1,0 +1,60 @@
+"""Python SDK for Bland AI custom dialing pools: list, get, create and update.
+
+    from bland_pools import AsyncBlandClient
+
+    async with AsyncBlandClient() as bland:          # api key from BLAND_API_KEY
+        pool = await bland.pools.create(["+12345678901", "+19876543210"])
+
+The blocking :class:`BlandClient` has the same methods without ``await``.
+"""
+
+from pools_core import NOT_GIVEN, Timeout, __version__
+
+from ._client import DEFAULT_BASE_URL, AsyncBlandClient, AsyncPools, BlandClient, Pools
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    BlandError,
+    ConfigurationError,
+    InvalidCredentialsError,
+    InvalidPhoneNumbersError,
+    InvalidPoolIdError,
+    NotFoundError,
+    PermissionDeniedError,
+    PoolNotFoundError,
+    RateLimitError,
+    ServerError,
+    UnexpectedResponseError,
+)
+from ._models import DialingPool
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncBlandClient",
+    "AsyncPools",
+    "AuthenticationError",
+    "BadRequestError",
+    "BlandClient",
+    "BlandError",
+    "ConfigurationError",
+    "DialingPool",
+    "InvalidCredentialsError",
+    "InvalidPhoneNumbersError",
+    "InvalidPoolIdError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PoolNotFoundError",
+    "Pools",
+    "RateLimitError",
+    "ServerError",
+    "Timeout",
+    "UnexpectedResponseError",
+    "__version__",
+]

@@ -1,0 +1,32 @@
+"""Bland's pool model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+__all__ = ["DialingPool"]
+
+
+@attrs.frozen(kw_only=True)
+class DialingPool:
+    """A custom dialing pool.
+
+    Attributes:
+        id: the pool's UUID; use it on a call as ``"custom_dialing": pool.id``.
+        owner_id: the organization that owns the pool.
+        phone_numbers: the pool's numbers, ``+1`` and ten digits each.
+        encrypted_key: the UUID of the pool's Twilio credentials, or ``None``.
+        created_at: when the pool was created (timezone-aware).
+        raw: the server's JSON object as received, for fields this version does not model.
+    """
+
+    id: str
+    owner_id: str
+    phone_numbers: tuple[str, ...]
+    encrypted_key: str | None = None
+    created_at: datetime
+    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)

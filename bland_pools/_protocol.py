@@ -1,0 +1,165 @@
+"""Bland's wire protocol, free of I/O: build the requests, read the envelope, map the errors.
+
+Every answer is an envelope ``{"status": "success"|"error", "data": ..., "errors": [...]}``.
+Bland documents body codes but no HTTP statuses, so an error maps by its body code first and
+its HTTP status second; an error inside a 200 envelope maps like one with an error status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import quote
+
+from pools_core._convert import DecodeFailure, make_model_converter
+from pools_core._exceptions import APIError, ErrorDetail
+from pools_core._protocol import INVALID, Request, Response, decode_json, error_from_response
+
+from ._exceptions import CODE_CLASSES, ERRORS
+from ._models import DialingPool
+
+__all__ = [
+    "CONVERTER",
+    "POOLS_PATH",
+    "create_request",
+    "decode_pool",
+    "decode_pools",
+    "get_request",
+    "list_request",
+    "update_request",
+]
+
+POOLS_PATH: Final = "/v1/custom-dialing-pools"
+CONVERTER: Final = make_model_converter()
+
+
+def _json(body: Mapping[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def list_request() -> Request:
+    return Request("GET", POOLS_PATH)
+
+
+def get_request(pool_id: str) -> Request:
+    # The id is validated as a UUID already; quoting is a second guard for the path.
+    return Request("GET", f"{POOLS_PATH}/{quote(pool_id, safe='')}")
+
+
+def create_request(numbers: list[str], encrypted_key: str | None) -> Request:
+    body: dict[str, Any] = {"phone_numbers": numbers}
+    if encrypted_key is not None:
+        body["encrypted_key"] = encrypted_key
+    # Not idempotent: a repeat would make a second pool. The client recovers instead.
+    return Request("POST", POOLS_PATH, body=_json(body), idempotent=False)
+
+
+def update_request(pool_id: str, numbers: list[str], encrypted_key: object) -> Request:
+    """``encrypted_key`` is a UUID, ``None`` (sent as ``null``: removes the credentials), or
+    ``NOT_GIVEN`` (no key sent: the credentials stay)."""
+    body: dict[str, Any] = {"phone_numbers": numbers}
+    if encrypted_key is None or isinstance(encrypted_key, str):
+        body["encrypted_key"] = encrypted_key
+    # A full replace: sending it twice leaves the same pool, so it is retried like a GET.
+    return Request("POST", f"{POOLS_PATH}/{quote(pool_id, safe='')}/update", body=_json(body))
+
+
+def _details(errors: Any) -> list[ErrorDetail]:
+    if not isinstance(errors, list):
+        return []
+    details = []
+    for item in errors:
+        if isinstance(item, Mapping):
+            code, message = item.get("error"), item.get("message")
+            details.append(
+                ErrorDetail(
+                    code=code if isinstance(code, str) else None,
+                    message=message if isinstance(message, str) else None,
+                )
+            )
+        elif isinstance(item, str):
+            details.append(ErrorDetail(code=None, message=item))
+    return details
+
+
+def _error(response: Response, payload: Any) -> APIError:
+    details = _details(payload.get("errors")) if isinstance(payload, Mapping) else []
+    known = next((d for d in details if d.code in CODE_CLASSES), None)
+    first = known or (details[0] if details else None)
+    cls: type[APIError] | None = CODE_CLASSES[known.code] if known and known.code else None
+    if cls is None and response.status < 400:
+        cls = ERRORS.api  # an error envelope with a 2xx status and a code we do not know
+    message = None
+    if first is not None:
+        message = first.message or first.code
+        if len(details) > 1:
+            message = f"{message} (and {len(details) - 1} more)"
+    return error_from_response(
+        ERRORS,
+        response,
+        payload,
+        cls=cls,
+        message=message,
+        code=first.code if first else None,
+        details=details,
+    )
+
+
+def unwrap(response: Response) -> Any:
+    """The envelope's ``data``, or the error the answer stands for."""
+    status = response.status
+    payload = decode_json(response.body)
+    if 300 <= status < 400:
+        location = response.headers.get("location", "?")
+        raise ERRORS.unexpected(
+            f"Unexpected redirect (HTTP {status}) to {location}; not followed with credentials",
+            status=status,
+            headers=response.headers,
+            method=response.method,
+            url=response.url,
+        )
+    if isinstance(payload, Mapping):
+        envelope_status = payload.get("status")
+        if envelope_status == "error" or status >= 400:
+            raise _error(response, payload)
+        if "data" in payload:
+            return payload["data"]
+    elif status >= 400:
+        raise _error(response, payload)
+    what = "a body that is not JSON" if payload is INVALID else "JSON that is not the envelope"
+    raise error_from_response(
+        ERRORS,
+        response,
+        payload,
+        cls=ERRORS.unexpected,
+        message=f"HTTP {status} with {what} Bland documents",
+    )
+
+
+def _malformed(response: Response, payload: Any, problem: str) -> APIError:
+    return error_from_response(
+        ERRORS,
+        response,
+        payload,
+        cls=ERRORS.unexpected,
+        message=f"Bland answered with a malformed pool: {problem}",
+    )
+
+
+def decode_pool(response: Response) -> DialingPool:
+    data = unwrap(response)
+    try:
+        return CONVERTER.structure(data, DialingPool)
+    except DecodeFailure as exc:
+        raise _malformed(response, decode_json(response.body), str(exc)) from None
+
+
+def decode_pools(response: Response) -> list[DialingPool]:
+    data = unwrap(response)
+    if not isinstance(data, list):
+        raise _malformed(response, data, f"expected a list of pools, got {type(data).__name__}")
+    try:
+        return [CONVERTER.structure(item, DialingPool) for item in data]
+    except DecodeFailure as exc:
+        raise _malformed(response, data, str(exc)) from None

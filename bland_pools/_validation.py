@@ -1,0 +1,99 @@
+"""Bland's documented input rules, checked before anything is sent (and by the emulator).
+
+The rules mirror the docs exactly and are no stricter: a pool id and an ``encrypted_key`` are
+UUIDs in the documented 8-4-4-4-12 hex form (any version, either case); a phone number is
+exactly 12 characters, ``+1`` followed by 10 ASCII digits (the docs' own ``+15551234567``
+passes). Beyond the docs, a pool needs at least one number and may not list one twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any, Final
+
+from ._exceptions import InvalidCredentialsError, InvalidPhoneNumbersError, InvalidPoolIdError
+
+__all__ = [
+    "MSG_INVALID_CREDENTIALS",
+    "MSG_INVALID_PHONE_NUMBERS",
+    "MSG_INVALID_POOL_ID",
+    "check_encrypted_key",
+    "check_phone_numbers",
+    "check_pool_id",
+    "is_phone_number",
+    "is_uuid",
+]
+
+# The server's own messages (docs: "Error Response" examples).
+MSG_INVALID_POOL_ID: Final = "Pool ID must be a valid UUID"
+MSG_INVALID_PHONE_NUMBERS: Final = "All phone numbers must be valid US numbers with +1 prefix"
+MSG_INVALID_CREDENTIALS: Final = "Twilio credentials not found or do not belong to your account"
+
+# [0-9], not \d: \d matches Arabic-Indic and other Unicode digits.
+_UUID: Final = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+_PHONE: Final = re.compile(r"\+1[0-9]{10}")
+
+
+def is_uuid(value: object) -> bool:
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
+
+
+def is_phone_number(value: object) -> bool:
+    return isinstance(value, str) and _PHONE.fullmatch(value) is not None
+
+
+def check_pool_id(pool_id: Any) -> str:
+    """The pool id, or :class:`InvalidPoolIdError` naming it. A valid id cannot change the
+    request path (no ``/``, ``..``, ``?`` or ``%``)."""
+    if not is_uuid(pool_id):
+        raise InvalidPoolIdError(
+            f"{MSG_INVALID_POOL_ID} (8-4-4-4-12 hex digits), got {pool_id!r:.80}",
+            code="INVALID_POOL_ID",
+        )
+    return str(pool_id)
+
+
+def check_phone_numbers(numbers: Any) -> list[str]:
+    """The numbers as a list, or :class:`InvalidPhoneNumbersError` naming every bad one."""
+    if isinstance(numbers, str | bytes) or not isinstance(numbers, Iterable):
+        raise InvalidPhoneNumbersError(
+            f"phone_numbers must be a list of strings like '+12345678901', got {numbers!r:.80}",
+            code="INVALID_PHONE_NUMBERS",
+        )
+    result = list(numbers)
+    if not result:
+        raise InvalidPhoneNumbersError(
+            "phone_numbers is empty; a pool needs at least one number",
+            code="INVALID_PHONE_NUMBERS",
+        )
+    bad = [f"{n!r} at index {i}" for i, n in enumerate(result) if not is_phone_number(n)]
+    if bad:
+        shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise InvalidPhoneNumbersError(
+            f"{MSG_INVALID_PHONE_NUMBERS} (exactly '+1' and 10 digits): {shown}",
+            code="INVALID_PHONE_NUMBERS",
+        )
+    repeated = sorted(n for n, count in Counter(result).items() if count > 1)
+    if repeated:
+        raise InvalidPhoneNumbersError(
+            f"phone_numbers lists a number more than once: {', '.join(repeated)}",
+            code="INVALID_PHONE_NUMBERS",
+        )
+    return result
+
+
+def check_encrypted_key(key: Any) -> str | None:
+    """``None``, or a UUID; otherwise :class:`InvalidCredentialsError` naming the value."""
+    if key is None:
+        return None
+    if not is_uuid(key):
+        raise InvalidCredentialsError(
+            "encrypted_key must be the UUID of Twilio credentials of your account "
+            f"(or None), got {key!r:.80}",
+            code="INVALID_CREDENTIALS",
+        )
+    return str(key)

@@ -1,0 +1,137 @@
+"""Client configuration: timeouts, environment lookup, base URL safety, the User-Agent."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import platform
+from typing import Any, TypeAlias
+
+import aiohttp
+import attrs
+import yarl
+
+from ._exceptions import ConfigurationError
+from ._types import Secret
+from ._version import __version__
+
+__all__ = [
+    "Timeout",
+    "TimeoutLike",
+    "resolve_base_url",
+    "resolve_secret",
+    "to_client_timeout",
+    "user_agent",
+]
+
+
+def _positive_or_none(_: Any, attribute: Any, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigurationError(
+            f"Timeout.{attribute.name} must be a positive number, got {value!r}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Timeout:
+    """Per-attempt time limits in seconds; ``None`` means no limit of that kind.
+
+    ``total`` bounds a whole attempt (connect, send, read); ``connect`` bounds opening a new
+    connection; ``read`` bounds each wait for bytes from the server. The
+    default sets no ``read`` bound: ``total`` covers it, and a per-read timer costs throughput.
+    Waiting for a free connection of the pool counts toward ``total`` but not ``connect``.
+    """
+
+    total: float | None = attrs.field(default=30.0, validator=_positive_or_none)
+    connect: float | None = attrs.field(default=10.0, validator=_positive_or_none)
+    read: float | None = attrs.field(default=None, validator=_positive_or_none)
+
+
+TimeoutLike: TypeAlias = float | Timeout
+
+
+def as_timeout(value: TimeoutLike) -> Timeout:
+    """A number is a total limit (with the default connect bound, capped at the total)."""
+    if isinstance(value, Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigurationError(
+            f"timeout must be a positive number of seconds or a Timeout, got {value!r}"
+        )
+    total = float(value)
+    return Timeout(total=total, connect=min(10.0, total))
+
+
+def to_client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(
+        total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
+    )
+
+
+def resolve_secret(value: str | None, env_var: str, what: str) -> Secret:
+    """The explicit value, else the environment variable; never echoes the value in errors."""
+    if value is None:
+        value = os.environ.get(env_var) or None
+        if value is None:
+            raise ConfigurationError(
+                f"No {what} given: pass {what}=... or set the {env_var} environment variable"
+            )
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{what} must be a string, got {type(value).__name__}")
+    check_header_secret(value, what)
+    return Secret(value)
+
+
+def check_header_secret(value: str, what: str) -> None:
+    """Refuse a credential that would break or inject into a header, without showing it."""
+    if not value or not value.strip():
+        raise ConfigurationError(f"{what} is empty")
+    if value != value.strip() or any(c in value for c in "\r\n\0"):
+        raise ConfigurationError(
+            f"{what} contains whitespace or control characters (check how it was read)"
+        )
+    if not value.isascii() or not value.isprintable():
+        raise ConfigurationError(f"{what} contains characters that cannot be sent in a header")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(value: str | None, env_var: str, default: str) -> str:
+    """The explicit base URL, else the environment variable, else the default; without a
+    trailing slash. Plain ``http://`` is refused except on loopback (the emulators), because
+    the API key would cross the network in clear text."""
+    raw = value if value is not None else (os.environ.get(env_var) or default)
+    if not isinstance(raw, str):
+        raise ConfigurationError(f"base_url must be a string, got {raw!r}")
+    try:
+        url = yarl.URL(raw.strip())
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(f"base_url {raw!r} is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"base_url {raw!r} must be an absolute http(s) URL")
+    if url.user or url.password:
+        raise ConfigurationError("base_url must not carry credentials; pass the API key instead")
+    if url.query_string or url.fragment:
+        raise ConfigurationError(f"base_url {raw!r} must not have a query or fragment")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ConfigurationError(
+            f"base_url {raw!r} uses plain http to a non-loopback host; the API key would be "
+            "sent in clear text. Use https://"
+        )
+    return str(url).rstrip("/")
+
+
+def user_agent(sdk: str) -> str:
+    return (
+        f"{sdk}/{__version__} (bland-ghl-pools) aiohttp/{aiohttp.__version__} "
+        f"{platform.python_implementation()}/{platform.python_version()}"
+    )

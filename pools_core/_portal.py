@@ -1,0 +1,132 @@
+"""The blocking facade's engine: one private event loop per client, in a daemon thread.
+
+Each blocking client owns a :class:`Portal`. The loop starts on first use; the async client and
+its ``aiohttp.ClientSession`` live on it, so connections are reused across calls. Any thread may
+call (the calls interleave on the one loop), including a thread that runs a loop of its own, such
+as a Jupyter cell. Rejected alternatives: ``asyncio.run`` per call (a new loop and session each
+time, no connection reuse) and a loop in the caller's thread (fails where a loop already runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
+
+__all__ = ["Portal"]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+_log = logging.getLogger("pools_core")
+_PORTALS: weakref.WeakSet[Portal] = weakref.WeakSet()
+
+
+class Portal:
+    """Runs coroutines on a private loop and blocks the calling thread for their result."""
+
+    def __init__(self, name: str, *, after_fork: Callable[[], None] | None = None) -> None:
+        self._name = name
+        self._after_fork = after_fork
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        _PORTALS.add(self)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"{self._name} is closed; create a new client")
+            if self._loop is None:
+                self._start_thread()
+            assert self._loop is not None
+            return self._loop
+
+    def _start_thread(self) -> None:
+        ready = threading.Event()
+        stop = asyncio.Event()
+
+        def run() -> None:
+            with asyncio.Runner() as runner:
+                self._loop = runner.get_loop()
+                ready.set()
+                runner.run(stop.wait())
+
+        thread = threading.Thread(target=run, name=f"{self._name}-loop", daemon=True)
+        thread.start()
+        ready.wait()
+        self._stop = stop
+        self._thread = thread
+
+    def call(
+        self,
+        fn: Callable[_P, Coroutine[Any, Any, _T]],
+        /,
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> _T:
+        """Run ``fn(*args, **kwargs)`` on the portal's loop and wait for its result."""
+        loop = self._ensure_loop()
+        if self._thread is not None and threading.get_ident() == self._thread.ident:
+            raise RuntimeError(
+                f"{self._name} was called from its own event loop, which would deadlock; "
+                "use the async client there"
+            )
+        future = asyncio.run_coroutine_threadsafe(fn(*args, **kwargs), loop)
+        try:
+            return future.result()
+        except BaseException:
+            # Ctrl-C (or any interruption) while waiting cancels the work on the loop too.
+            future.cancel()
+            raise
+
+    def close(self, final: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
+        """Run ``final`` (the async client's close) on the loop, stop the loop, join the thread.
+
+        Idempotent; safe to call from any thread but the loop's own.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            loop, stop, thread = self._loop, self._stop, self._thread
+        if loop is None or stop is None or thread is None:
+            return
+        if threading.get_ident() == thread.ident:
+            raise RuntimeError(f"{self._name}.close() was called from its own event loop")
+        try:
+            if final is not None:
+                asyncio.run_coroutine_threadsafe(final(), loop).result()
+        finally:
+            loop.call_soon_threadsafe(stop.set)
+            thread.join()
+            self._loop = self._stop = self._thread = None
+
+    def _reset_after_fork(self) -> None:
+        # The loop thread does not exist in a forked child; its sockets belong to the parent.
+        self._lock = threading.Lock()
+        self._loop = self._stop = self._thread = None
+        if self._after_fork is not None:
+            self._after_fork()
+
+
+def _after_fork_in_child() -> None:
+    for portal in list(_PORTALS):
+        try:
+            portal._reset_after_fork()
+        except Exception:  # pragma: no cover - a child must not die of a reset
+            _log.exception("could not reset %s after fork", portal._name)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

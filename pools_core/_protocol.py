@@ -1,0 +1,129 @@
+"""I/O-free pieces of the wire protocol shared by both APIs: the response record, lenient body
+decoding, and building the right error from a status and a body."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from ._exceptions import APIError, ErrorDetail, ErrorTree, RateLimitError
+from ._retry import parse_retry_after
+
+__all__ = ["Request", "Response", "decode_json", "error_from_response", "text_snippet"]
+
+_SNIPPET: Final = 300
+_TAGS = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+@attrs.frozen
+class Request:
+    """One API call, ready to send: ``path`` is already validated and percent-encoded.
+
+    ``idempotent`` says whether sending it twice is harmless (retries on timeouts and 5xx);
+    ``limit_key`` names the rate-limit bucket (a GoHighLevel location), if any.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, str] | None = None
+    body: bytes | None = None
+    idempotent: bool = True
+    limit_key: str | None = None
+
+
+@attrs.frozen
+class Response:
+    """What came back for one attempt, before any interpretation."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    method: str
+    url: str
+
+
+class _Invalid:
+    """Marks a body that is not JSON (kept apart from a JSON ``null``)."""
+
+    __slots__ = ()
+
+
+INVALID: Final = _Invalid()
+
+
+def decode_json(body: bytes) -> Any:
+    """The parsed JSON, or :data:`INVALID` for an empty, truncated or non-JSON body."""
+    if not body:
+        return INVALID
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        # ValueError covers JSONDecodeError and UnicodeDecodeError.
+        return INVALID
+
+
+def text_snippet(body: bytes) -> str:
+    """A short, single-line, tag-free rendering of a body for error messages (an HTML 502)."""
+    text = body[: _SNIPPET * 8].decode("utf-8", errors="replace")
+    text = _SPACE.sub(" ", _TAGS.sub(" ", text)).strip()
+    return text[:_SNIPPET] + ("..." if len(text) > _SNIPPET else "")
+
+
+def _message_of(payload: Any) -> str | None:
+    """A message from an error body shaped ``{"message": ..., "error": ...}`` (NestJS style,
+    where ``message`` may be a list of validation messages)."""
+    if not isinstance(payload, Mapping):
+        return None
+    message = payload.get("message")
+    if isinstance(message, list):
+        message = "; ".join(str(m) for m in message)
+    if isinstance(message, str) and message:
+        return message
+    error = payload.get("error")
+    return error if isinstance(error, str) and error else None
+
+
+def error_from_response(
+    tree: ErrorTree,
+    response: Response,
+    payload: Any,
+    *,
+    cls: type[APIError] | None = None,
+    message: str | None = None,
+    code: str | None = None,
+    details: Sequence[ErrorDetail] = (),
+) -> APIError:
+    """The error for an answer. ``cls`` defaults to the class for the HTTP status; the message
+    comes from the body when it has one, else from the status and the body's text."""
+    status = response.status
+    if cls is None:
+        cls = tree.for_status(status) if status >= 400 else tree.unexpected
+    if message is None:
+        message = _message_of(payload)
+    body: Any = payload
+    if payload is INVALID:
+        snippet = text_snippet(response.body)
+        body = snippet or None
+        if message is None:
+            message = f"HTTP {status} with a body that is not JSON" + (
+                f": {snippet}" if snippet else " (empty body)"
+            )
+    if message is None:
+        message = f"HTTP {status}"
+    kwargs: dict[str, Any] = {
+        "code": code,
+        "status": status,
+        "errors": details,
+        "body": body,
+        "headers": response.headers,
+        "method": response.method,
+        "url": response.url,
+    }
+    if issubclass(cls, RateLimitError):
+        kwargs["retry_after"] = parse_retry_after(response.headers)
+    return cls(message, **kwargs)

@@ -1,0 +1,194 @@
+"""A client-side limiter that keeps each key (a GoHighLevel location) under its burst limit.
+
+GoHighLevel allows 100 requests per 10 seconds per app and location, and reports its own count
+in ``X-RateLimit-*`` headers on every answer. The limiter keeps a sliding log of send times per
+key and, when the server counts more than we sent (other processes share the quota), books the
+difference so the next requests wait instead of drawing a 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+
+import attrs
+
+from ._retry import parse_retry_after
+
+__all__ = ["RateLimitInfo", "SlidingWindowLimiter", "parse_rate_limit_headers"]
+
+
+@attrs.frozen(kw_only=True)
+class RateLimitInfo:
+    """The rate-limit figures of the latest answer for one location, as the server sent them.
+
+    Attributes:
+        limit: requests allowed per interval (``X-RateLimit-Max``).
+        remaining: requests left in the current interval (``X-RateLimit-Remaining``).
+        interval: the interval in seconds (``X-RateLimit-Interval-Milliseconds`` / 1000).
+        daily_limit: requests allowed per day (``X-RateLimit-Limit-Daily``).
+        daily_remaining: requests left today (``X-RateLimit-Daily-Remaining``).
+        observed_at: when the answer arrived (UTC).
+    """
+
+    limit: int | None
+    remaining: int | None
+    interval: float | None
+    daily_limit: int | None
+    daily_remaining: int | None
+    observed_at: datetime
+
+
+def _int(headers: Mapping[str, str], name: str) -> int | None:
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitInfo | None:
+    """The ``X-RateLimit-*`` figures, or ``None`` when the answer carries none."""
+    limit = _int(headers, "x-ratelimit-max")
+    remaining = _int(headers, "x-ratelimit-remaining")
+    interval_ms = _int(headers, "x-ratelimit-interval-milliseconds")
+    daily_limit = _int(headers, "x-ratelimit-limit-daily")
+    daily_remaining = _int(headers, "x-ratelimit-daily-remaining")
+    if limit is None and remaining is None and daily_remaining is None:
+        return None
+    return RateLimitInfo(
+        limit=limit,
+        remaining=remaining,
+        interval=interval_ms / 1000.0 if interval_ms else None,
+        daily_limit=daily_limit,
+        daily_remaining=daily_remaining,
+        observed_at=datetime.now(UTC),
+    )
+
+
+class _Window:
+    __slots__ = ("blocked_until", "interval", "limit", "stamps")
+
+    def __init__(self, limit: int, interval: float) -> None:
+        self.limit = limit
+        self.interval = interval
+        self.stamps: deque[float] = deque()
+        self.blocked_until = 0.0
+
+    def expire(self, now: float) -> None:
+        edge = now - self.interval
+        stamps = self.stamps
+        while stamps and stamps[0] <= edge:
+            stamps.popleft()
+
+
+class SlidingWindowLimiter:
+    """At most ``limit`` sends per ``interval`` seconds for each key.
+
+    ``limit`` and ``interval`` are the starting figures; the server's headers replace them. A
+    ``safety`` margin of sends is kept back per window for requests in flight elsewhere.
+    """
+
+    _PRUNE_ABOVE = 1024
+
+    def __init__(
+        self,
+        *,
+        limit: int = 100,
+        interval: float = 10.0,
+        safety: int = 0,
+        max_block: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if limit < 1 or interval <= 0 or not 0 <= safety < limit:
+            raise ValueError("limit >= 1, interval > 0 and 0 <= safety < limit are required")
+        self._limit = limit
+        self._interval = interval
+        self._safety = safety
+        self._max_block = max_block
+        self._clock = clock
+        self._sleep = sleep
+        self._windows: dict[str, _Window] = {}
+        self._latest: dict[str, RateLimitInfo] = {}
+        self._last_key: str | None = None
+
+    def _window(self, key: str) -> _Window:
+        window = self._windows.get(key)
+        if window is None:
+            if len(self._windows) >= self._PRUNE_ABOVE:
+                self._prune()
+            window = self._windows[key] = _Window(self._limit, self._interval)
+        return window
+
+    def _prune(self) -> None:
+        now = self._clock()
+        for key, window in list(self._windows.items()):
+            window.expire(now)
+            if not window.stamps and window.blocked_until <= now:
+                del self._windows[key]
+                self._latest.pop(key, None)
+
+    async def acquire(self, key: str) -> None:
+        """Wait until ``key`` may send one more request, and book it."""
+        window = self._window(key)
+        while True:
+            now = self._clock()
+            if window.blocked_until > now:
+                await self._sleep(window.blocked_until - now)
+                continue
+            window.expire(now)
+            if len(window.stamps) < max(1, window.limit - self._safety):
+                window.stamps.append(now)
+                return
+            await self._sleep(max(0.0, window.stamps[0] + window.interval - now))
+
+    def observe(
+        self, key: str, headers: Mapping[str, str], status: int = 200
+    ) -> RateLimitInfo | None:
+        """Learn from an answer: its ``X-RateLimit-*`` headers, and a 429's ``Retry-After``
+        (every sender for ``key`` then waits, not just the one that was refused)."""
+        if status == 429:
+            wait = parse_retry_after(headers)
+            # Capped: a daily quota's hour-long wait should fail calls fast, not hang them.
+            wait = self._interval_of(key) if wait is None else wait
+            self.block(key, min(wait, self._max_block))
+        info = parse_rate_limit_headers(headers)
+        if info is None:
+            return None
+        self._latest[key] = info
+        self._last_key = key
+        window = self._window(key)
+        if info.limit:
+            window.limit = info.limit
+        if info.interval:
+            window.interval = info.interval
+        if info.remaining is not None and info.limit:
+            now = self._clock()
+            window.expire(now)
+            server_used = info.limit - info.remaining
+            missing = min(server_used, window.limit) - len(window.stamps)
+            # Others used part of this window: book their sends as if made now (conservative).
+            window.stamps.extend([now] * max(0, missing))
+        return info
+
+    def _interval_of(self, key: str) -> float:
+        window = self._windows.get(key)
+        return window.interval if window is not None else self._interval
+
+    def block(self, key: str, seconds: float) -> None:
+        """Hold every send for ``key`` for ``seconds`` (after a 429 with ``Retry-After``)."""
+        window = self._window(key)
+        window.blocked_until = max(window.blocked_until, self._clock() + seconds)
+
+    def latest(self, key: str | None = None) -> RateLimitInfo | None:
+        """The latest figures for ``key``, or for whichever key answered last."""
+        if key is None:
+            key = self._last_key
+        return None if key is None else self._latest.get(key)

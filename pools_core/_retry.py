@@ -1,0 +1,108 @@
+"""The retry policy: which failures are retried, and how long to wait before the next try."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Mapping
+from typing import Final
+
+import attrs
+
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    RateLimitError,
+    UnexpectedResponseError,
+)
+
+__all__ = ["RETRIED_STATUSES", "RetryPolicy", "outcome_unknown", "parse_retry_after"]
+
+# 408 request timeout, 429 throttled, and the 5xx a proxy or an overloaded server answers.
+RETRIED_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds the server asked us to wait: ``retry-after-ms``, then ``Retry-After`` as seconds,
+    then as an HTTP date. ``None`` when absent or unreadable; never negative."""
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            value = float(ms) / 1000.0
+        except ValueError:
+            value = -1.0
+        if value >= 0 and value == value and value != float("inf"):
+            return value
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    raw = raw.strip()
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds or seconds == float("inf"):
+        return None
+    return max(0.0, seconds)
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """Whether a failed attempt may have changed state on the server.
+
+    A 429 or a refused connection changed nothing; a timeout after sending, a dropped
+    connection, a 5xx or a 2xx whose body could not be read may have.
+    """
+    if isinstance(exc, APIConnectionError):
+        return exc.request_sent
+    if isinstance(exc, RateLimitError):
+        return False
+    if isinstance(exc, UnexpectedResponseError) and exc.status is not None:
+        return 200 <= exc.status < 300 or exc.status in RETRIED_STATUSES
+    if isinstance(exc, APIError) and exc.status is not None:
+        return exc.status >= 500 or exc.status == 408
+    return False
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped, honoring ``Retry-After`` up to a cap.
+
+    Attributes:
+        max_retries: retries after the first attempt (0 disables retrying).
+        initial_backoff: the backoff ceiling of the first retry, in seconds; it doubles after.
+        max_backoff: the largest backoff ceiling.
+        max_retry_after: the longest server-requested wait honored; a 429 asking for longer
+            is raised at once (with ``retry_after`` set) instead of being retried early.
+    """
+
+    max_retries: int = 2
+    initial_backoff: float = 0.5
+    max_backoff: float = 8.0
+    max_retry_after: float = 60.0
+
+    def should_retry(self, exc: BaseException, *, idempotent: bool) -> bool:
+        if not isinstance(exc, APIError):
+            return False
+        if isinstance(exc, RateLimitError):
+            return exc.retry_after is None or exc.retry_after <= self.max_retry_after
+        if isinstance(exc, APIConnectionError):
+            # A request that never left is always safe to send again.
+            return idempotent or not exc.request_sent
+        if exc.status in RETRIED_STATUSES:
+            return idempotent
+        return False
+
+    def backoff(self, retry_number: int, exc: BaseException | None = None) -> float:
+        """Seconds to wait before retry ``retry_number`` (1-based)."""
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None and retry_after <= self.max_retry_after:
+            return float(retry_after)
+        ceiling = min(self.max_backoff, self.initial_backoff * 2 ** (retry_number - 1))
+        return random.uniform(0, ceiling)

@@ -1,0 +1,88 @@
+"""Small shared types: the "not given" sentinel and wrappers that keep secrets out of reprs."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from typing import Final, Literal, TypeAlias, TypeVar
+
+__all__ = ["NOT_GIVEN", "NotGiven", "NotGivenOr", "RedactedHeaders", "Secret"]
+
+_T = TypeVar("_T")
+
+
+class NotGiven(enum.Enum):
+    """Marks an argument the caller left out, as opposed to one set to ``None``.
+
+    ``update(pool_id, numbers)`` leaves a pool's credentials alone, while
+    ``update(pool_id, numbers, encrypted_key=None)`` sends ``null`` and removes them.
+    """
+
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven.NOT_GIVEN
+NotGivenOr: TypeAlias = _T | NotGiven
+
+
+class Secret:
+    """A credential whose ``repr`` and ``str`` never show the value.
+
+    Tools that print locals of a traceback (rich, Sentry) see ``Secret('***')``.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> str:
+        # Refuse to pickle: a pickled client would carry its key to wherever the bytes go.
+        raise TypeError("Secret values cannot be pickled")
+
+
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+class RedactedHeaders(Mapping[str, str]):
+    """Read-only request headers whose ``repr`` masks credentials (logs, debuggers, tracebacks)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, str]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if k.lower() in _SECRET_HEADERS else v) for k, v in self._data.items()}
+        return f"RedactedHeaders({shown!r})"
+
+    __str__ = __repr__
