@@ -13,7 +13,14 @@ import attrs
 from ._exceptions import APIError, ErrorDetail, ErrorTree, RateLimitError
 from ._retry import parse_retry_after
 
-__all__ = ["Request", "Response", "decode_json", "error_from_response", "text_snippet"]
+__all__ = [
+    "INVALID",
+    "Request",
+    "Response",
+    "decode_json",
+    "error_from_response",
+    "text_snippet",
+]
 
 _SNIPPET: Final = 300
 _TAGS = re.compile(r"<[^>]*>")
@@ -97,14 +104,16 @@ def error_from_response(
     message: str | None = None,
     code: str | None = None,
     details: Sequence[ErrorDetail] = (),
+    fallback: str | None = None,
 ) -> APIError:
     """The error for an answer. ``cls`` defaults to the class for the HTTP status; the message
-    comes from the body when it has one, else from the status and the body's text."""
+    comes from the body when it has one, else ``fallback``, else the status and the body's
+    text."""
     status = response.status
     if cls is None:
         cls = tree.for_status(status) if status >= 400 else tree.unexpected
     if message is None:
-        message = _message_of(payload)
+        message = _message_of(payload) or fallback
     body: Any = payload
     if payload is INVALID:
         snippet = text_snippet(response.body)

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp
 import tenacity
@@ -187,7 +188,7 @@ class Transport:
             )
         if self.limiter is not None and request.limit_key is not None:
             self.limiter.observe(request.limit_key, resp_headers, status)
-        return Response(status, resp_headers, body, request.method, url)
+        return Response(status, resp_headers, body, request.method, _shown_url(url, request))
 
     def _transport_error(
         self, request: Request, url: str, exc: BaseException, *, timed_out: bool, sent: bool
@@ -202,11 +203,14 @@ class Transport:
                 f"Timed out {phase} ({self.timeout})",
                 request_sent=sent,
                 method=request.method,
-                url=url,
+                url=_shown_url(url, request),
             )
         detail = str(exc) or type(exc).__name__
         return self._errors.connection(
-            f"Connection failed: {detail}", request_sent=sent, method=request.method, url=url
+            f"Connection failed: {detail}",
+            request_sent=sent,
+            method=request.method,
+            url=_shown_url(url, request),
         )
 
     # -- a call, with retries --------------------------------------------------------------
@@ -343,6 +347,11 @@ class Transport:
             )
 
         return log
+
+
+def _shown_url(url: str, request: Request) -> str:
+    """The URL as sent, query included, for errors (no credential is ever in a URL)."""
+    return f"{url}?{urlencode(request.params)}" if request.params else url
 
 
 def _error_of(state: tenacity.RetryCallState) -> BaseException | None:

@@ -1,0 +1,120 @@
+"""GoHighLevel's wire protocol, free of I/O: build the list request, read the answer.
+
+Success is ``{"success": true, "data": [NumberPoolDto...], "total": n}``; errors are NestJS
+bodies ``{"message": ..., "error": "Bad Request", "statusCode": 400}``, and 401/403 come with
+no body at all, so errors map by HTTP status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from pools_core._convert import DecodeFailure, camel_case, make_model_converter
+from pools_core._exceptions import APIError
+from pools_core._protocol import INVALID, Request, Response, decode_json, error_from_response
+
+from ._exceptions import ERRORS, BadRequestError
+from ._models import NumberPool, NumberPoolPage
+
+__all__ = [
+    "API_VERSION",
+    "CONVERTER",
+    "NUMBER_POOLS_PATH",
+    "check_location_id",
+    "decode_page",
+    "list_request",
+]
+
+NUMBER_POOLS_PATH: Final = "/phone-system/number-pools"
+API_VERSION: Final = "2021-07-28"
+# camelCase on the wire (locationId, inboundCallService), snake_case in Python.
+CONVERTER: Final = make_model_converter(camel_case)
+
+# What to say when the server says nothing (GoHighLevel sends 401 and 403 without a body).
+_STATUS_MESSAGES: Final = {
+    401: "Unauthorized: the access token is missing, invalid or expired",
+    403: "Forbidden: the token is not allowed this location (or lacks the numberpools.read scope)",
+    404: "Not found",
+    429: "Too many requests: GoHighLevel's rate limit was reached",
+}
+
+
+def check_location_id(location_id: Any) -> str:
+    """A location id as GoHighLevel shows them (``ve9EPM428h8vShlRW1KT``); the format is not
+    documented, so only what cannot be an id is refused: empty, spaces, control characters."""
+    if (
+        not isinstance(location_id, str)
+        or not location_id
+        or len(location_id) > 128
+        or not location_id.isascii()
+        or not location_id.isprintable()
+        or any(c.isspace() for c in location_id)
+    ):
+        raise BadRequestError(
+            f"location_id must be a GoHighLevel location id like 've9EPM428h8vShlRW1KT', "
+            f"got {location_id!r:.80}"
+        )
+    return location_id
+
+
+def list_request(location_id: str | None) -> Request:
+    params = {"locationId": location_id} if location_id is not None else None
+    # The rate limit is per app and location: the location is the limiter's key. Without one,
+    # the token's own sub-account is the location.
+    return Request("GET", NUMBER_POOLS_PATH, params=params, limit_key=location_id or "")
+
+
+def _error(response: Response, payload: Any) -> APIError:
+    error = payload.get("error") if isinstance(payload, Mapping) else None
+    return error_from_response(
+        ERRORS,
+        response,
+        payload,
+        code=error if isinstance(error, str) else None,
+        fallback=_STATUS_MESSAGES.get(response.status),
+    )
+
+
+def _malformed(response: Response, payload: Any, problem: str) -> APIError:
+    return error_from_response(
+        ERRORS,
+        response,
+        payload,
+        cls=ERRORS.unexpected,
+        message=f"GoHighLevel answered with a malformed number-pool list: {problem}",
+    )
+
+
+def decode_page(response: Response) -> NumberPoolPage:
+    """The page of pools, or the error the answer stands for."""
+    status = response.status
+    payload = decode_json(response.body)
+    if 300 <= status < 400:
+        location = response.headers.get("location", "?")
+        raise ERRORS.unexpected(
+            f"Unexpected redirect (HTTP {status}) to {location}; not followed with credentials",
+            status=status,
+            headers=response.headers,
+            method=response.method,
+            url=response.url,
+        )
+    if status >= 400:
+        raise _error(response, payload)
+    if payload is INVALID or not isinstance(payload, Mapping):
+        raise _malformed(response, payload, "the body is not a JSON object")
+    if payload.get("success") is False:
+        raise error_from_response(ERRORS, response, payload, cls=ERRORS.api)
+    data = payload.get("data")
+    if not isinstance(data, list):
+        raise _malformed(response, payload, f"'data' is {type(data).__name__}, not a list")
+    try:
+        pools = CONVERTER.structure(data, tuple[NumberPool, ...])
+    except DecodeFailure as exc:
+        raise _malformed(response, payload, str(exc)) from None
+    total = payload.get("total")
+    if isinstance(total, float) and total.is_integer():
+        total = int(total)
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        total = len(pools)
+    return NumberPoolPage(pools=pools, total=total, raw=payload)

@@ -1,0 +1,39 @@
+"""Shared test fixtures. No test talks to the internet: HTTP is mocked with aioresponses or
+served by the in-package emulators on 127.0.0.1."""
+
+from __future__ import annotations
+
+import inspect
+import types
+from collections.abc import Iterator
+
+import aiohttp
+import aioresponses.core
+import pytest
+from aioresponses import aioresponses
+
+
+def _patch_aioresponses_for_aiohttp_314() -> None:
+    # aiohttp 3.14 added a required ``stream_writer`` argument to ClientResponse, which
+    # aioresponses 0.7.x does not pass (pnuckowski/aioresponses#289). Supply a stand-in whose
+    # ``output_size`` is all ClientResponse reads from it for an already-sent request.
+    params = inspect.signature(aiohttp.ClientResponse.__init__).parameters
+    if "stream_writer" not in params:
+        return
+
+    class _ClientResponse(aiohttp.ClientResponse):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    aioresponses.core.ClientResponse = _ClientResponse  # type: ignore[misc]
+
+
+_patch_aioresponses_for_aiohttp_314()
+
+
+@pytest.fixture
+def mock_http() -> Iterator[aioresponses]:
+    """aioresponses, with every unmatched request refused (nothing reaches the network)."""
+    with aioresponses() as mocked:
+        yield mocked
