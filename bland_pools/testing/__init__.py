@@ -1,0 +1,38 @@
+"""Test helpers for code that uses ``bland_pools``: an in-process emulator of Bland's custom
+dialing pools API, with staged faults, and a pytest plugin (fixtures ``bland_emulator`` and
+``bland_client``).
+
+    from bland_pools import AsyncBlandClient
+    from bland_pools.testing import BlandEmulator, Fault
+
+    async with BlandEmulator(api_keys=["key-a"]) as emu:
+        emu.inject(Fault.SERVER_ERROR, method="POST")
+        async with AsyncBlandClient(api_key=emu.api_key, base_url=emu.url) as bland:
+            pool = await bland.pools.create(["+12345678901"])
+
+Run one by hand with ``python -m bland_pools.testing --port 8765 --samples``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pools_core._emulator import Fault, FaultPlan, RecordedRequest
+
+    from ._emulator import BlandEmulator
+
+__all__ = ["BlandEmulator", "Fault", "FaultPlan", "RecordedRequest"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: the pytest plugin imports this package in every test session.
+    if name == "BlandEmulator":
+        from ._emulator import BlandEmulator
+
+        return BlandEmulator
+    if name in ("Fault", "FaultPlan", "RecordedRequest"):
+        import pools_core._emulator
+
+        return getattr(pools_core._emulator, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,316 @@
+"""An in-process emulator of Bland's custom dialing pools API.
+
+Routes (the docs' paths; every answer is the envelope
+``{"status": "success"|"error", "data": ..., "errors": null|[{"error", "message"}]}``):
+
+    GET  /v1/custom-dialing-pools                    the organization's pools, creation order
+    GET  /v1/custom-dialing-pools/{pool_id}          one pool
+    POST /v1/custom-dialing-pools                    create
+    POST /v1/custom-dialing-pools/{pool_id}/update   replace the numbers (and the key)
+
+Auth: the ``authorization`` header is the bare API key (no ``Bearer``). Each key is an
+organization: it sees only its own pools (another's pool id answers ``POOL_NOT_FOUND``), and
+its ``owner_id`` is ``uuid5(NAMESPACE_URL, "bland-emulator:" + key)``, stable across runs.
+
+Statuses (Bland documents body codes only; these are the emulator's choices):
+
+    ======================  ======  ====================================================
+    code                    status  when
+    ======================  ======  ====================================================
+    (success)               200     every success, create included
+    UNAUTHORIZED            401     missing or unknown key (checked first)
+    INVALID_POOL_ID         400     the path's pool id is not a UUID
+    INVALID_REQUEST         400     the body is not a JSON object, or has no
+                                    ``phone_numbers`` (message: the emulator's own)
+    INVALID_PHONE_NUMBERS   400     not a list, empty, a number other than ``+1`` and
+                                    ten ASCII digits, or a number listed twice
+    INVALID_CREDENTIALS     400     ``encrypted_key`` is not a UUID, or not one of the
+                                    organization's Twilio credentials
+    POOL_NOT_FOUND          404     no such pool in this organization (update: checked
+                                    after the body)
+    TOO_MANY_REQUESTS       429     ``rate_limited`` fault (Bland sets no rate limit)
+    INTERNAL_SERVER_ERROR,  500,    ``server_error`` fault; the code is the status phrase
+    BAD_GATEWAY, ...        502...  in upper snake case
+    ======================  ======  ====================================================
+
+Messages are the docs' own (``bland_pools._validation.MSG_*``), checked with the SDK's own
+predicates. ``created_at`` is ISO 8601 UTC to the second with ``Z``; ids are UUID4s. On
+update, the numbers are replaced; an omitted ``encrypted_key`` keeps the pool's, ``null``
+removes it. Answers carry a ``Date`` header (the SDK reads the server's clock from it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any, Final
+
+import attrs
+from aiohttp import web
+
+from bland_pools._protocol import POOLS_PATH
+from bland_pools._validation import (
+    MSG_INVALID_CREDENTIALS,
+    MSG_INVALID_PHONE_NUMBERS,
+    MSG_INVALID_POOL_ID,
+    is_phone_number,
+    is_uuid,
+)
+from pools_core._emulator import EmulatorBase, FaultPlan, current_payload
+
+__all__ = ["DEFAULT_API_KEY", "MSG_UNAUTHORIZED", "BlandEmulator"]
+
+DEFAULT_API_KEY: Final = "bland-emulator-key"
+MSG_UNAUTHORIZED: Final = "Invalid API key or insufficient permissions"
+MSG_POOL_NOT_FOUND: Final = "Geospatial dialing pool not found"
+MSG_NOT_AN_OBJECT: Final = "The request body must be a JSON object"
+MSG_NO_PHONE_NUMBERS: Final = "phone_numbers is required"
+#: The docs' example credentials, known to every organization's samples.
+SAMPLE_CREDENTIALS: Final = "550e8400-e29b-41d4-a716-446655440000"
+_NOT_SENT: Final = object()
+
+
+@attrs.define
+class _Org:
+    owner_id: str
+    credentials: set[str] = attrs.Factory(set)  # lower-case UUIDs
+    pools: dict[str, dict[str, Any]] = attrs.Factory(dict)  # lower-case id -> pool
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _copy(pool: Mapping[str, Any]) -> dict[str, Any]:
+    return {**pool, "phone_numbers": list(pool["phone_numbers"])}
+
+
+def _success(data: Any) -> web.Response:
+    return web.json_response({"status": "success", "data": data, "errors": None})
+
+
+def _error(
+    code: str, message: str, status: int, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    body = {"status": "error", "data": None, "errors": [{"error": code, "message": message}]}
+    return web.json_response(body, status=status, headers=headers)
+
+
+def _numbers_ok(numbers: Any) -> bool:
+    return (
+        isinstance(numbers, list)
+        and bool(numbers)
+        and all(is_phone_number(n) for n in numbers)
+        and len(set(numbers)) == len(numbers)
+    )
+
+
+class BlandEmulator(EmulatorBase):
+    """Bland's custom dialing pools API on ``127.0.0.1`` (see the module docstring).
+
+    Args:
+        api_keys: the keys it accepts, each its own organization; or a mapping of key to the
+            UUIDs of that organization's Twilio credentials.
+        host, port: where to listen (port 0: a free one).
+        faults: a random :class:`FaultPlan` (default: none).
+
+    Use as ``async with BlandEmulator(api_keys=["key-a"]) as emu:`` and point the client at
+    ``emu.url``.
+    """
+
+    def __init__(
+        self,
+        api_keys: Iterable[str] | Mapping[str, Iterable[str]] = (DEFAULT_API_KEY,),
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultPlan | None = None,
+    ) -> None:
+        super().__init__(host=host, port=port, faults=faults)
+        if isinstance(api_keys, str):
+            raise TypeError("api_keys must be a list of keys (or a mapping), not one string")
+        self._orgs: dict[str, _Org] = {}
+        for key in api_keys:
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"an API key must be a non-empty string, got {key!r}")
+            owner = uuid.uuid5(uuid.NAMESPACE_URL, f"bland-emulator:{key}")
+            self._orgs[key] = _Org(str(owner))
+            if isinstance(api_keys, Mapping):
+                self.add_credentials(key, *api_keys[key])
+        if not self._orgs:
+            raise ValueError("at least one API key is needed")
+
+    # -- seeding and inspection ----------------------------------------------------------
+
+    @property
+    def api_key(self) -> str:
+        """The first API key."""
+        return next(iter(self._orgs))
+
+    def owner_id(self, api_key: str) -> str:
+        """The organization id (``owner_id``) of ``api_key``."""
+        return self._org(api_key).owner_id
+
+    def _org(self, api_key: str) -> _Org:
+        try:
+            return self._orgs[api_key]
+        except KeyError:
+            raise KeyError(f"the emulator has no API key {api_key[:4]!r}...") from None
+
+    def add_credentials(self, api_key: str, *credential_ids: str) -> None:
+        """Make Twilio credentials (their UUIDs) known to ``api_key``'s organization."""
+        org = self._org(api_key)
+        for credential in credential_ids:
+            if not is_uuid(credential):
+                raise ValueError(f"a credential id must be a UUID, got {credential!r}")
+            org.credentials.add(credential.lower())
+
+    def add_pool(
+        self,
+        api_key: str,
+        phone_numbers: Iterable[str],
+        encrypted_key: str | None = None,
+        *,
+        pool_id: str | None = None,
+        created_at: datetime | str | None = None,
+    ) -> dict[str, Any]:
+        """Store a pool directly (no validation: seed odd data on purpose if you like) and
+        return a copy of it. Its ``encrypted_key``, if any, becomes a known credential."""
+        org = self._org(api_key)
+        if isinstance(created_at, datetime):
+            created_at = created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        pool: dict[str, Any] = {
+            "id": pool_id or str(uuid.uuid4()),
+            "owner_id": org.owner_id,
+            "phone_numbers": list(phone_numbers),
+            "encrypted_key": encrypted_key,
+            "created_at": created_at or _now(),
+        }
+        if isinstance(encrypted_key, str):
+            org.credentials.add(encrypted_key.lower())
+        org.pools[pool["id"].lower()] = pool
+        return _copy(pool)
+
+    def seed_samples(self, api_key: str | None = None) -> list[dict[str, Any]]:
+        """Add three realistic pools (the docs' numbers; one tied to the docs' sample
+        credentials) to ``api_key``'s organization (default: the first key); returns them."""
+        key = self.api_key if api_key is None else api_key
+        return [
+            self.add_pool(key, ["+12345678901", "+19876543210", "+15551234567"]),
+            self.add_pool(key, ["+14155552671", "+14155552672"], SAMPLE_CREDENTIALS),
+            self.add_pool(key, ["+12125550147"]),
+        ]
+
+    def pools(self, api_key: str | None = None) -> list[dict[str, Any]]:
+        """Copies of the pools of ``api_key``'s organization (default: the first key), in
+        creation order."""
+        org = self._org(self.api_key if api_key is None else api_key)
+        return [_copy(p) for p in org.pools.values()]
+
+    def _clear_state(self) -> None:
+        for org in self._orgs.values():
+            org.pools.clear()
+
+    def _snapshot(self) -> Any:
+        return {org.owner_id: [_copy(p) for p in org.pools.values()] for org in self._orgs.values()}
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def _add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get(POOLS_PATH, self._list)
+        router.add_post(POOLS_PATH, self._create)
+        router.add_get(POOLS_PATH + "/{pool_id}", self._get)
+        router.add_post(POOLS_PATH + "/{pool_id}/update", self._update)
+
+    def _error_response(
+        self, request: web.Request, status: int, headers: Mapping[str, str]
+    ) -> web.Response:
+        phrase = HTTPStatus(status).phrase
+        return _error(phrase.upper().replace(" ", "_").replace("-", "_"), phrase, status, headers)
+
+    def _caller(self, request: web.Request) -> _Org | None:
+        key = request.headers.get("authorization")
+        return self._orgs.get(key) if key else None
+
+    @staticmethod
+    def _unauthorized() -> web.Response:
+        return _error("UNAUTHORIZED", MSG_UNAUTHORIZED, 401)
+
+    def _pool_of(self, org: _Org, request: web.Request) -> dict[str, Any] | web.Response:
+        pool_id = request.match_info["pool_id"]
+        if not is_uuid(pool_id):
+            return _error("INVALID_POOL_ID", MSG_INVALID_POOL_ID, 400)
+        pool = org.pools.get(pool_id.lower())
+        if pool is None:
+            return _error("POOL_NOT_FOUND", MSG_POOL_NOT_FOUND, 404)
+        return pool
+
+    def _read_body(self, org: _Org, request: web.Request) -> tuple[list[str], Any] | web.Response:
+        """The body's numbers and key (``_NOT_SENT`` when absent), or the refusal."""
+        body = current_payload()
+        if not isinstance(body, dict):
+            return _error("INVALID_REQUEST", MSG_NOT_AN_OBJECT, 400)
+        if "phone_numbers" not in body:
+            return _error("INVALID_REQUEST", MSG_NO_PHONE_NUMBERS, 400)
+        numbers = body["phone_numbers"]
+        if not _numbers_ok(numbers):
+            return _error("INVALID_PHONE_NUMBERS", MSG_INVALID_PHONE_NUMBERS, 400)
+        key = body.get("encrypted_key", _NOT_SENT)
+        if key is not _NOT_SENT and key is not None and not self._knows(org, key):
+            return _error("INVALID_CREDENTIALS", MSG_INVALID_CREDENTIALS, 400)
+        return list(numbers), key
+
+    @staticmethod
+    def _knows(org: _Org, key: Any) -> bool:
+        return is_uuid(key) and str(key).lower() in org.credentials
+
+    async def _list(self, request: web.Request) -> web.Response:
+        org = self._caller(request)
+        if org is None:
+            return self._unauthorized()
+        return _success(list(org.pools.values()))
+
+    async def _get(self, request: web.Request) -> web.Response:
+        org = self._caller(request)
+        if org is None:
+            return self._unauthorized()
+        pool = self._pool_of(org, request)
+        return pool if isinstance(pool, web.Response) else _success(pool)
+
+    async def _create(self, request: web.Request) -> web.Response:
+        org = self._caller(request)
+        if org is None:
+            return self._unauthorized()
+        body = self._read_body(org, request)
+        if isinstance(body, web.Response):
+            return body
+        numbers, key = body
+        pool: dict[str, Any] = {
+            "id": str(uuid.uuid4()),
+            "owner_id": org.owner_id,
+            "phone_numbers": numbers,
+            "encrypted_key": None if key is _NOT_SENT else key,
+            "created_at": _now(),
+        }
+        org.pools[pool["id"]] = pool
+        return _success(pool)
+
+    async def _update(self, request: web.Request) -> web.Response:
+        org = self._caller(request)
+        if org is None:
+            return self._unauthorized()
+        if not is_uuid(request.match_info["pool_id"]):
+            return _error("INVALID_POOL_ID", MSG_INVALID_POOL_ID, 400)
+        body = self._read_body(org, request)
+        if isinstance(body, web.Response):
+            return body
+        pool = self._pool_of(org, request)
+        if isinstance(pool, web.Response):
+            return pool
+        numbers, key = body
+        pool["phone_numbers"] = numbers  # the docs: a full replace
+        if key is not _NOT_SENT:
+            pool["encrypted_key"] = key  # null removes the credentials
+        return _success(pool)

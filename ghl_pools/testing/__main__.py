@@ -1,0 +1,68 @@
+"""``python -m ghl_pools.testing``: run a GoHighLevel emulator until Ctrl-C.
+
+    python -m ghl_pools.testing --port 8766 --token T --location L --samples
+
+Prints the URL (first line), the token and its locations; ``--fault rate_limited=0.1`` adds
+random faults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pools_core._emulator import add_standalone_options, fault_plan_from_args, run_standalone
+
+from ._emulator import DEFAULT_LOCATION_ID, DEFAULT_TOKEN, GHLEmulator
+
+PROG = "python -m ghl_pools.testing"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=PROG, description="Run a local GoHighLevel emulator.")
+    add_standalone_options(parser, default_port=8766)
+    parser.add_argument("--token", default=DEFAULT_TOKEN, help="accepted token (%(default)s)")
+    parser.add_argument(
+        "--location",
+        action="append",
+        metavar="ID",
+        help="a location the token may see; the first is its own (repeatable; default "
+        f"{DEFAULT_LOCATION_ID})",
+    )
+    parser.add_argument("--rate-limit", type=int, default=100, help="requests per interval")
+    parser.add_argument("--rate-interval", type=float, default=10.0, help="interval seconds")
+    args = parser.parse_args(argv)
+    token: str = args.token
+    locations: list[str] = args.location or [DEFAULT_LOCATION_ID]
+    plan = fault_plan_from_args(parser, args)
+    try:
+        emulator = GHLEmulator(
+            {token: locations},
+            host=args.host,
+            port=args.port,
+            faults=plan,
+            rate_limit=args.rate_limit,
+            rate_interval=args.rate_interval,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.samples:
+        emulator.seed_samples()
+
+    def settings() -> list[tuple[str, str]]:
+        return [
+            ("token", token),
+            ("locations" if len(locations) > 1 else "location", ", ".join(locations)),
+            (
+                "shell",
+                f"export GHL_BASE_URL={emulator.url} GHL_ACCESS_TOKEN={token} "
+                f"GHL_LOCATION_ID={locations[0]}",
+            ),
+        ]
+
+    return run_standalone(emulator, "GoHighLevel emulator", settings, prog=PROG)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

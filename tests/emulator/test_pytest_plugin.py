@@ -1,0 +1,107 @@
+"""The pytest plugins (entry points ``bland_pools`` and ``ghl_pools`` under ``pytest11``), run in
+fresh pytest processes with ``pytester``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+USES_THE_FIXTURES = """
+import pytest
+
+@pytest.mark.asyncio
+async def test_bland(bland_client, bland_emulator):
+    pool = await bland_client.pools.create(["+12345678901"])
+    assert bland_emulator.pools(bland_emulator.api_key)[0]["id"] == pool.id
+    assert bland_emulator.requests[0].headers["authorization"] == "***"
+
+@pytest.mark.asyncio
+async def test_ghl(ghl_client, ghl_emulator):
+    ghl_emulator.seed_samples()
+    page = await ghl_client.pools.list()
+    assert page.total == 3
+    assert ghl_emulator.requests[0].query == {"locationId": ghl_emulator.location_id}
+
+def test_unrelated():
+    assert True
+"""
+
+
+def test_the_fixtures_work_in_a_fresh_session(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(USES_THE_FIXTURES)
+    # pytest-asyncio itself warns when this is unset; the plugins add no warning of their own.
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    result = pytester.runpytest_subprocess("-W", "error", timeout=120)
+    result.assert_outcomes(passed=3)
+
+
+def test_the_fixtures_are_listed(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--fixtures", timeout=120)
+    result.stdout.fnmatch_lines(
+        [
+            "*bland_emulator*",
+            "*A running Bland emulator*",
+            "*bland_client*",
+            "*ghl_emulator*",
+            "*ghl_client*",
+        ]
+    )
+
+
+def _assert_clear_failure(result: pytest.RunResult) -> None:
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*'bland_emulator' fixture of bland_pools is async and needs pytest-asyncio*",
+            "*'ghl_emulator' fixture of ghl_pools is async and needs pytest-asyncio*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_without_pytest_asyncio_only_the_fixtures_fail_clearly(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(USES_THE_FIXTURES)
+    # Shadow pytest_asyncio so that importing it fails, as if it were not installed.
+    pytester.makepyfile(pytest_asyncio="raise ImportError('pytest-asyncio is not installed')")
+    result = pytester.runpytest_subprocess("-p", "no:asyncio", timeout=120)
+    _assert_clear_failure(result)
+
+
+def test_with_pytest_asyncio_disabled_the_fixtures_fail_clearly(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(USES_THE_FIXTURES)
+    result = pytester.runpytest_subprocess("-p", "no:asyncio", timeout=120)
+    _assert_clear_failure(result)
+
+
+def test_the_plugins_can_be_disabled(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_plain():\n    assert True\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:bland_pools", "-p", "no:ghl_pools", timeout=120
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_importing_the_plugins_leaves_the_emulators_unloaded() -> None:
+    code = (
+        "import sys\n"
+        "import bland_pools.testing.pytest_plugin, ghl_pools.testing.pytest_plugin\n"
+        "loaded = sorted(m for m in ('aiohttp.web', 'pools_core._emulator',\n"
+        "    'bland_pools.testing._emulator', 'ghl_pools.testing._emulator') if m in sys.modules)\n"
+        "print(loaded)\n"
+        "from bland_pools.testing import BlandEmulator, FaultPlan\n"
+        "from ghl_pools.testing import GHLEmulator\n"
+        "print(BlandEmulator.__name__, GHLEmulator.__name__, FaultPlan.__name__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split("\n")
+    assert out[0] == "[]"
+    assert out[1] == "BlandEmulator GHLEmulator FaultPlan"
