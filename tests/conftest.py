@@ -8,7 +8,7 @@ import types
 from collections.abc import Iterator
 
 import aiohttp
-import aioresponses.core
+import aioresponses.core as aioresponses_core
 import pytest
 from aioresponses import aioresponses
 
@@ -26,7 +26,7 @@ def _patch_aioresponses_for_aiohttp_314() -> None:
             kwargs.setdefault("stream_writer", types.SimpleNamespace(output_size=0))
             super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
-    aioresponses.core.ClientResponse = _ClientResponse  # type: ignore[misc]
+    aioresponses_core.ClientResponse = _ClientResponse  # type: ignore[misc]
 
 
 _patch_aioresponses_for_aiohttp_314()

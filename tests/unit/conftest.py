@@ -1,0 +1,70 @@
+"""Fixtures of the unit tests. HTTP is mocked with aioresponses (``mock_http``, from the parent
+conftest) or served by :class:`LocalServer` on 127.0.0.1; nothing reaches the internet."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aioresponses import aioresponses
+
+from bland_pools import AsyncBlandClient
+from ghl_pools import AsyncGHLClient
+
+from ._server import LocalServer
+from ._support import API_KEY, GHL_TOKEN, FakeTime, Wire
+
+_ENV_VARS = (
+    "BLAND_API_KEY",
+    "BLAND_BASE_URL",
+    "GHL_ACCESS_TOKEN",
+    "GHL_BASE_URL",
+    "GHL_LOCATION_ID",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's own credentials or base URLs never leak into a test."""
+    for name in _ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def wire(mock_http: aioresponses) -> Wire:
+    return Wire(mock_http)
+
+
+@pytest.fixture
+async def bland(fake_time: FakeTime) -> AsyncIterator[AsyncBlandClient]:
+    """An async Bland client on the default base URL whose retry waits are recorded, not slept."""
+    client = AsyncBlandClient(api_key=API_KEY)
+    client._transport._sleep = fake_time.sleep
+    async with client:
+        yield client
+
+
+@pytest.fixture
+async def ghl(fake_time: FakeTime) -> AsyncIterator[AsyncGHLClient]:
+    """An async GoHighLevel client whose retry waits and rate-limiter waits are faked."""
+    client = AsyncGHLClient(token=GHL_TOKEN)
+    client._transport._sleep = fake_time.sleep
+    client._limiter._clock = fake_time.clock
+    client._limiter._sleep = fake_time.sleep
+    async with client:
+        yield client
+
+
+@pytest.fixture
+def local_server() -> Iterator[LocalServer]:
+    server = LocalServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,261 @@
+"""The blocking clients against a real local server: plain sync code, inside a running event
+loop, many threads at once, one reused connection, a clean close (explicit, ``with``, or by the
+garbage collector) and per-call timeouts."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import bland_pools
+import ghl_pools
+from bland_pools import BlandClient, DialingPool
+from ghl_pools import GHLClient
+
+from ._server import SLOW_POOL_ID, LocalServer
+from ._support import API_KEY, GHL_TOKEN, KEY_ID, LOCATION, NUMBERS
+
+
+def _bland(server: LocalServer, **kwargs: object) -> BlandClient:
+    return BlandClient(api_key=API_KEY, base_url=server.base_url, **kwargs)  # type: ignore[arg-type]
+
+
+def test_every_call_works_from_plain_sync_code(local_server: LocalServer) -> None:
+    with _bland(local_server) as bland:
+        created = bland.pools.create(NUMBERS, encrypted_key=KEY_ID)
+        fetched = bland.pools.get(created.id)
+        updated = bland.pools.update(created.id, NUMBERS[:1], encrypted_key=None)
+        listed = bland.pools.list()
+
+    assert isinstance(created, DialingPool)
+    assert fetched == created
+    assert updated.phone_numbers == (NUMBERS[0],)
+    assert updated.encrypted_key is None
+    assert [p.id for p in listed] == [created.id]
+
+
+def test_the_real_wire_carries_the_documented_headers(local_server: LocalServer) -> None:
+    with _bland(local_server) as bland:
+        created = bland.pools.create(NUMBERS)
+        bland.pools.get(created.id)
+        bland.pools.update(created.id, NUMBERS)
+
+    post, get, update = local_server.received
+    for seen in (post, get, update):
+        assert seen.headers["Authorization"] == API_KEY
+        assert seen.headers["User-Agent"].startswith(f"bland-pools/{bland_pools.__version__}")
+    assert post.headers["Content-Type"] == "application/json"
+    assert update.headers["Content-Type"] == "application/json"
+    assert "Content-Type" not in get.headers
+    assert post.body == b'{"phone_numbers":["+12345678901","+19876543210","+15551234567"]}'
+    assert update.path_qs == f"/v1/custom-dialing-pools/{created.id}/update"
+
+
+def test_documented_errors_arrive_through_the_blocking_client(local_server: LocalServer) -> None:
+    with _bland(local_server) as bland, pytest.raises(bland_pools.PoolNotFoundError) as caught:
+        bland.pools.get("550e8400-e29b-41d4-a716-446655440009")
+
+    assert caught.value.status == 404
+    assert caught.value.message == "Geospatial dialing pool not found"
+
+
+async def test_the_blocking_client_works_inside_a_running_event_loop(
+    local_server: LocalServer,
+) -> None:
+    # As in a Jupyter cell: this coroutine's loop is running while the blocking call waits.
+    with _bland(local_server) as bland:
+        created = bland.pools.create(NUMBERS)
+        assert bland.pools.get(created.id) == created
+
+    with GHLClient(token=GHL_TOKEN, base_url=local_server.base_url) as ghl:
+        assert ghl.pools.list(location_id=LOCATION).total == 1
+
+
+def test_eight_threads_share_one_client(local_server: LocalServer) -> None:
+    pools = [local_server.add_pool([f"+1555000{i:04d}"]) for i in range(8)]
+    start = threading.Barrier(8)
+
+    with _bland(local_server) as bland:
+
+        def fetch(index: int) -> list[str]:
+            start.wait()
+            return [bland.pools.get(pools[index]["id"]).id for _ in range(5)]
+
+        with ThreadPoolExecutor(max_workers=8) as executor:
+            results = list(executor.map(fetch, range(8)))
+
+    assert results == [[pool["id"]] * 5 for pool in pools]
+    assert len(local_server.received) == 40
+    assert local_server.connections <= 8
+
+
+def test_sequential_calls_reuse_one_connection(local_server: LocalServer) -> None:
+    pool = local_server.add_pool(NUMBERS)
+
+    with _bland(local_server) as bland:
+        for _ in range(25):
+            bland.pools.get(pool["id"])
+        bland.pools.list()
+
+    assert len(local_server.received) == 26
+    assert local_server.connections == 1
+
+
+def test_ghl_sequential_calls_reuse_one_connection(local_server: LocalServer) -> None:
+    with GHLClient(token=GHL_TOKEN, base_url=local_server.base_url, location_id=LOCATION) as ghl:
+        for _ in range(10):
+            page = ghl.pools.list()
+
+    assert page.total == 1
+    assert local_server.connections == 1
+    assert all(
+        r.path_qs == f"/phone-system/number-pools?locationId={LOCATION}"
+        for r in local_server.received
+    )
+    assert all(r.headers["Version"] == "2021-07-28" for r in local_server.received)
+    assert all(r.headers["Authorization"] == f"Bearer {GHL_TOKEN}" for r in local_server.received)
+
+
+def test_ghl_rate_limit_figures_are_readable_from_the_blocking_client(
+    local_server: LocalServer,
+) -> None:
+    with GHLClient(token=GHL_TOKEN, base_url=local_server.base_url) as ghl:
+        assert ghl.rate_limit is None
+        ghl.pools.list(location_id=LOCATION)
+        info = ghl.rate_limit
+
+    assert info is not None
+    assert (info.limit, info.remaining, info.interval) == (100, 99, 10.0)
+    assert ghl.rate_limit_for(LOCATION) == info
+
+
+def test_a_token_provider_runs_on_the_clients_loop(local_server: LocalServer) -> None:
+    calls: list[str] = []
+
+    async def provider() -> str:
+        calls.append(threading.current_thread().name)
+        return GHL_TOKEN
+
+    with GHLClient(token=provider, base_url=local_server.base_url) as ghl:
+        ghl.pools.list(location_id=LOCATION)
+        ghl.pools.list(location_id=LOCATION)
+
+    assert len(calls) == 2
+    assert all(name != threading.current_thread().name for name in calls)
+
+
+def test_a_blocking_call_from_the_clients_own_loop_is_refused_not_deadlocked(
+    local_server: LocalServer,
+) -> None:
+    holder: list[GHLClient] = []
+
+    async def provider() -> str:
+        holder[0].pools.list(location_id=LOCATION)  # re-enters the blocking client
+        return GHL_TOKEN
+
+    with GHLClient(token=provider, base_url=local_server.base_url) as ghl:
+        holder.append(ghl)
+        with pytest.raises(RuntimeError, match="deadlock"):
+            ghl.pools.list(location_id=LOCATION)
+
+
+# -- closing -------------------------------------------------------------------------------
+
+
+def test_close_is_idempotent_and_stops_the_loop_thread(local_server: LocalServer) -> None:
+    bland = _bland(local_server)
+    bland.pools.list()
+    thread = bland._portal._thread
+    assert thread is not None
+    assert thread.is_alive()
+
+    bland.close()
+    bland.close()
+
+    assert bland.closed
+    assert not thread.is_alive()
+    assert "closed" in repr(bland)
+
+
+def test_with_closes_the_client(local_server: LocalServer) -> None:
+    with _bland(local_server) as bland:
+        bland.pools.list()
+        thread = bland._portal._thread
+
+    assert bland.closed
+    assert thread is not None
+    assert not thread.is_alive()
+
+
+def test_calls_after_close_raise_a_clear_error(local_server: LocalServer) -> None:
+    with _bland(local_server) as bland:
+        bland.pools.list()
+
+    with pytest.raises(RuntimeError, match="closed"):
+        bland.pools.list()
+    with pytest.raises(RuntimeError, match="closed"), bland:
+        pass
+    assert len(local_server.received) == 1
+
+
+def test_a_client_never_used_closes_without_starting_a_loop() -> None:
+    bland = BlandClient(api_key=API_KEY)
+    bland.close()
+
+    assert bland.closed
+    assert bland._portal._thread is None
+    with pytest.raises(RuntimeError, match="closed"):
+        bland.pools.get("550e8400-e29b-41d4-a716-446655440001")
+
+
+def test_a_dropped_client_is_closed_by_the_garbage_collector_without_warnings(
+    local_server: LocalServer,
+) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bland = _bland(local_server)
+        bland.pools.list()
+        ghl = GHLClient(token=GHL_TOKEN, base_url=local_server.base_url)
+        ghl.pools.list(location_id=LOCATION)
+        threads = [bland._portal._thread, ghl._portal._thread]
+        del bland, ghl
+        gc.collect()
+
+    assert [str(w.message) for w in caught] == []
+    assert all(t is not None and not t.is_alive() for t in threads)
+
+
+# -- per-call timeout ----------------------------------------------------------------------
+
+
+def test_a_per_call_timeout_applies_and_the_client_stays_usable(local_server: LocalServer) -> None:
+    pool = local_server.add_pool(NUMBERS)
+
+    with _bland(local_server) as bland:
+        with pytest.raises(bland_pools.APITimeoutError):
+            bland.pools.get(SLOW_POOL_ID, timeout=0.2, max_retries=0)
+        assert bland.pools.get(pool["id"]).id == pool["id"]
+
+
+def test_a_client_timeout_applies_to_every_call(local_server: LocalServer) -> None:
+    with (
+        _bland(local_server, timeout=0.2, max_retries=0) as bland,
+        pytest.raises(bland_pools.APITimeoutError),
+    ):
+        bland.pools.get(SLOW_POOL_ID)
+
+
+def test_a_ghl_401_without_a_body_arrives_as_authentication_error(
+    local_server: LocalServer,
+) -> None:
+    with (
+        GHLClient(token="wrong-token", base_url=local_server.base_url) as ghl,
+        pytest.raises(ghl_pools.AuthenticationError) as caught,
+    ):
+        ghl.pools.list(location_id=LOCATION)
+
+    assert caught.value.status == 401

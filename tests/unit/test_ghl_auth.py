@@ -1,0 +1,158 @@
+"""GoHighLevel credentials: a token string or an async token provider asked per request and once
+more after a 401; a pasted ``Bearer`` prefix is never doubled."""
+
+from __future__ import annotations
+
+import pytest
+from aioresponses import aioresponses
+
+import ghl_pools
+from ghl_pools import AsyncGHLClient
+
+from ._support import LOCATION, FakeTime, Wire, fixture_json, ghl_list_url, sent, sent_headers
+
+LIST_URL = ghl_list_url(LOCATION)
+
+
+class TokenSource:
+    """An async token provider returning the given tokens in turn (the last one repeats)."""
+
+    def __init__(self, *tokens: str) -> None:
+        self.tokens = list(tokens)
+        self.calls = 0
+
+    async def __call__(self) -> str:
+        token = self.tokens[min(self.calls, len(self.tokens) - 1)]
+        self.calls += 1
+        return token
+
+
+def _client(token: object, fake_time: FakeTime) -> AsyncGHLClient:
+    client = AsyncGHLClient(token=token, location_id=LOCATION)  # type: ignore[arg-type]
+    client._transport._sleep = fake_time.sleep
+    client._limiter._clock = fake_time.clock
+    client._limiter._sleep = fake_time.sleep
+    return client
+
+
+def _authorizations(wire: Wire) -> list[str]:
+    return [sent_headers(seen)["Authorization"] for seen in wire.log]
+
+
+@pytest.mark.parametrize("given", ["Bearer tok-123", "bearer tok-123", "BEARER   tok-123"])
+async def test_a_bearer_prefix_in_a_token_string_is_not_doubled(
+    mock_http: aioresponses, fake_time: FakeTime, given: str
+) -> None:
+    mock_http.get(LIST_URL, payload=fixture_json("ghl/list_success.json"))
+
+    async with _client(given, fake_time) as client:
+        await client.pools.list()
+
+    (call,) = sent(mock_http, "GET", LIST_URL)
+    assert sent_headers(call).getall("Authorization") == ["Bearer tok-123"]
+
+
+async def test_provider_is_called_for_every_request(wire: Wire, fake_time: FakeTime) -> None:
+    source = TokenSource("tok-a", "tok-b", "tok-c")
+    wire.add("GET", LIST_URL, payload=fixture_json("ghl/list_success.json"), repeat=3)
+
+    async with _client(source, fake_time) as client:
+        for _ in range(3):
+            await client.pools.list()
+
+    assert source.calls == 3
+    assert _authorizations(wire) == ["Bearer tok-a", "Bearer tok-b", "Bearer tok-c"]
+
+
+async def test_a_bearer_prefix_from_the_provider_is_not_doubled(
+    wire: Wire, fake_time: FakeTime
+) -> None:
+    wire.add("GET", LIST_URL, payload=fixture_json("ghl/list_success.json"))
+
+    async with _client(TokenSource("Bearer tok-p"), fake_time) as client:
+        await client.pools.list()
+
+    assert _authorizations(wire) == ["Bearer tok-p"]
+
+
+async def test_after_a_401_the_provider_is_asked_again_and_the_request_retried_once(
+    wire: Wire, fake_time: FakeTime
+) -> None:
+    source = TokenSource("expired", "fresh")
+    wire.add("GET", LIST_URL, status=401)
+    wire.add("GET", LIST_URL, payload=fixture_json("ghl/list_success.json"))
+
+    async with _client(source, fake_time) as client:
+        page = await client.pools.list()
+
+    assert page.total == 1
+    assert source.calls == 2
+    assert _authorizations(wire) == ["Bearer expired", "Bearer fresh"]
+    wire.assert_complete()
+
+
+async def test_after_a_401_an_unchanged_token_raises_without_resending(
+    wire: Wire, fake_time: FakeTime
+) -> None:
+    source = TokenSource("same")
+    wire.add("GET", LIST_URL, status=401)
+
+    async with _client(source, fake_time) as client:
+        with pytest.raises(ghl_pools.AuthenticationError) as caught:
+            await client.pools.list()
+
+    assert caught.value.status == 401
+    assert source.calls == 2
+    assert _authorizations(wire) == ["Bearer same"]
+    wire.assert_complete()
+
+
+async def test_a_second_401_with_the_fresh_token_raises(wire: Wire, fake_time: FakeTime) -> None:
+    source = TokenSource("old", "new", "newer")
+    wire.add("GET", LIST_URL, status=401, repeat=2)
+
+    async with _client(source, fake_time) as client:
+        with pytest.raises(ghl_pools.AuthenticationError):
+            await client.pools.list()
+
+    assert _authorizations(wire) == ["Bearer old", "Bearer new"]
+    wire.assert_complete()
+
+
+async def test_a_static_token_is_not_resent_after_a_401(wire: Wire, fake_time: FakeTime) -> None:
+    wire.add("GET", LIST_URL, status=401)
+
+    async with _client("static-token", fake_time) as client:
+        with pytest.raises(ghl_pools.AuthenticationError):
+            await client.pools.list()
+
+    assert len(wire.log) == 1
+    wire.assert_complete()
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"bytes-token"])
+async def test_a_provider_returning_a_non_string_is_a_configuration_error(
+    mock_http: aioresponses, fake_time: FakeTime, bad: object
+) -> None:
+    async def provider() -> object:
+        return bad
+
+    async with _client(provider, fake_time) as client:
+        with pytest.raises(ghl_pools.ConfigurationError, match="not a string"):
+            await client.pools.list()
+
+    assert mock_http.requests == {}
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "tok\nen", "tok en\r"])
+async def test_a_provider_returning_an_unusable_token_is_refused_before_sending(
+    mock_http: aioresponses, fake_time: FakeTime, bad: str
+) -> None:
+    async def provider() -> str:
+        return bad
+
+    async with _client(provider, fake_time) as client:
+        with pytest.raises(ghl_pools.ConfigurationError):
+            await client.pools.list()
+
+    assert mock_http.requests == {}

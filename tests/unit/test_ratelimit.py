@@ -1,0 +1,336 @@
+"""The per-location limiter (fake clock, fake sleep) and the rate-limit figures a GoHighLevel
+client exposes after an answer with ``X-RateLimit-*`` headers."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from aioresponses import aioresponses
+
+from ghl_pools import AsyncGHLClient, RateLimitInfo
+from pools_core._ratelimit import SlidingWindowLimiter, parse_rate_limit_headers
+
+from ._support import LOCATION, FakeTime, Wire, fixture_json, ghl_list_url, headers
+
+GHL_HEADERS = {
+    "X-RateLimit-Max": "100",
+    "X-RateLimit-Remaining": "97",
+    "X-RateLimit-Interval-Milliseconds": "10000",
+    "X-RateLimit-Limit-Daily": "200000",
+    "X-RateLimit-Daily-Remaining": "199990",
+}
+
+
+def _limiter(fake: FakeTime, **kwargs: float) -> SlidingWindowLimiter:
+    return SlidingWindowLimiter(clock=fake.clock, sleep=fake.sleep, **kwargs)  # type: ignore[arg-type]
+
+
+async def _acquire_times(
+    limiter: SlidingWindowLimiter, fake: FakeTime, key: str, n: int
+) -> list[float]:
+    times = []
+    for _ in range(n):
+        await limiter.acquire(key)
+        times.append(fake.now)
+    return times
+
+
+def _max_in_any_window(times: list[float], interval: float) -> int:
+    return max(sum(1 for t in times if start <= t < start + interval) for start in times)
+
+
+# -- the limiter ---------------------------------------------------------------------------
+
+
+async def test_never_more_than_limit_acquisitions_per_interval() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=5, interval=10.0)
+
+    times = await _acquire_times(limiter, fake, "loc", 23)
+
+    assert _max_in_any_window(times, 10.0) == 5
+    assert times[:5] == [times[0]] * 5  # a burst up to the limit does not wait
+    assert fake.sleeps  # the sixth had to wait
+
+
+async def test_the_documented_burst_of_100_per_10_seconds_is_the_default() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake)
+
+    times = await _acquire_times(limiter, fake, "loc", 250)
+
+    assert _max_in_any_window(times, 10.0) == 100
+    assert times[99] == times[0]
+    assert times[100] >= times[0] + 10.0
+
+
+async def test_concurrent_acquisitions_respect_the_limit() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=4, interval=1.0)
+    times: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire("loc")
+        times.append(fake.now)
+
+    await asyncio.gather(*(one() for _ in range(17)))
+
+    assert len(times) == 17
+    assert _max_in_any_window(sorted(times), 1.0) <= 4
+
+
+async def test_keys_are_independent() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=5, interval=10.0)
+
+    await _acquire_times(limiter, fake, "a", 5)
+    await _acquire_times(limiter, fake, "b", 5)
+
+    assert fake.sleeps == []
+
+
+async def test_a_safety_margin_is_kept_back() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=5, interval=10.0, safety=1)
+
+    times = await _acquire_times(limiter, fake, "loc", 12)
+
+    assert _max_in_any_window(times, 10.0) == 4
+
+
+async def test_remaining_lower_than_the_local_count_books_the_difference() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=10, interval=10.0)
+    await limiter.acquire("loc")
+
+    # The server counts 8 of 10 used; we sent 1: others sent 7, which we book now.
+    limiter.observe("loc", headers({"X-RateLimit-Max": "10", "X-RateLimit-Remaining": "2"}))
+    times = await _acquire_times(limiter, fake, "loc", 3)
+
+    assert times[0] == times[1] == 1000.0
+    assert fake.sleeps == [10.0]
+    assert times[2] == 1010.0
+
+
+async def test_remaining_higher_than_the_local_count_books_nothing() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=10, interval=10.0)
+    await _acquire_times(limiter, fake, "loc", 5)
+
+    limiter.observe("loc", headers({"X-RateLimit-Max": "10", "X-RateLimit-Remaining": "9"}))
+    await _acquire_times(limiter, fake, "loc", 5)
+
+    assert fake.sleeps == []
+
+
+async def test_limit_and_interval_adapt_to_the_headers() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=100, interval=10.0)
+
+    limiter.observe(
+        "loc",
+        headers(
+            {
+                "X-RateLimit-Max": "3",
+                "X-RateLimit-Remaining": "3",
+                "X-RateLimit-Interval-Milliseconds": "2000",
+            }
+        ),
+    )
+    times = await _acquire_times(limiter, fake, "loc", 7)
+
+    assert _max_in_any_window(times, 2.0) == 3
+    assert fake.sleeps == [2.0, 2.0]
+
+
+async def test_headers_for_one_key_do_not_touch_another() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=10, interval=10.0)
+
+    limiter.observe("a", headers({"X-RateLimit-Max": "10", "X-RateLimit-Remaining": "0"}))
+    await _acquire_times(limiter, fake, "b", 10)
+
+    assert fake.sleeps == []
+
+
+async def test_a_429_blocks_the_key_for_retry_after() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=10, interval=10.0)
+
+    limiter.observe("a", headers({"Retry-After": "7"}), 429)
+    await limiter.acquire("b")
+    assert fake.sleeps == []
+    await limiter.acquire("a")
+
+    assert fake.sleeps == [7.0]
+
+
+async def test_a_429_without_retry_after_blocks_the_key_for_an_interval() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=10, interval=10.0)
+
+    limiter.observe("a", headers({}), 429)
+    await limiter.acquire("a")
+
+    assert fake.sleeps == [10.0]
+
+
+async def test_a_429_block_is_capped() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=10, interval=10.0, max_block=60.0)
+
+    limiter.observe("a", headers({"Retry-After": "86400"}), 429)
+    await limiter.acquire("a")
+
+    assert fake.sleeps == [60.0]
+
+
+def test_latest_figures_per_key_and_overall() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake)
+    assert limiter.latest() is None
+
+    limiter.observe("a", headers(GHL_HEADERS))
+    limiter.observe("b", headers({**GHL_HEADERS, "X-RateLimit-Remaining": "50"}))
+
+    a, b = limiter.latest("a"), limiter.latest("b")
+    assert a is not None
+    assert a.remaining == 97
+    assert b is not None
+    assert b.remaining == 50
+    assert limiter.latest() == b
+    assert limiter.latest("c") is None
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"limit": 0}, {"interval": 0.0}, {"limit": 5, "safety": 5}, {"safety": -1}]
+)
+def test_limiter_rejects_impossible_settings(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="limit"):
+        SlidingWindowLimiter(**kwargs)  # type: ignore[arg-type]
+
+
+def test_parse_rate_limit_headers_reads_every_figure() -> None:
+    info = parse_rate_limit_headers(headers(GHL_HEADERS))
+
+    assert info is not None
+    assert (info.limit, info.remaining, info.interval) == (100, 97, 10.0)
+    assert (info.daily_limit, info.daily_remaining) == (200000, 199990)
+    assert info.observed_at.tzinfo is not None
+    assert info.observed_at <= datetime.now(UTC)
+
+
+def test_parse_rate_limit_headers_without_figures_is_none() -> None:
+    assert parse_rate_limit_headers(headers({"Content-Type": "application/json"})) is None
+
+
+def test_parse_rate_limit_headers_ignores_unreadable_figures() -> None:
+    info = parse_rate_limit_headers(
+        headers(
+            {
+                "X-RateLimit-Max": "many",
+                "X-RateLimit-Remaining": "-1",
+                "x-ratelimit-daily-remaining": "5",
+            }
+        )
+    )
+
+    assert info is not None
+    assert (info.limit, info.remaining, info.daily_remaining) == (None, None, 5)
+
+
+# -- through the client --------------------------------------------------------------------
+
+
+async def test_client_rate_limit_is_none_before_any_answer(ghl: AsyncGHLClient) -> None:
+    assert ghl.rate_limit is None
+    assert ghl.rate_limit_for(LOCATION) is None
+
+
+async def test_client_exposes_the_figures_of_the_latest_answer(
+    mock_http: aioresponses, ghl: AsyncGHLClient
+) -> None:
+    mock_http.get(
+        ghl_list_url(), payload=fixture_json("ghl/list_success.json"), headers=GHL_HEADERS
+    )
+
+    await ghl.pools.list(location_id=LOCATION)
+
+    info = ghl.rate_limit
+    assert isinstance(info, RateLimitInfo)
+    assert (info.limit, info.remaining, info.interval) == (100, 97, 10.0)
+    assert (info.daily_limit, info.daily_remaining) == (200000, 199990)
+    assert ghl.rate_limit_for(LOCATION) == info
+    assert ghl.rate_limit_for("elsewhere") is None
+
+
+async def test_client_keeps_figures_per_location(
+    mock_http: aioresponses, ghl: AsyncGHLClient
+) -> None:
+    mock_http.get(ghl_list_url("locA"), payload={"data": []}, headers=GHL_HEADERS)
+    mock_http.get(
+        ghl_list_url("locB"),
+        payload={"data": []},
+        headers={**GHL_HEADERS, "X-RateLimit-Remaining": "12"},
+    )
+
+    await ghl.pools.list(location_id="locA")
+    await ghl.pools.list(location_id="locB")
+
+    a, b = ghl.rate_limit_for("locA"), ghl.rate_limit_for("locB")
+    assert a is not None
+    assert a.remaining == 97
+    assert b is not None
+    assert b.remaining == 12
+    assert ghl.rate_limit == b
+
+
+async def test_client_paces_a_bulk_job_under_the_burst_limit(
+    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+) -> None:
+    wire.add("GET", ghl_list_url(), payload={"data": []}, repeat=True)
+
+    for _ in range(100):
+        await ghl.pools.list(location_id=LOCATION)
+    assert fake_time.sleeps == []
+    await ghl.pools.list(location_id=LOCATION)
+
+    assert fake_time.sleeps == [10.0]
+    assert len(wire.log) == 101
+
+
+async def test_client_waits_when_the_server_says_nothing_remains(
+    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+) -> None:
+    wire.add(
+        "GET",
+        ghl_list_url(),
+        payload={"data": []},
+        headers={**GHL_HEADERS, "X-RateLimit-Remaining": "0"},
+    )
+    wire.add("GET", ghl_list_url(), payload={"data": []})
+
+    await ghl.pools.list(location_id=LOCATION)
+    assert fake_time.sleeps == []
+    await ghl.pools.list(location_id=LOCATION)
+
+    assert fake_time.sleeps == [10.0]
+
+
+async def test_client_paces_other_locations_independently(
+    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+) -> None:
+    wire.add(
+        "GET",
+        ghl_list_url("locA"),
+        payload={"data": []},
+        headers={**GHL_HEADERS, "X-RateLimit-Remaining": "0"},
+    )
+    wire.add("GET", ghl_list_url("locB"), payload={"data": []})
+
+    await ghl.pools.list(location_id="locA")
+    await ghl.pools.list(location_id="locB")
+
+    assert fake_time.sleeps == []

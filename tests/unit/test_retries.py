@@ -1,0 +1,578 @@
+"""Retries: which failures are retried for which calls, how long the client waits (sleeps are
+faked and recorded), per-call limits, the final error, and the log line of each retry."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+import pytest
+import tenacity
+from aioresponses import aioresponses
+
+import bland_pools
+import ghl_pools
+from bland_pools import AsyncBlandClient
+from bland_pools._exceptions import ERRORS
+from bland_pools._protocol import decode_pool, get_request
+from ghl_pools import AsyncGHLClient
+from pools_core import RetryPolicy
+from pools_core._retry import outcome_unknown, parse_retry_after
+from pools_core._transport import Transport
+from pools_core._types import RedactedHeaders
+
+from ._support import (
+    API_KEY,
+    LOCATION,
+    NUMBERS,
+    POOL_ID,
+    POOLS_URL,
+    FakeTime,
+    Wire,
+    connector_error,
+    envelope,
+    fixture_json,
+    ghl_list_url,
+    headers,
+    pool_json,
+    pool_url,
+    update_url,
+)
+
+RETRIED_STATUSES = [408, 429, 500, 502, 503, 504]
+NOT_RETRIED_STATUSES = [400, 401, 403, 404, 409, 422, 501]
+
+
+def _ok_pool() -> dict[str, object]:
+    return envelope(pool_json())
+
+
+# -- Retry-After -----------------------------------------------------------------------------
+
+
+async def test_429_with_retry_after_seconds_waits_that_long(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    wire.add("GET", pool_url(), status=429, headers={"Retry-After": "3"})
+    wire.add("GET", pool_url(), payload=_ok_pool())
+
+    pool = await bland.pools.get(POOL_ID)
+
+    assert pool.id == POOL_ID
+    assert fake_time.sleeps == [3.0]
+    assert len(wire.log) == 2
+    wire.assert_complete()
+
+
+async def test_retry_after_ms_is_honored_before_retry_after(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    wire.add("GET", pool_url(), status=429, headers={"retry-after-ms": "1500", "Retry-After": "9"})
+    wire.add("GET", pool_url(), payload=_ok_pool())
+
+    await bland.pools.get(POOL_ID)
+
+    assert fake_time.sleeps == [1.5]
+
+
+async def test_retry_after_as_an_http_date_waits_until_then(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    when = datetime.now(UTC) + timedelta(seconds=30)
+    wire.add(
+        "GET",
+        pool_url(),
+        status=429,
+        headers={"Retry-After": email.utils.format_datetime(when, usegmt=True)},
+    )
+    wire.add("GET", pool_url(), payload=_ok_pool())
+
+    await bland.pools.get(POOL_ID)
+
+    (slept,) = fake_time.sleeps
+    assert 25.0 <= slept <= 30.0  # the date has one-second resolution
+
+
+async def test_retry_after_beyond_the_cap_raises_at_once_with_retry_after_set(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    wire.add("GET", pool_url(), status=429, headers={"Retry-After": "3600"})
+
+    with pytest.raises(bland_pools.RateLimitError) as caught:
+        await bland.pools.get(POOL_ID)
+
+    assert caught.value.retry_after == 3600.0
+    assert caught.value.status == 429
+    assert fake_time.sleeps == []
+    assert len(wire.log) == 1
+    wire.assert_complete()
+
+
+async def test_the_retry_after_cap_comes_from_the_policy(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    bland._transport.retry_policy = RetryPolicy(max_retries=2, max_retry_after=5.0)
+    wire.add("GET", pool_url(), status=429, headers={"Retry-After": "6"})
+
+    with pytest.raises(bland_pools.RateLimitError):
+        await bland.pools.get(POOL_ID)
+
+    assert fake_time.sleeps == []
+
+
+async def test_429_without_retry_after_backs_off_with_jitter(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    wire.add("GET", pool_url(), status=429)
+    wire.add("GET", pool_url(), payload=_ok_pool())
+
+    await bland.pools.get(POOL_ID)
+
+    (slept,) = fake_time.sleeps
+    assert 0.0 <= slept <= 0.5
+
+
+# -- which failures are retried ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", RETRIED_STATUSES)
+async def test_get_is_retried_after_a_retryable_status(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime, status: int
+) -> None:
+    wire.add("GET", pool_url(), status=status, body=b"")
+    wire.add("GET", pool_url(), payload=_ok_pool())
+
+    assert (await bland.pools.get(POOL_ID)).id == POOL_ID
+    assert wire.calls == [("GET", pool_url())] * 2
+    assert len(fake_time.sleeps) == 1
+
+
+@pytest.mark.parametrize("status", RETRIED_STATUSES)
+async def test_list_is_retried_after_a_retryable_status(
+    wire: Wire, bland: AsyncBlandClient, status: int
+) -> None:
+    wire.add("GET", POOLS_URL, status=status, body=b"")
+    wire.add("GET", POOLS_URL, payload=envelope([]))
+
+    assert await bland.pools.list() == []
+    assert len(wire.log) == 2
+
+
+@pytest.mark.parametrize("status", RETRIED_STATUSES)
+async def test_update_is_retried_after_a_retryable_status_with_the_same_body(
+    wire: Wire, bland: AsyncBlandClient, status: int
+) -> None:
+    wire.add("POST", update_url(), status=status, body=b"")
+    wire.add("POST", update_url(), payload=_ok_pool())
+
+    await bland.pools.update(POOL_ID, NUMBERS, encrypted_key=None)
+
+    assert wire.calls == [("POST", update_url())] * 2
+    assert wire.log[0].kwargs["data"] == wire.log[1].kwargs["data"]
+
+
+@pytest.mark.parametrize("status", NOT_RETRIED_STATUSES)
+async def test_get_is_not_retried_after_a_client_error_or_501(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime, status: int
+) -> None:
+    wire.add("GET", pool_url(), status=status, body=b"")
+
+    with pytest.raises(bland_pools.APIError) as caught:
+        await bland.pools.get(POOL_ID)
+
+    assert caught.value.status == status
+    assert len(wire.log) == 1
+    assert fake_time.sleeps == []
+    wire.assert_complete()
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 422])
+async def test_create_is_not_retried_after_a_client_error(
+    wire: Wire, bland: AsyncBlandClient, status: int
+) -> None:
+    wire.add("POST", POOLS_URL, status=status, body=b"")
+
+    with pytest.raises(bland_pools.APIError):
+        await bland.pools.create(NUMBERS)
+
+    assert wire.calls == [("POST", POOLS_URL)]
+    wire.assert_complete()
+
+
+async def test_create_is_retried_after_a_429_without_listing(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    wire.add("POST", POOLS_URL, status=429, headers={"Retry-After": "2"})
+    wire.add("POST", POOLS_URL, payload=_ok_pool())
+
+    await bland.pools.create(NUMBERS)
+
+    assert wire.calls == [("POST", POOLS_URL), ("POST", POOLS_URL)]
+    assert fake_time.sleeps == [2.0]
+    wire.assert_complete()
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 408])
+async def test_create_after_a_5xx_is_retried_only_once_a_list_shows_nothing_was_made(
+    wire: Wire, bland: AsyncBlandClient, status: int
+) -> None:
+    wire.add("POST", POOLS_URL, status=status, body=b"")
+    wire.add("GET", POOLS_URL, payload=envelope([]))
+    wire.add("POST", POOLS_URL, payload=_ok_pool())
+
+    await bland.pools.create(NUMBERS)
+
+    assert wire.calls == [("POST", POOLS_URL), ("GET", POOLS_URL), ("POST", POOLS_URL)]
+    wire.assert_complete()
+
+
+# -- limits --------------------------------------------------------------------------------
+
+
+async def test_max_retries_zero_on_the_client_sends_once(wire: Wire, fake_time: FakeTime) -> None:
+    wire.add("GET", pool_url(), status=503, repeat=True)
+    client = AsyncBlandClient(api_key=API_KEY, max_retries=0)
+    client._transport._sleep = fake_time.sleep
+
+    async with client:
+        with pytest.raises(bland_pools.ServerError):
+            await client.pools.get(POOL_ID)
+
+    assert len(wire.log) == 1
+    assert fake_time.sleeps == []
+
+
+@pytest.mark.parametrize(("per_call", "attempts"), [(0, 1), (1, 2), (3, 4), (5, 6)])
+async def test_per_call_max_retries_overrides_the_client(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime, per_call: int, attempts: int
+) -> None:
+    wire.add("GET", pool_url(), status=503, repeat=True)
+
+    with pytest.raises(bland_pools.ServerError):
+        await bland.pools.get(POOL_ID, max_retries=per_call)
+
+    assert len(wire.log) == attempts
+    assert len(fake_time.sleeps) == attempts - 1
+
+
+async def test_per_call_max_retries_beats_a_client_without_retries(
+    wire: Wire, fake_time: FakeTime
+) -> None:
+    wire.add("GET", POOLS_URL, status=502, repeat=2)
+    wire.add("GET", POOLS_URL, payload=envelope([]))
+    client = AsyncBlandClient(api_key=API_KEY, max_retries=0)
+    client._transport._sleep = fake_time.sleep
+
+    async with client:
+        assert await client.pools.list(max_retries=2) == []
+
+    assert len(wire.log) == 3
+
+
+async def test_exhausted_retries_raise_the_last_typed_error(
+    wire: Wire, bland: AsyncBlandClient
+) -> None:
+    wire.add("GET", pool_url(), status=503, body=b"")
+    wire.add("GET", pool_url(), status=502, body=b"")
+    wire.add("GET", pool_url(), status=504, body=b"<html>gateway timeout</html>")
+
+    with pytest.raises(bland_pools.ServerError) as caught:
+        await bland.pools.get(POOL_ID)
+
+    assert caught.value.status == 504
+    assert "gateway timeout" in caught.value.message
+    assert not isinstance(caught.value, tenacity.RetryError)
+    wire.assert_complete()
+
+
+async def test_backoff_ceiling_doubles_between_retries(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    wire.add("GET", pool_url(), status=503, repeat=True)
+
+    with pytest.raises(bland_pools.ServerError):
+        await bland.pools.get(POOL_ID, max_retries=5)
+
+    assert len(fake_time.sleeps) == 5
+    for number, slept in enumerate(fake_time.sleeps, start=1):
+        assert 0.0 <= slept <= min(8.0, 0.5 * 2 ** (number - 1))
+
+
+# -- transport failures --------------------------------------------------------------------
+
+
+async def test_a_timeout_on_get_is_retried(wire: Wire, bland: AsyncBlandClient) -> None:
+    wire.add("GET", pool_url(), exception=TimeoutError())
+    wire.add("GET", pool_url(), payload=_ok_pool())
+
+    assert (await bland.pools.get(POOL_ID)).id == POOL_ID
+    assert len(wire.log) == 2
+
+
+async def test_timeouts_on_every_attempt_raise_api_timeout_error(
+    wire: Wire, bland: AsyncBlandClient
+) -> None:
+    wire.add("GET", pool_url(), exception=TimeoutError(), repeat=True)
+
+    with pytest.raises(bland_pools.APITimeoutError) as caught:
+        await bland.pools.get(POOL_ID)
+
+    assert caught.value.status is None
+    assert caught.value.request_sent is True
+    assert isinstance(caught.value.__cause__, TimeoutError)
+    assert len(wire.log) == 3
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        aiohttp.ServerDisconnectedError(),
+        aiohttp.ClientOSError(104, "Connection reset by peer"),
+        aiohttp.ClientPayloadError("Response payload is not completed"),
+    ],
+)
+async def test_a_dropped_connection_on_get_is_retried(
+    wire: Wire, bland: AsyncBlandClient, exc: Exception
+) -> None:
+    wire.add("GET", pool_url(), exception=exc)
+    wire.add("GET", pool_url(), payload=_ok_pool())
+
+    assert (await bland.pools.get(POOL_ID)).id == POOL_ID
+    assert len(wire.log) == 2
+
+
+async def test_a_dropped_connection_on_every_attempt_raises_api_connection_error(
+    wire: Wire, bland: AsyncBlandClient
+) -> None:
+    wire.add("GET", POOLS_URL, exception=aiohttp.ServerDisconnectedError(), repeat=True)
+
+    with pytest.raises(bland_pools.APIConnectionError) as caught:
+        await bland.pools.list()
+
+    assert not isinstance(caught.value, bland_pools.APITimeoutError)
+    assert caught.value.request_sent is True
+    assert len(wire.log) == 3
+
+
+async def test_a_refused_connection_is_retried_even_for_create_without_listing(
+    wire: Wire, bland: AsyncBlandClient
+) -> None:
+    wire.add("POST", POOLS_URL, exception=connector_error())
+    wire.add("POST", POOLS_URL, payload=_ok_pool())
+
+    await bland.pools.create(NUMBERS)
+
+    assert wire.calls == [("POST", POOLS_URL), ("POST", POOLS_URL)]
+    wire.assert_complete()
+
+
+async def test_a_connect_timeout_is_retried_even_for_create_without_listing(
+    wire: Wire, bland: AsyncBlandClient
+) -> None:
+    wire.add("POST", POOLS_URL, exception=aiohttp.ConnectionTimeoutError())
+    wire.add("POST", POOLS_URL, payload=_ok_pool())
+
+    await bland.pools.create(NUMBERS)
+
+    assert wire.calls == [("POST", POOLS_URL), ("POST", POOLS_URL)]
+
+
+async def test_a_refused_connection_on_every_attempt_says_nothing_was_sent(
+    wire: Wire, bland: AsyncBlandClient
+) -> None:
+    wire.add("POST", POOLS_URL, exception=connector_error(), repeat=True)
+
+    with pytest.raises(bland_pools.APIConnectionError) as caught:
+        await bland.pools.create(NUMBERS)
+
+    assert caught.value.request_sent is False
+    assert wire.calls == [("POST", POOLS_URL)] * 3
+
+
+# -- logging -------------------------------------------------------------------------------
+
+
+async def test_each_retry_is_logged_with_its_number(
+    wire: Wire, bland: AsyncBlandClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bland_pools")
+    wire.add("GET", pool_url(), status=429, headers={"Retry-After": "3"})
+    wire.add("GET", pool_url(), status=503)
+    wire.add("GET", pool_url(), payload=_ok_pool())
+
+    await bland.pools.get(POOL_ID)
+
+    retries = [r for r in caplog.records if r.name == "bland_pools" and "Retrying" in r.message]
+    assert [r.levelno for r in retries] == [logging.INFO, logging.INFO]
+    assert "retry 1 of 2" in retries[0].message
+    assert "3.00s" in retries[0].message
+    assert "RateLimitError (429)" in retries[0].message
+    assert "retry 2 of 2" in retries[1].message
+    assert "ServerError (503)" in retries[1].message
+
+
+async def test_no_retry_no_retry_log(
+    wire: Wire, bland: AsyncBlandClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bland_pools")
+    wire.add("GET", pool_url(), payload=_ok_pool())
+
+    await bland.pools.get(POOL_ID)
+
+    assert not [r for r in caplog.records if "Retrying" in r.message]
+
+
+# -- GoHighLevel ---------------------------------------------------------------------------
+
+
+async def test_ghl_429_waits_retry_after_and_retries(
+    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+) -> None:
+    wire.add("GET", ghl_list_url(), status=429, headers={"Retry-After": "4"})
+    wire.add("GET", ghl_list_url(), payload=fixture_json("ghl/list_success.json"))
+
+    page = await ghl.pools.list(location_id=LOCATION)
+
+    assert page.total == 1
+    assert fake_time.sleeps[0] == 4.0
+    assert sum(fake_time.sleeps) == pytest.approx(4.0)  # the limiter does not wait again
+    assert len(wire.log) == 2
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_ghl_list_is_retried_after_a_5xx(
+    wire: Wire, ghl: AsyncGHLClient, status: int
+) -> None:
+    wire.add("GET", ghl_list_url(), status=status)
+    wire.add("GET", ghl_list_url(), payload=fixture_json("ghl/list_success.json"))
+
+    assert (await ghl.pools.list(location_id=LOCATION)).total == 1
+
+
+async def test_ghl_exhausted_retries_raise_ghl_server_error(
+    wire: Wire, ghl: AsyncGHLClient
+) -> None:
+    wire.add("GET", ghl_list_url(), status=503, repeat=True)
+
+    with pytest.raises(ghl_pools.ServerError):
+        await ghl.pools.list(location_id=LOCATION)
+
+    assert len(wire.log) == 3
+
+
+# -- the transport on its own --------------------------------------------------------------
+
+
+async def test_transport_takes_an_injected_sleep(mock_http: aioresponses) -> None:
+    fake = FakeTime()
+    transport = Transport(
+        base_url="https://us.api.bland.ai",
+        headers=RedactedHeaders({"Authorization": API_KEY}),
+        errors=ERRORS,
+        logger=logging.getLogger("bland_pools"),
+        sleep=fake.sleep,
+    )
+    mock_http.get(pool_url(), status=429, headers={"Retry-After": "5"})
+    mock_http.get(pool_url(), payload=_ok_pool())
+
+    try:
+        pool = await transport.request(get_request(POOL_ID), decode_pool)
+    finally:
+        await transport.close()
+
+    assert pool.id == POOL_ID
+    assert fake.sleeps == [5.0]
+
+
+# -- the policy, I/O-free ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"Retry-After": "3"}, 3.0),
+        ({"Retry-After": " 2.5 "}, 2.5),
+        ({"retry-after-ms": "250"}, 0.25),
+        ({"retry-after-ms": "250", "Retry-After": "9"}, 0.25),
+        ({"retry-after-ms": "soon", "Retry-After": "9"}, 9.0),
+        ({"Retry-After": "-5"}, 0.0),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # in the past
+        ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "nan"}, None),
+        ({"Retry-After": "inf"}, None),
+        ({}, None),
+    ],
+)
+def test_parse_retry_after(values: dict[str, str], expected: float | None) -> None:
+    assert parse_retry_after(headers(values)) == expected
+
+
+def test_parse_retry_after_http_date_is_relative_to_now() -> None:
+    date = "Wed, 21 Oct 2015 07:28:30 GMT"
+    now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC).timestamp()
+
+    assert parse_retry_after(headers({"Retry-After": date}), now=now) == 30.0
+
+
+def test_parse_retry_after_date_without_zone_is_ignored() -> None:
+    assert parse_retry_after(headers({"Retry-After": "Wed, 21 Oct 2015 07:28:30 -0000"})) is None
+
+
+@pytest.mark.parametrize(
+    ("err", "idempotent", "retried"),
+    [
+        (bland_pools.ServerError("x", status=503), True, True),
+        (bland_pools.ServerError("x", status=503), False, False),
+        (bland_pools.ServerError("x", status=501), True, False),
+        (bland_pools.RateLimitError("x", status=429), False, True),
+        (bland_pools.RateLimitError("x", status=429, retry_after=61.0), True, False),
+        (bland_pools.APITimeoutError("x", request_sent=True), True, True),
+        (bland_pools.APITimeoutError("x", request_sent=True), False, False),
+        (bland_pools.APIConnectionError("x", request_sent=False), False, True),
+        (bland_pools.BadRequestError("x", status=400), True, False),
+        (bland_pools.UnexpectedResponseError("x", status=200), True, False),
+        (ValueError("not ours"), True, False),
+    ],
+)
+def test_retry_policy_should_retry(err: BaseException, idempotent: bool, retried: bool) -> None:
+    assert RetryPolicy().should_retry(err, idempotent=idempotent) is retried
+
+
+def test_retry_policy_backoff_honors_retry_after_up_to_the_cap() -> None:
+    policy = RetryPolicy(max_retry_after=10.0)
+
+    assert policy.backoff(1, bland_pools.RateLimitError("x", retry_after=7.0)) == 7.0
+    assert policy.backoff(1, bland_pools.RateLimitError("x", retry_after=11.0)) <= 0.5
+
+
+def test_retry_policy_backoff_is_capped() -> None:
+    policy = RetryPolicy(initial_backoff=0.5, max_backoff=8.0)
+
+    draws = [policy.backoff(20) for _ in range(200)]
+
+    assert all(0.0 <= d <= 8.0 for d in draws)
+    assert max(draws) > 4.0  # full jitter over the capped ceiling, not a constant
+
+
+def test_retry_policy_default_is_two_retries() -> None:
+    assert RetryPolicy().max_retries == 2
+
+
+@pytest.mark.parametrize(
+    ("err", "unknown"),
+    [
+        (bland_pools.APITimeoutError("x", request_sent=True), True),
+        (bland_pools.APITimeoutError("x", request_sent=False), False),
+        (bland_pools.APIConnectionError("x", request_sent=True), True),
+        (bland_pools.APIConnectionError("x", request_sent=False), False),
+        (bland_pools.ServerError("x", status=500), True),
+        (bland_pools.RateLimitError("x", status=429), False),
+        (bland_pools.BadRequestError("x", status=400), False),
+        (bland_pools.UnexpectedResponseError("x", status=200), True),
+        (bland_pools.UnexpectedResponseError("x", status=302), False),
+    ],
+)
+def test_outcome_unknown(err: BaseException, unknown: bool) -> None:
+    assert outcome_unknown(err) is unknown

@@ -1,0 +1,340 @@
+"""The credential never shows: not in a client's repr, an error's str/repr/traceback, nor a log
+record, on any path; a pool id cannot change the request path."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import socket
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+
+import bland_pools
+import ghl_pools
+from bland_pools import AsyncBlandClient, BlandClient
+from ghl_pools import AsyncGHLClient, GHLClient
+
+from ._server import SLOW_POOL_ID, LocalServer
+from ._support import (
+    API_KEY,
+    GHL_TOKEN,
+    KEY_ID,
+    LOCATION,
+    NUMBERS,
+    POOL_ID,
+    POOLS_URL,
+    connector_error,
+    envelope,
+    fixture_bytes,
+    fixture_json,
+    ghl_list_url,
+    pool_json,
+    pool_url,
+    request_count,
+    update_url,
+)
+
+SECRETS = (API_KEY, GHL_TOKEN)
+
+
+def _assert_secret_free(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def _error_texts(err: BaseException) -> str:
+    """Everything a user or a tool would print about an error, causes and notes included."""
+    return "\n".join(
+        [
+            str(err),
+            repr(err),
+            "".join(traceback.format_exception(err)),
+            repr(getattr(err, "__dict__", {})),
+        ]
+    )
+
+
+def _log_texts(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(f"{r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
+
+
+# (name, how the first Bland answer goes wrong, expected error class or None for success)
+BLAND_PATHS: list[tuple[str, dict[str, Any], type[Exception] | None]] = [
+    ("success", {"payload": envelope(pool_json())}, None),
+    (
+        "4xx",
+        {"status": 401, "body": fixture_bytes("bland/get_unauthorized.json")},
+        bland_pools.AuthenticationError,
+    ),
+    (
+        "404",
+        {"status": 404, "body": fixture_bytes("bland/get_pool_not_found.json")},
+        bland_pools.PoolNotFoundError,
+    ),
+    ("5xx", {"status": 502, "body": b"<html>502 Bad Gateway</html>"}, bland_pools.ServerError),
+    ("timeout", {"exception": TimeoutError()}, bland_pools.APITimeoutError),
+    ("dropped", {"exception": aiohttp.ServerDisconnectedError()}, bland_pools.APIConnectionError),
+    ("refused", {"exception": connector_error()}, bland_pools.APIConnectionError),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "answer", "expected"), BLAND_PATHS, ids=[p[0] for p in BLAND_PATHS]
+)
+async def test_bland_key_never_appears_in_errors_or_debug_logs(
+    mock_http: aioresponses,
+    bland: AsyncBlandClient,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    answer: dict[str, Any],
+    expected: type[Exception] | None,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    mock_http.get(pool_url(), repeat=True, **answer)
+
+    if expected is None:
+        pool = await bland.pools.get(POOL_ID)
+        _assert_secret_free(repr(pool))
+    else:
+        with pytest.raises(expected) as caught:
+            await bland.pools.get(POOL_ID)
+        _assert_secret_free(_error_texts(caught.value))
+
+    assert caplog.records, "the request path logs at DEBUG"
+    _assert_secret_free(_log_texts(caplog))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"exception": TimeoutError()},
+        {"status": 500, "body": b""},
+        {"exception": aiohttp.ServerDisconnectedError()},
+    ],
+)
+async def test_bland_key_never_appears_in_a_failed_create_recovery(
+    mock_http: aioresponses,
+    bland: AsyncBlandClient,
+    caplog: pytest.LogCaptureFixture,
+    answer: dict[str, Any],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    mock_http.post(POOLS_URL, **answer)
+    mock_http.get(POOLS_URL, status=401, body=fixture_bytes("bland/get_unauthorized.json"))
+
+    with pytest.raises(bland_pools.APIError) as caught:
+        await bland.pools.create(NUMBERS, encrypted_key=KEY_ID)
+
+    _assert_secret_free(_error_texts(caught.value))
+    _assert_secret_free(_log_texts(caplog))
+
+
+GHL_PATHS: list[tuple[str, dict[str, Any], type[Exception] | None]] = [
+    ("success", {"payload": fixture_json("ghl/list_success.json")}, None),
+    (
+        "400",
+        {"status": 400, "body": fixture_bytes("ghl/list_bad_request.json")},
+        ghl_pools.BadRequestError,
+    ),
+    ("401", {"status": 401}, ghl_pools.AuthenticationError),
+    ("403", {"status": 403}, ghl_pools.PermissionDeniedError),
+    ("5xx", {"status": 503, "body": b"<html>unavailable</html>"}, ghl_pools.ServerError),
+    ("timeout", {"exception": TimeoutError()}, ghl_pools.APITimeoutError),
+    (
+        "refused",
+        {"exception": connector_error("services.leadconnectorhq.com")},
+        ghl_pools.APIConnectionError,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "answer", "expected"), GHL_PATHS, ids=[p[0] for p in GHL_PATHS])
+async def test_ghl_token_never_appears_in_errors_or_debug_logs(
+    mock_http: aioresponses,
+    ghl: AsyncGHLClient,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    answer: dict[str, Any],
+    expected: type[Exception] | None,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    mock_http.get(ghl_list_url(), repeat=True, **answer)
+
+    if expected is None:
+        page = await ghl.pools.list(location_id=LOCATION)
+        _assert_secret_free(repr(page))
+    else:
+        with pytest.raises(expected) as caught:
+            await ghl.pools.list(location_id=LOCATION)
+        _assert_secret_free(_error_texts(caught.value))
+
+    _assert_secret_free(_log_texts(caplog))
+
+
+async def test_ghl_provider_token_never_appears_after_a_401_retry(
+    mock_http: aioresponses, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    tokens = iter([API_KEY, GHL_TOKEN])  # both secrets, so either leaking is caught
+
+    async def provider() -> str:
+        return next(tokens)
+
+    mock_http.get(ghl_list_url(), status=401, repeat=True)
+    async with AsyncGHLClient(token=provider, location_id=LOCATION, max_retries=0) as client:
+        with pytest.raises(ghl_pools.AuthenticationError) as caught:
+            await client.pools.list()
+        _assert_secret_free(repr(client))
+
+    _assert_secret_free(_error_texts(caught.value))
+    _assert_secret_free(_log_texts(caplog))
+
+
+# -- against a real socket: aiohttp's own frames are in the chain --------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_key_never_appears_when_the_connection_is_refused_for_real(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    base_url = f"http://127.0.0.1:{_closed_port()}"
+    async with AsyncBlandClient(api_key=API_KEY, base_url=base_url, max_retries=0) as client:
+        with pytest.raises(bland_pools.APIConnectionError) as caught:
+            await client.pools.list()
+
+    assert caught.value.request_sent is False
+    _assert_secret_free(_error_texts(caught.value))
+    _assert_secret_free(_log_texts(caplog))
+
+
+async def test_key_never_appears_when_a_real_request_times_out(
+    local_server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with AsyncBlandClient(
+        api_key=API_KEY, base_url=local_server.base_url, max_retries=0
+    ) as client:
+        with pytest.raises(bland_pools.APITimeoutError) as caught:
+            await client.pools.get(SLOW_POOL_ID, timeout=0.2)
+
+    _assert_secret_free(_error_texts(caught.value))
+    _assert_secret_free(_log_texts(caplog))
+
+
+async def test_key_never_appears_in_a_real_401(
+    local_server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    # The wrong key is the secret here: the server refuses it.
+    async with AsyncBlandClient(api_key=GHL_TOKEN, base_url=local_server.base_url) as client:
+        with pytest.raises(bland_pools.AuthenticationError) as caught:
+            await client.pools.list()
+
+    assert caught.value.status == 401
+    _assert_secret_free(_error_texts(caught.value))
+    _assert_secret_free(_log_texts(caplog))
+
+
+# -- clients -------------------------------------------------------------------------------
+
+
+async def test_async_clients_do_not_show_the_credential() -> None:
+    async def provider() -> str:
+        return GHL_TOKEN
+
+    clients = [
+        AsyncBlandClient(api_key=API_KEY),
+        AsyncGHLClient(token=GHL_TOKEN),
+        AsyncGHLClient(token=f"Bearer {GHL_TOKEN}"),
+        AsyncGHLClient(token=provider),
+    ]
+    for client in clients:
+        _assert_secret_free(repr(client))
+        _assert_secret_free(str(client))
+        _assert_secret_free(repr(client._transport._headers))
+        _assert_secret_free(repr(vars(client)))
+        await client.close()
+
+
+def test_blocking_clients_do_not_show_the_credential() -> None:
+    with BlandClient(api_key=API_KEY) as bland, GHLClient(token=GHL_TOKEN) as ghl:
+        for client in (bland, ghl):
+            _assert_secret_free(repr(client))
+            _assert_secret_free(str(client))
+
+
+def test_blocking_clients_refuse_to_be_pickled() -> None:
+    with BlandClient(api_key=API_KEY) as client, pytest.raises(TypeError, match="pickled"):
+        pickle.dumps(client)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="SDK bug: an AsyncBlandClient pickles, with the API key in clear in the bytes "
+    "(RedactedHeaders holds the revealed key; Secret's refusal never triggers)",
+)
+def test_async_client_pickle_never_carries_the_key() -> None:
+    client = AsyncBlandClient(api_key=API_KEY)
+
+    try:
+        data = pickle.dumps(client)
+    except (TypeError, pickle.PicklingError):
+        return
+    assert API_KEY.encode() not in data
+
+
+# -- pool ids cannot change the request path -----------------------------------------------
+
+PATH_ATTACKS = [
+    "../x",
+    "..",
+    "a/b",
+    "?x=1",
+    "#frag",
+    "%2e%2e",
+    f"{POOL_ID}/../../v1/other",
+    f"{POOL_ID}?admin=1",
+    f"{POOL_ID}/update",
+    f"{POOL_ID}\r\nX-Injected: 1",
+    f" {POOL_ID}",
+]
+
+
+@pytest.mark.parametrize("pool_id", PATH_ATTACKS)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, pid: c.pools.get(pid),
+        lambda c, pid: c.pools.update(pid, NUMBERS),
+        lambda c, pid: c.pools.update(pid, NUMBERS, encrypted_key=None),
+    ],
+    ids=["get", "update", "update-null-key"],
+)
+async def test_a_pool_id_that_could_change_the_path_is_refused_before_sending(
+    mock_http: aioresponses,
+    bland: AsyncBlandClient,
+    pool_id: str,
+    call: Callable[[AsyncBlandClient, str], Awaitable[Any]],
+) -> None:
+    mock_http.get(pool_url(), payload=envelope(pool_json()), repeat=True)
+    mock_http.post(update_url(), payload=envelope(pool_json()), repeat=True)
+
+    with pytest.raises(bland_pools.InvalidPoolIdError) as caught:
+        await call(bland, pool_id)
+
+    assert repr(pool_id)[:60] in caught.value.message
+    assert caught.value.code == "INVALID_POOL_ID"
+    assert caught.value.status is None
+    assert request_count(mock_http) == 0
