@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import email.utils
 import logging
@@ -45,6 +46,16 @@ _SKEW_WITHOUT_DATE: Final = 300.0
 _SKEW_WITH_DATE: Final = 2.0
 
 
+class _Turns:
+    """A lock, and how many creates hold or await it (the entry goes when none do)."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
 class AsyncPools:
     """``client.pools``: list, get, create and update custom dialing pools."""
 
@@ -52,6 +63,7 @@ class AsyncPools:
         self._transport = transport
         self._created: deque[tuple[float, str]] = deque()
         self._created_ids: set[str] = set()
+        self._same_pool_turns: dict[tuple[tuple[str, ...], str | None], _Turns] = {}
 
     async def list(
         self,
@@ -103,6 +115,26 @@ class AsyncPools:
         """
         numbers = check_phone_numbers(phone_numbers)
         key = check_encrypted_key(encrypted_key)
+        # Identical creates of this client run one after the other: a recovering create must
+        # never adopt the pool that a concurrent identical create is about to return.
+        fingerprint = (tuple(sorted(numbers)), key)
+        turns = self._same_pool_turns.setdefault(fingerprint, _Turns())
+        turns.users += 1
+        try:
+            async with turns.lock:
+                return await self._create(numbers, key, timeout, max_retries)
+        finally:
+            turns.users -= 1
+            if turns.users == 0:
+                del self._same_pool_turns[fingerprint]
+
+    async def _create(
+        self,
+        numbers: builtins.list[str],
+        key: str | None,
+        timeout: NotGivenOr[TimeoutLike],
+        max_retries: NotGivenOr[int],
+    ) -> DialingPool:
         sent_at = time.time()
 
         async def recover(error: APIError) -> DialingPool | None:

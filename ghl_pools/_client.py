@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -39,8 +40,9 @@ __all__ = [
 DEFAULT_BASE_URL: Final = "https://services.leadconnectorhq.com"
 logger: Final = logging.getLogger("ghl_pools")
 
-#: An async callable returning the current access token (OAuth tokens live one day).
-TokenProvider: TypeAlias = Callable[[], Awaitable[str]]
+#: A callable returning the current access token (OAuth tokens live one day); it may be
+#: async (``async def``) or plain.
+TokenProvider: TypeAlias = Callable[[], Awaitable[str] | str]
 _T = TypeVar("_T")
 
 
@@ -85,8 +87,9 @@ class AsyncGHLClient(AsyncClientBase):
     """Async client for GoHighLevel number pools.
 
     Args:
-        token: a Sub-Account access token or Private Integration token, or an async callable
-            returning the current one (called per request, and once more after a 401);
+        token: a Sub-Account access token or Private Integration token, or a callable (async
+            or plain) returning the current one (called per request, and once more after a
+            401);
             default ``GHL_ACCESS_TOKEN`` from the environment.
         location_id: the default location of ``pools.list``; default ``GHL_LOCATION_ID``.
         version: the ``Version`` header (default ``2021-07-28``).
@@ -128,7 +131,7 @@ class AsyncGHLClient(AsyncClientBase):
                 "Version": version,
                 "User-Agent": user_agent("ghl-pools"),
             }
-            headers = self._headers_for(_bare_token(secret.reveal())) if secret else {}
+            headers = self._headers_for(Secret(_bare_token(secret.reveal()))) if secret else {}
             self._limiter = SlidingWindowLimiter(limit=100, interval=10.0)
             self._transport = Transport(
                 base_url=url,
@@ -160,12 +163,15 @@ class AsyncGHLClient(AsyncClientBase):
         """The latest ``X-RateLimit-*`` figures seen for one location."""
         return self._limiter.latest(location_id)
 
-    def _headers_for(self, token: str) -> Mapping[str, str]:
-        return RedactedHeaders({**self._base_headers, "Authorization": f"Bearer {token}"})
+    def _headers_for(self, token: Secret) -> Mapping[str, str]:
+        auth = f"Bearer {token.reveal()}"
+        return RedactedHeaders({**self._base_headers, "Authorization": auth})
 
-    async def _token(self) -> str:
+    async def _token(self) -> Secret:
+        # Wrapped at once: tools that print a traceback's locals must not show the token.
         assert self._provider is not None
-        token = await self._provider()
+        result = self._provider()
+        token = await result if inspect.isawaitable(result) else result
         if not isinstance(token, str):
             raise ERRORS.configuration(
                 f"the token provider returned {type(token).__name__}, not a string"
@@ -175,7 +181,7 @@ class AsyncGHLClient(AsyncClientBase):
             check_header_secret(token, "the token from the token provider")
         except ConfigurationError as exc:
             raise ERRORS.configuration(str(exc)) from None
-        return token
+        return Secret(token)
 
     async def _call(
         self,
@@ -235,8 +241,8 @@ class NumberPools:
 
 class GHLClient(SyncClientBase[AsyncGHLClient]):
     """Blocking client for GoHighLevel number pools; same options as :class:`AsyncGHLClient`
-    (without ``session``). A token provider, if given, is still an async callable: it runs on
-    the client's private loop."""
+    (without ``session``). A token provider, async or plain, runs on the client's private
+    loop (a plain one should not block for long)."""
 
     def __init__(
         self,

@@ -8,13 +8,15 @@ no body at all, so errors map by HTTP status.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from pools_core._convert import DecodeFailure, camel_case, make_model_converter
 from pools_core._exceptions import APIError
 from pools_core._protocol import INVALID, Request, Response, decode_json, error_from_response
+from pools_core._ratelimit import parse_rate_limit_headers
 
-from ._exceptions import ERRORS, BadRequestError
+from ._exceptions import ERRORS, BadRequestError, RateLimitError
 from ._models import NumberPool, NumberPoolPage
 
 __all__ = [
@@ -67,13 +69,27 @@ def list_request(location_id: str | None) -> Request:
 
 def _error(response: Response, payload: Any) -> APIError:
     error = payload.get("error") if isinstance(payload, Mapping) else None
-    return error_from_response(
+    exc = error_from_response(
         ERRORS,
         response,
         payload,
         code=error if isinstance(error, str) else None,
         fallback=_STATUS_MESSAGES.get(response.status),
     )
+    if isinstance(exc, RateLimitError):
+        info = parse_rate_limit_headers(response.headers)
+        if info is not None and info.daily_remaining == 0 and exc.retry_after is None:
+            # Retrying within seconds cannot help. GoHighLevel does not document when the
+            # daily window resets; the next UTC midnight is the SDK's estimate.
+            exc.message = f"GoHighLevel's daily limit ({info.daily_limit} requests) is used up"
+            exc.args = (exc.message,)
+            exc.retry_after = _seconds_to_utc_midnight(info.observed_at)
+    return exc
+
+
+def _seconds_to_utc_midnight(now: datetime) -> float:
+    tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (tomorrow - now).total_seconds()
 
 
 def _malformed(response: Response, payload: Any, problem: str) -> APIError:

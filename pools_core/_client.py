@@ -46,6 +46,10 @@ class AsyncClientBase:
         state = "closed" if self.closed else "open"
         return f"<{type(self).__name__} base_url={self.base_url!r} {state}>"
 
+    def __getstate__(self) -> Any:
+        # A pickled client would carry its credentials wherever the bytes go.
+        raise TypeError(f"{type(self).__name__} cannot be pickled; create one per process")
+
 
 _A = TypeVar("_A", bound=AsyncClientBase)
 

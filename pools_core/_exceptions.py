@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
+from multidict import CIMultiDict
 
 __all__ = [
     "APIConnectionError",
@@ -92,7 +93,8 @@ class APIError(PoolsError):
         self.status = status
         self.errors = tuple(errors)
         self.body = body
-        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        # A copy: aiohttp's read-only proxy cannot be pickled (multiprocessing, Celery).
+        self.headers: Mapping[str, str] = CIMultiDict(headers) if headers is not None else {}
         self.method = method
         self.url = url
 

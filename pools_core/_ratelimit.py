@@ -154,14 +154,19 @@ class SlidingWindowLimiter:
     ) -> RateLimitInfo | None:
         """Learn from an answer: its ``X-RateLimit-*`` headers, and a 429's ``Retry-After``
         (every sender for ``key`` then waits, not just the one that was refused)."""
-        if status == 429:
+        info = parse_rate_limit_headers(headers)
+        if info is not None:
+            self._learn(key, info)
+        if status == 429 and not (info is not None and info.daily_remaining == 0):
+            # (A used-up daily quota is not waited out here: those calls should fail fast.)
+            # After learning: the wait falls back to the interval this very answer states.
             wait = parse_retry_after(headers)
             # Capped: a daily quota's hour-long wait should fail calls fast, not hang them.
             wait = self._interval_of(key) if wait is None else wait
             self.block(key, min(wait, self._max_block))
-        info = parse_rate_limit_headers(headers)
-        if info is None:
-            return None
+        return info
+
+    def _learn(self, key: str, info: RateLimitInfo) -> None:
         self._latest[key] = info
         self._last_key = key
         window = self._window(key)
@@ -176,7 +181,6 @@ class SlidingWindowLimiter:
             missing = min(server_used, window.limit) - len(window.stamps)
             # Others used part of this window: book their sends as if made now (conservative).
             window.stamps.extend([now] * max(0, missing))
-        return info
 
     def _interval_of(self, key: str) -> float:
         window = self._windows.get(key)

@@ -156,6 +156,7 @@ class Transport:
             await self.limiter.acquire(request.limit_key)
         url = self.base_url + request.path
         started = time.perf_counter()
+        failure: APIError | None = None
         try:
             async with session.request(
                 request.method,
@@ -170,13 +171,26 @@ class Transport:
                 status = resp.status
                 resp_headers = resp.headers
         except aiohttp.ConnectionTimeoutError as exc:
-            raise self._transport_error(request, url, exc, timed_out=True, sent=False) from exc
+            failure = self._transport_error(
+                request, url, exc, client_timeout, timed_out=True, sent=False
+            )
         except TimeoutError as exc:
-            raise self._transport_error(request, url, exc, timed_out=True, sent=True) from exc
+            failure = self._transport_error(
+                request, url, exc, client_timeout, timed_out=True, sent=True
+            )
         except aiohttp.ClientConnectorError as exc:
-            raise self._transport_error(request, url, exc, timed_out=False, sent=False) from exc
+            failure = self._transport_error(
+                request, url, exc, client_timeout, timed_out=False, sent=False
+            )
         except (aiohttp.ClientError, OSError) as exc:
-            raise self._transport_error(request, url, exc, timed_out=False, sent=True) from exc
+            failure = self._transport_error(
+                request, url, exc, client_timeout, timed_out=False, sent=True
+            )
+        if failure is not None:
+            # Raised outside the except block on purpose: no chained aiohttp frames, whose
+            # locals hold the request headers, reach tools that print locals (Sentry, rich).
+            # The cause's type and message are in the error's message.
+            raise failure
         if self._log.isEnabledFor(logging.DEBUG):
             self._log.debug(
                 "%s %s -> %d (attempt %d, %.1f ms)",
@@ -191,7 +205,14 @@ class Transport:
         return Response(status, resp_headers, body, request.method, _shown_url(url, request))
 
     def _transport_error(
-        self, request: Request, url: str, exc: BaseException, *, timed_out: bool, sent: bool
+        self,
+        request: Request,
+        url: str,
+        exc: BaseException,
+        client_timeout: aiohttp.ClientTimeout,
+        *,
+        timed_out: bool,
+        sent: bool,
     ) -> APIError:
         if self._log.isEnabledFor(logging.DEBUG):
             self._log.debug(
@@ -200,14 +221,14 @@ class Transport:
         if timed_out:
             phase = "connecting" if not sent else "waiting for the answer"
             return self._errors.timeout(
-                f"Timed out {phase} ({self.timeout})",
+                f"Timed out {phase} (limits: {_limits(client_timeout)})",
                 request_sent=sent,
                 method=request.method,
                 url=_shown_url(url, request),
             )
-        detail = str(exc) or type(exc).__name__
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return self._errors.connection(
-            f"Connection failed: {detail}",
+            f"Connection failed ({detail})",
             request_sent=sent,
             method=request.method,
             url=_shown_url(url, request),
@@ -240,15 +261,15 @@ class Transport:
         client_timeout = self._client_timeout
         if timeout is not NOT_GIVEN:
             client_timeout = to_client_timeout(self._option(as_timeout, timeout))
+        retries = self.retry_policy.max_retries
+        if max_retries is not NOT_GIVEN:
+            retries = self._option(check_max_retries, max_retries)
         if headers is None:
             headers = self._json_headers if request.body is not None else self._headers
         try:
             return decode(await self._send(request, client_timeout, headers, 1))
         except APIError as exc:
             first = exc
-        retries = self.retry_policy.max_retries
-        if max_retries is not NOT_GIVEN:
-            retries = self._option(check_max_retries, max_retries)
         return await self._retry(request, decode, client_timeout, headers, retries, first, recover)
 
     async def _retry(
@@ -347,6 +368,11 @@ class Transport:
             )
 
         return log
+
+
+def _limits(timeout: aiohttp.ClientTimeout) -> str:
+    named = {"total": timeout.total, "connect": timeout.sock_connect, "read": timeout.sock_read}
+    return ", ".join(f"{name} {value:g}s" for name, value in named.items() if value) or "none"
 
 
 def _shown_url(url: str, request: Request) -> str:

@@ -86,3 +86,6 @@ class RedactedHeaders(Mapping[str, str]):
         return f"RedactedHeaders({shown!r})"
 
     __str__ = __repr__
+
+    def __reduce__(self) -> str:
+        raise TypeError("headers holding credentials cannot be pickled")

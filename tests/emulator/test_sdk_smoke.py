@@ -155,12 +155,6 @@ async def test_a_dropped_get_reaches_the_sdk_after_aiohttps_own_resend(
         assert await client.pools.list() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SDK bug: on a 429 without Retry-After, SlidingWindowLimiter.observe blocks the "
-    "location for its old interval (10 s default) before reading the same answer's "
-    "X-RateLimit-Interval-Milliseconds",
-)
 async def test_ghl_429_waits_the_servers_interval_not_the_default() -> None:
     tokens = {TOKEN: [LOCATION]}
     async with GHLEmulator(tokens=tokens, rate_limit=2, rate_interval=0.5) as ghl:

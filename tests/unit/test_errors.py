@@ -305,11 +305,6 @@ def test_ghl_status_maps_by_status(status: int, name: str, body: bytes) -> None:
     assert isinstance(caught.value, getattr(pools_core, name))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=bland_pools.NotFoundError,
-    reason="SDK bug: a bare 404 maps to bland NotFoundError, DESIGN maps 404 to PoolNotFoundError",
-)
 async def test_bland_404_without_a_body_code_is_pool_not_found(
     mock_http: aioresponses, bland: AsyncBlandClient
 ) -> None:
@@ -472,11 +467,6 @@ def test_errors_raised_from_decoded_answers_pickle_when_headers_are_plain() -> N
     assert copy.errors == caught.value.errors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="SDK bug: APIError keeps aiohttp's CIMultiDictProxy headers, which cannot be pickled",
-)
 @pytest.mark.parametrize("status", [200, 404, 502])
 def test_errors_raised_from_real_aiohttp_headers_pickle(status: int) -> None:
     with pytest.raises(bland_pools.APIError) as caught:
