@@ -69,6 +69,8 @@ MSG_NOT_AN_OBJECT: Final = "The request body must be a JSON object"
 MSG_NO_PHONE_NUMBERS: Final = "phone_numbers is required"
 #: The docs' example credentials, known to every organization's samples.
 SAMPLE_CREDENTIALS: Final = "550e8400-e29b-41d4-a716-446655440000"
+#: The docs' example pool id, the first sample's.
+SAMPLE_POOL_ID: Final = "550e8400-e29b-41d4-a716-446655440001"
 _NOT_SENT: Final = object()
 
 
@@ -195,12 +197,26 @@ class BlandEmulator(EmulatorBase):
 
     def seed_samples(self, api_key: str | None = None) -> list[dict[str, Any]]:
         """Add three realistic pools (the docs' numbers; one tied to the docs' sample
-        credentials) to ``api_key``'s organization (default: the first key); returns them."""
+        credentials) to ``api_key``'s organization (default: the first key); returns them.
+
+        The first sample is the docs' own pool ``550e8400-e29b-41d4-a716-446655440001``; the
+        others' ids are derived from the key, so every run of ``--emulator`` shows the same."""
         key = self.api_key if api_key is None else api_key
+        owner = self.owner_id(key)
+
+        def sample_id(n: int) -> str:
+            return str(uuid.uuid5(uuid.NAMESPACE_URL, f"bland-emulator:{owner}:sample:{n}"))
+
         return [
-            self.add_pool(key, ["+12345678901", "+19876543210", "+15551234567"]),
-            self.add_pool(key, ["+14155552671", "+14155552672"], SAMPLE_CREDENTIALS),
-            self.add_pool(key, ["+12125550147"]),
+            self.add_pool(
+                key,
+                ["+12345678901", "+19876543210", "+15551234567"],
+                SAMPLE_CREDENTIALS,
+                pool_id=SAMPLE_POOL_ID,
+                created_at="2024-01-15T10:30:00Z",
+            ),
+            self.add_pool(key, ["+14155552671", "+14155552672"], pool_id=sample_id(2)),
+            self.add_pool(key, ["+12125550147"], pool_id=sample_id(3)),
         ]
 
     def pools(self, api_key: str | None = None) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ them too; the ``rate_limited`` fault adds ``Retry-After``. A ``server_error`` fa
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 import string
@@ -83,6 +84,12 @@ def _nest(status: int, message: str, headers: Mapping[str, str]) -> web.Response
 
 def _new_id() -> str:
     return "".join(secrets.choice(_ID_CHARS) for _ in range(20))
+
+
+def _sample_id(location_id: str, n: int) -> str:
+    """A stable id for sample ``n`` of a location: every ``--emulator`` run shows the same."""
+    rng = random.Random(f"ghl-emulator:{location_id}:sample:{n}")
+    return "".join(rng.choice(_ID_CHARS) for _ in range(20))
 
 
 class GHLEmulator(EmulatorBase):
@@ -183,11 +190,13 @@ class GHLEmulator(EmulatorBase):
 
     def seed_samples(self, location_id: str | None = None) -> list[dict[str, Any]]:
         """Add three realistic pools (the first is the docs' example) to ``location_id``
-        (default: the first token's own location); returns them."""
+        (default: the first token's own location); returns them. Their ids are derived from
+        the location, so every run shows the same."""
         loc = self.location_id if location_id is None else location_id
         return [
             self.add_pool(
                 loc,
+                pool_id=_sample_id(loc, 1),
                 name="Sales Team Pool",
                 numbers=[("+14155552671", "Sales Line 1")],
                 forwarding_number="+14155552671",
@@ -198,6 +207,7 @@ class GHLEmulator(EmulatorBase):
             ),
             self.add_pool(
                 loc,
+                pool_id=_sample_id(loc, 2),
                 name="Support Pool",
                 numbers=[("+14155550100", "Support 1"), ("+14155550101", "Support 2")],
                 forwarding_number="+14155550199",
@@ -205,6 +215,7 @@ class GHLEmulator(EmulatorBase):
             ),
             self.add_pool(
                 loc,
+                pool_id=_sample_id(loc, 3),
                 name="Spring Campaign",
                 numbers=[("+12125550147", "Campaign Line")],
                 forwarding_number="+12125550100",
