@@ -156,3 +156,28 @@ async def test_a_provider_returning_an_unusable_token_is_refused_before_sending(
             await client.pools.list()
 
     assert mock_http.requests == {}
+
+
+async def test_a_plain_callable_is_a_token_provider_too(wire: Wire, fake_time: FakeTime) -> None:
+    tokens = iter(["tok-old", "tok-new"])
+    wire.add("GET", LIST_URL, status=401)
+    wire.add("GET", LIST_URL, payload=fixture_json("ghl/list_success.json"))
+
+    async with _client(lambda: next(tokens), fake_time) as client:
+        page = await client.pools.list()
+
+    assert page.pools[0].id == "ve9EPM428h8vShlRW1KT"
+    assert _authorizations(wire) == ["Bearer tok-old", "Bearer tok-new"]
+
+
+async def test_a_provider_returning_no_string_is_a_configuration_error(
+    mock_http: aioresponses, fake_time: FakeTime
+) -> None:
+    async def provider() -> object:
+        return 12345
+
+    async with _client(provider, fake_time) as client:
+        with pytest.raises(ghl_pools.ConfigurationError, match="returned int"):
+            await client.pools.list()
+
+    assert not mock_http.requests

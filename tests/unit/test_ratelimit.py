@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from aioresponses import aioresponses
 
+import ghl_pools
 from ghl_pools import AsyncGHLClient, RateLimitInfo
 from pools_core._ratelimit import SlidingWindowLimiter, parse_rate_limit_headers
 
@@ -334,3 +335,44 @@ async def test_client_paces_other_locations_independently(
     await ghl.pools.list(location_id="locB")
 
     assert fake_time.sleeps == []
+
+
+async def test_a_used_up_daily_quota_fails_fast_without_retrying(
+    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+) -> None:
+    exhausted = {**GHL_HEADERS, "X-RateLimit-Remaining": "50", "X-RateLimit-Daily-Remaining": "0"}
+    wire.add("GET", ghl_list_url(), status=429, headers=exhausted)
+
+    with pytest.raises(ghl_pools.RateLimitError, match="daily limit") as caught:
+        await ghl.pools.list(location_id=LOCATION)
+
+    assert len(wire.log) == 1  # not retried: seconds of backoff cannot bring a day back
+    assert fake_time.sleeps == []
+    # retry_after is the wait until the next UTC midnight (GoHighLevel's reset is undocumented)
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.date(), datetime.min.time(), UTC).timestamp() + 86400
+    assert caught.value.retry_after is not None
+    assert abs(caught.value.retry_after - (midnight - now.timestamp())) < 60
+    # and later calls for the location are not held back by a block
+    wire.add("GET", ghl_list_url(), payload={"data": []})
+    await ghl.pools.list(location_id=LOCATION)
+    assert fake_time.sleeps == []
+
+
+async def test_a_burst_429_waits_the_interval_the_answer_states(
+    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+) -> None:
+    burst = {
+        **GHL_HEADERS,
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Interval-Milliseconds": "500",
+    }
+    wire.add("GET", ghl_list_url(), status=429, headers=burst)
+    wire.add("GET", ghl_list_url(), payload={"data": []})
+
+    await ghl.pools.list(location_id=LOCATION)
+
+    assert len(wire.log) == 2
+    # The retry waited in the limiter for this answer's 0.5 s interval, not the default 10 s.
+    assert max(fake_time.sleeps) <= 0.5 + 1e-9
+    assert sum(fake_time.sleeps) == pytest.approx(0.5)
