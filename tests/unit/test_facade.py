@@ -4,8 +4,12 @@ garbage collector) and per-call timeouts."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
+import signal
 import threading
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -259,3 +263,57 @@ def test_a_ghl_401_without_a_body_arrives_as_authentication_error(
         ghl.pools.list(location_id=LOCATION)
 
     assert caught.value.status == 401
+
+
+# -- interruption and fork -----------------------------------------------------------------
+
+
+def test_ctrl_c_while_waiting_cancels_the_request(local_server: LocalServer) -> None:
+    pool = local_server.add_pool(NUMBERS)
+
+    async def pending_requests() -> int:
+        # Every task on the portal's loop but this one and the loop's own keep-alive.
+        return len(asyncio.all_tasks()) - 2
+
+    with _bland(local_server) as bland:
+        interrupt = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+        interrupt.start()
+        with pytest.raises(KeyboardInterrupt):
+            bland.pools.get(SLOW_POOL_ID, timeout=30, max_retries=0)
+        interrupt.join()
+
+        for _ in range(200):  # the cancellation reaches the loop thread promptly
+            if bland._portal.call(pending_requests) == 0:
+                break
+            time.sleep(0.01)
+        assert bland._portal.call(pending_requests) == 0
+        assert bland.pools.get(pool["id"]).id == pool["id"]  # and the client still works
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_opens_its_own_loop_and_connections(local_server: LocalServer) -> None:
+    pool = local_server.add_pool(NUMBERS)
+    with _bland(local_server) as bland:
+        assert bland.pools.get(pool["id"]).id == pool["id"]  # the parent's loop is running
+        read_end, write_end = os.pipe()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about fork() in a process with threads: that is the point.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: report what it got, then leave without pytest's teardown
+            signal.alarm(20)  # a child stuck on the parent's dead loop dies; the parent sees ""
+            try:
+                answer = bland.pools.get(pool["id"]).id
+            except BaseException as exc:  # pragma: no cover - reported to the parent
+                answer = f"failed: {exc!r}"
+            os.write(write_end, answer.encode())
+            os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            child_answer = pipe.read()
+        os.waitpid(pid, 0)
+
+        assert child_answer == pool["id"]
+        assert bland.pools.get(pool["id"]).id == pool["id"]  # the parent is untouched
+    # The child did not write on the parent's socket: it opened a connection of its own.
+    assert local_server.connections == 2
