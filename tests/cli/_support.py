@@ -1,0 +1,62 @@
+"""Helpers of the command-line tests: run a ``main`` and get its exit code, read tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from bland_pools.testing import BlandEmulator
+from ghl_pools.testing import GHLEmulator
+
+KEY = "sk-cli-secret-9d8c7b6a5f4e"  # distinctive: a leak is found by a substring search
+CRED = "550e8400-e29b-41d4-a716-446655440000"
+TOKEN = "pit-cli-secret-1a2b3c4d5e"
+OTHER_TOKEN = "pit-cli-other-6f7e8d"
+LOCATION = "ve9EPM428h8vShlRW1KT"
+OTHER_LOCATION = "otherLoc_9"
+
+# What the command lines' embedded emulators use (bland_pools._cli, ghl_pools._cli).
+SAMPLE_POOL_ID = "550e8400-e29b-41d4-a716-446655440001"
+SAMPLE_CREDENTIALS = "550e8400-e29b-41d4-a716-446655440000"
+
+
+Main = Callable[[Sequence[str]], int]
+
+
+def run(main: Main, argv: Sequence[str]) -> int:
+    """``main(argv)``'s exit code, whether it returns it or argparse exits with it."""
+    try:
+        return main(list(argv))
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+
+
+def cells(line: str) -> list[str]:
+    """The cells of a table line (columns are separated by two or more spaces)."""
+    return re.split(r" {2,}", line.strip())
+
+
+def table(text: str) -> list[list[str]]:
+    return [cells(line) for line in text.splitlines() if line.strip()]
+
+
+def record(text: str) -> dict[str, str]:
+    """The ``name: value`` lines of a shown object."""
+    fields = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        fields[name] = value.strip()
+    return fields
+
+
+def error_lines(stderr: str, prog: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith(f"{prog}: error:")]
+
+
+class Embedded:
+    """The emulators that ``--emulator`` runs started, in order (see the ``embedded``
+    fixture)."""
+
+    def __init__(self) -> None:
+        self.bland: list[BlandEmulator] = []
+        self.ghl: list[GHLEmulator] = []

@@ -1,0 +1,214 @@
+"""Helpers of the end-to-end tests: credentials, a recording fake clock, the JSON a pool model
+stands for, and an emulator served from its own event loop in a background thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Generic, TypeVar
+
+from aiohttp import web
+
+from bland_pools import AsyncBlandClient, DialingPool
+from bland_pools.testing import BlandEmulator
+from ghl_pools import AsyncGHLClient, NumberPool
+from ghl_pools.testing import GHLEmulator
+from pools_core._emulator import EmulatorBase
+
+# Distinctive enough that a leak would be found by a plain substring search.
+KEY_A = "sk-e2e-org-a-4c1f7d2b9e"
+KEY_B = "sk-e2e-org-b-8a3e6c0f5d"
+CRED_A = "550e8400-e29b-41d4-a716-446655440000"  # the docs' credentials, org A's
+CRED_A2 = "0b7a4f7e-3f0a-4c55-9d1e-6c2f1b8e9a10"  # org A's second credentials
+CRED_B = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"  # org B's only
+
+TOKEN = "pit-e2e-token-1-7d2e9c"
+OTHER_TOKEN = "pit-e2e-token-2-3b8f1a"
+LOCATION = "ve9EPM428h8vShlRW1KT"  # the docs' location; TOKEN's own
+SECOND_LOCATION = "loc123"  # TOKEN may see it too
+OTHER_LOCATION = "otherLoc_9"  # OTHER_TOKEN's only
+
+POOLS_PATH = "/v1/custom-dialing-pools"
+GHL_PATH = "/phone-system/number-pools"
+
+
+def numbers(index: int, count: int = 2) -> list[str]:
+    """``count`` distinct valid numbers, different for every ``index`` below 10**6."""
+    return [f"+1{index:06d}{n:04d}" for n in range(count)]
+
+
+class FakeTime:
+    """A clock that moves only when something sleeps; every sleep is recorded and returns at
+    once (after one turn of the loop, so concurrent tasks still interleave)."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        assert seconds >= 0, seconds
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class RecordingSleep:
+    """A real ``asyncio.sleep`` that also records how long each wait was asked to be."""
+
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        await asyncio.sleep(seconds)
+
+
+def fast_bland(client: AsyncBlandClient) -> FakeTime:
+    """Record the client's retry waits instead of sleeping them."""
+    fake = FakeTime()
+    client._transport._sleep = fake.sleep
+    return fake
+
+
+def fast_ghl(client: AsyncGHLClient) -> FakeTime:
+    """Record the client's retry and rate-limiter waits instead of sleeping them."""
+    fake = FakeTime()
+    client._transport._sleep = fake.sleep
+    client._limiter._clock = fake.clock
+    client._limiter._sleep = fake.sleep
+    return fake
+
+
+def pool_json(pool: DialingPool) -> dict[str, Any]:
+    """The emulator's JSON for ``pool``, rebuilt from the model's fields."""
+    return {
+        "id": pool.id,
+        "owner_id": pool.owner_id,
+        "phone_numbers": list(pool.phone_numbers),
+        "encrypted_key": pool.encrypted_key,
+        "created_at": pool.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def number_pool_json(pool: NumberPool) -> dict[str, Any]:
+    """GoHighLevel's camelCase JSON for ``pool``, rebuilt from the model's fields."""
+    service = pool.inbound_call_service
+    return {
+        "id": pool.id,
+        "name": pool.name,
+        "locationId": pool.location_id,
+        "numbers": [
+            {"phoneNumber": n.phone_number, "friendlyName": n.friendly_name} for n in pool.numbers
+        ],
+        "forwardingNumber": pool.forwarding_number,
+        "whisper": pool.whisper,
+        "whisperMessage": pool.whisper_message,
+        "callRecording": pool.call_recording,
+        "isActive": pool.is_active,
+        "inboundCallService": (
+            None if service is None else {"type": service.type, "value": service.value}
+        ),
+    }
+
+
+def with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored GoHighLevel pool with every optional field the model knows, missing ones as
+    ``None`` (what the model decodes a missing key to)."""
+    keys = [
+        "id",
+        "name",
+        "locationId",
+        "numbers",
+        "forwardingNumber",
+        "whisper",
+        "whisperMessage",
+        "callRecording",
+        "isActive",
+        "inboundCallService",
+    ]
+    return {key: stored.get(key) for key in keys}
+
+
+_E = TypeVar("_E", bound=EmulatorBase)
+
+
+class PeerLog:
+    """Mixin: remember the client address and port of every API request (the connection it
+    came on); the emulator's own log does not keep it."""
+
+    peers: list[tuple[str, int]]
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        transport = request.transport
+        peer = transport.get_extra_info("peername") if transport is not None else None
+        if peer is not None:
+            self.peers.append((peer[0], peer[1]))
+        response: web.StreamResponse = await super()._middleware(  # type: ignore[misc]
+            request, handler
+        )
+        return response
+
+
+class PeerBlandEmulator(PeerLog, BlandEmulator):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.peers = []
+
+
+class PeerGHLEmulator(PeerLog, GHLEmulator):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.peers = []
+
+
+class ThreadedEmulator(Generic[_E]):
+    """Serves ``emulator`` from a private event loop in a daemon thread, for blocking code.
+
+    Inspect the emulator (``requests``, ``pools()``) only while no call is in flight.
+    """
+
+    def __init__(self, emulator: _E) -> None:
+        self.emulator = emulator
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> _E:
+        ready = threading.Event()
+
+        def run() -> None:
+            try:
+                with asyncio.Runner() as runner:
+                    self._loop = runner.get_loop()
+                    self._stop = asyncio.Event()
+                    runner.run(self.emulator.start())
+                    ready.set()
+                    try:
+                        runner.run(self._stop.wait())
+                    finally:
+                        runner.run(self.emulator.stop())
+            except BaseException as exc:  # surfaced by __enter__ / __exit__
+                self._error = exc
+                ready.set()
+
+        self._thread = threading.Thread(target=run, name="emulator-loop", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        if self._error is not None:
+            raise self._error
+        return self.emulator
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None
+        assert self._stop is not None
+        assert self._thread is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+        assert not self._thread.is_alive(), "the emulator thread did not stop"
+        if self._error is not None:
+            raise self._error

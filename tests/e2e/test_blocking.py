@@ -1,0 +1,229 @@
+"""The blocking clients end to end, against emulators served from their own event loop in a
+background thread (as a test of plain synchronous code would run them): every call, from
+several threads at once, over reused connections, and a clean close without warnings."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import bland_pools
+import ghl_pools
+from bland_pools import BlandClient
+from bland_pools.testing import Fault
+from ghl_pools import GHLClient
+
+from ._support import (
+    CRED_A,
+    KEY_A,
+    KEY_B,
+    LOCATION,
+    OTHER_LOCATION,
+    SECOND_LOCATION,
+    TOKEN,
+    PeerBlandEmulator,
+    PeerGHLEmulator,
+    ThreadedEmulator,
+    number_pool_json,
+    numbers,
+    pool_json,
+    with_defaults,
+)
+
+THREADS = 6
+CALLS_PER_THREAD = 5
+
+
+@pytest.fixture
+def bland_emu() -> Iterator[PeerBlandEmulator]:
+    with ThreadedEmulator(PeerBlandEmulator(api_keys={KEY_A: [CRED_A], KEY_B: []})) as emu:
+        yield emu
+
+
+@pytest.fixture
+def ghl_emu() -> Iterator[PeerGHLEmulator]:
+    tokens = {TOKEN: [LOCATION, SECOND_LOCATION]}
+    with ThreadedEmulator(PeerGHLEmulator(tokens=tokens)) as emu:
+        yield emu
+
+
+@pytest.fixture
+def no_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+    assert [str(w.message) for w in caught] == []
+
+
+def ports(emu: PeerBlandEmulator | PeerGHLEmulator) -> set[int]:
+    return {port for _, port in emu.peers}
+
+
+@pytest.mark.usefixtures("no_warnings")
+def test_every_bland_call_from_plain_blocking_code(bland_emu: PeerBlandEmulator) -> None:
+    samples = bland_emu.seed_samples(KEY_A)
+    with BlandClient(api_key=KEY_A, base_url=bland_emu.url) as bland:
+        listed = bland.pools.list()
+        fetched = bland.pools.get(samples[0]["id"])
+        created = bland.pools.create(numbers(1), encrypted_key=CRED_A)
+        kept = bland.pools.update(created.id, numbers(2))
+        removed = bland.pools.update(created.id, numbers(3), encrypted_key=None)
+        with pytest.raises(bland_pools.PoolNotFoundError) as caught:
+            bland.pools.get(samples[0]["id"].replace("0001", "0009"))
+
+    assert [pool_json(p) for p in listed] == samples
+    assert pool_json(fetched) == samples[0]
+    assert kept.encrypted_key == CRED_A
+    assert (removed.phone_numbers, removed.encrypted_key) == (tuple(numbers(3)), None)
+    assert bland_emu.pools(KEY_A) == [*samples, pool_json(removed)]
+    assert caught.value.status == 404
+    assert "encrypted_key" not in bland_emu.requests[3].json  # omitted: the key is kept
+    assert bland_emu.requests[4].json == {"phone_numbers": numbers(3), "encrypted_key": None}
+    assert len(ports(bland_emu)) == 1  # one connection for every call
+
+
+@pytest.mark.usefixtures("no_warnings")
+def test_the_ghl_list_from_plain_blocking_code(ghl_emu: PeerGHLEmulator) -> None:
+    ghl_emu.seed_samples(LOCATION)
+    ghl_emu.seed_samples(SECOND_LOCATION)
+    with GHLClient(token=TOKEN, base_url=ghl_emu.url, location_id=SECOND_LOCATION) as ghl:
+        default = ghl.pools.list()
+        explicit = ghl.pools.list(location_id=LOCATION)
+        own = ghl.pools.list(location_id=None)
+        with pytest.raises(ghl_pools.PermissionDeniedError):
+            ghl.pools.list(location_id=OTHER_LOCATION)
+        info = ghl.rate_limit
+
+    assert [number_pool_json(p) for p in default] == [
+        with_defaults(p) for p in ghl_emu.pools(SECOND_LOCATION)
+    ]
+    assert [p.raw for p in explicit] == ghl_emu.pools(LOCATION)
+    assert [p.raw for p in own] == ghl_emu.pools(LOCATION)
+    assert [r.query for r in ghl_emu.requests] == [
+        {"locationId": SECOND_LOCATION},
+        {"locationId": LOCATION},
+        {},
+        {"locationId": OTHER_LOCATION},
+    ]
+    assert info is not None
+    assert info.limit == 100
+    assert len(ports(ghl_emu)) == 1
+
+
+@pytest.mark.usefixtures("no_warnings")
+def test_many_threads_share_one_client_and_its_connections(
+    bland_emu: PeerBlandEmulator,
+) -> None:
+    stored = [bland_emu.add_pool(KEY_A, numbers(i)) for i in range(THREADS)]
+    start = threading.Barrier(THREADS)
+
+    with BlandClient(api_key=KEY_A, base_url=bland_emu.url) as bland:
+
+        def work(index: int) -> list[dict[str, object]]:
+            start.wait()
+            got = [pool_json(bland.pools.get(stored[index]["id"])) for _ in range(CALLS_PER_THREAD)]
+            got.append(pool_json(bland.pools.create(numbers(100 + index))))
+            return got
+
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            results = list(pool.map(work, range(THREADS)))
+        session = bland._async._transport._session
+        loop_thread = bland._portal._thread
+
+    for index, got in enumerate(results):
+        assert got[:CALLS_PER_THREAD] == [stored[index]] * CALLS_PER_THREAD
+        assert got[-1]["phone_numbers"] == numbers(100 + index)
+    assert len(bland_emu.pools(KEY_A)) == 2 * THREADS
+    calls = THREADS * (CALLS_PER_THREAD + 1)
+    assert len(bland_emu.requests) == calls
+    assert 1 <= len(ports(bland_emu)) <= THREADS  # reused: far fewer connections than calls
+    # Closed cleanly: the session, its connections and the private loop's thread.
+    assert session is not None
+    assert session.closed
+    assert loop_thread is not None
+    assert not loop_thread.is_alive()
+    assert bland.closed
+
+
+@pytest.mark.usefixtures("no_warnings")
+def test_ghl_threads_share_one_client(ghl_emu: PeerGHLEmulator) -> None:
+    ghl_emu.seed_samples(LOCATION)
+    with GHLClient(token=TOKEN, base_url=ghl_emu.url, location_id=LOCATION) as ghl:
+
+        def work(_: int) -> list[int]:
+            return [ghl.pools.list().total for _ in range(CALLS_PER_THREAD)]
+
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            totals = list(pool.map(work, range(THREADS)))
+        session = ghl._async._transport._session
+
+    assert totals == [[3] * CALLS_PER_THREAD] * THREADS
+    assert len(ghl_emu.requests) == THREADS * CALLS_PER_THREAD
+    assert 1 <= len(ports(ghl_emu)) <= THREADS
+    assert session is not None
+    assert session.closed
+
+
+@pytest.mark.usefixtures("no_warnings")
+def test_sequential_calls_from_different_threads_reuse_one_connection(
+    bland_emu: PeerBlandEmulator,
+) -> None:
+    pool = bland_emu.add_pool(KEY_A, numbers(1))
+    with BlandClient(api_key=KEY_A, base_url=bland_emu.url) as bland:
+        for _ in range(4):
+            thread = threading.Thread(target=bland.pools.get, args=(pool["id"],))
+            thread.start()
+            thread.join()
+        bland.pools.list()
+
+    assert [r.status for r in bland_emu.requests] == [200] * 5
+    assert len(ports(bland_emu)) == 1
+
+
+@pytest.mark.usefixtures("no_warnings")
+def test_the_blocking_client_reads_the_environment(
+    bland_emu: PeerBlandEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BLAND_API_KEY", KEY_B)
+    monkeypatch.setenv("BLAND_BASE_URL", bland_emu.url)
+    with BlandClient() as bland:
+        created = bland.pools.create(numbers(7))
+
+    assert bland_emu.pools(KEY_B) == [pool_json(created)]
+    assert bland_emu.pools(KEY_A) == []
+
+
+@pytest.mark.usefixtures("no_warnings")
+def test_retries_and_recovery_work_through_the_blocking_client(
+    bland_emu: PeerBlandEmulator,
+) -> None:
+    bland_emu.inject(Fault.DROP_AFTER, method="POST")
+    bland_emu.inject(
+        Fault.RATE_LIMITED, method="GET", path="/v1/custom-dialing-pools/*", retry_after=0
+    )
+    with BlandClient(api_key=KEY_A, base_url=bland_emu.url) as bland:
+        created = bland.pools.create(numbers(1))
+        fetched = bland.pools.get(created.id)
+
+    assert bland_emu.pools(KEY_A) == [pool_json(created)] == [pool_json(fetched)]
+    assert [(r.method, r.status) for r in bland_emu.requests] == [
+        ("POST", None),
+        ("GET", 200),
+        ("GET", 429),
+        ("GET", 200),
+    ]
+
+
+def test_closing_twice_and_calling_after_close(bland_emu: PeerBlandEmulator) -> None:
+    bland = BlandClient(api_key=KEY_A, base_url=bland_emu.url)
+    bland.pools.list()
+    bland.close()
+    bland.close()
+
+    with pytest.raises(RuntimeError, match="closed"):
+        bland.pools.list()
+    assert len(bland_emu.requests) == 1
