@@ -132,7 +132,7 @@ class AsyncGHLClient(AsyncClientBase):
                 "User-Agent": user_agent("ghl-pools"),
             }
             headers = self._headers_for(Secret(_bare_token(secret.reveal()))) if secret else {}
-            self._limiter = SlidingWindowLimiter(limit=100, interval=10.0)
+            self._limiter = SlidingWindowLimiter(limit=100, interval=10.0, probe_first=True)
             self._transport = Transport(
                 base_url=url,
                 headers=headers,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import platform
 from typing import Any, TypeAlias
@@ -25,12 +26,23 @@ __all__ = [
 ]
 
 
+def _positive_finite(value: object) -> bool:
+    # inf passes "> 0" but aiohttp cannot schedule it; NaN fails every comparison.
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
+
+
 def _positive_or_none(_: Any, attribute: Any, value: Any) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+    if not _positive_finite(value):
         raise ConfigurationError(
-            f"Timeout.{attribute.name} must be a positive number, got {value!r}"
+            f"Timeout.{attribute.name} must be a positive number of seconds (or None for no "
+            f"limit), got {value!r}"
         )
 
 
@@ -56,7 +68,7 @@ def as_timeout(value: TimeoutLike) -> Timeout:
     """A number is a total limit (with the default connect bound, capped at the total)."""
     if isinstance(value, Timeout):
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+    if not _positive_finite(value):
         raise ConfigurationError(
             f"timeout must be a positive number of seconds or a Timeout, got {value!r}"
         )

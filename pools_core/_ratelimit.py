@@ -9,6 +9,7 @@ difference so the next requests wait instead of drawing a 429.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -73,13 +74,15 @@ def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitInfo | None
 
 
 class _Window:
-    __slots__ = ("blocked_until", "interval", "limit", "stamps")
+    __slots__ = ("blocked_until", "first_answer", "interval", "learned", "limit", "stamps")
 
     def __init__(self, limit: int, interval: float) -> None:
         self.limit = limit
         self.interval = interval
         self.stamps: deque[float] = deque()
         self.blocked_until = 0.0
+        self.learned = False  # has any answer for this key come back?
+        self.first_answer: asyncio.Event | None = None  # set when the probe's answer is in
 
     def expire(self, now: float) -> None:
         edge = now - self.interval
@@ -93,6 +96,12 @@ class SlidingWindowLimiter:
 
     ``limit`` and ``interval`` are the starting figures; the server's headers replace them. A
     ``safety`` margin of sends is kept back per window for requests in flight elsewhere.
+
+    Each send is booked when allowed and booked again, at the later time, when its answer
+    comes (:meth:`done`): the server counts a request when it arrives, so booking only at the
+    send would open the client's window before the server's. With ``probe_first``, a key that
+    has never been answered lets one request out and holds the rest until its answer tells
+    the real figures (another process may have used most of the quota already).
     """
 
     _PRUNE_ABOVE = 1024
@@ -104,6 +113,7 @@ class SlidingWindowLimiter:
         interval: float = 10.0,
         safety: int = 0,
         max_block: float = 60.0,
+        probe_first: bool = False,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -113,6 +123,7 @@ class SlidingWindowLimiter:
         self._interval = interval
         self._safety = safety
         self._max_block = max_block
+        self._probe_first = probe_first
         self._clock = clock
         self._sleep = sleep
         self._windows: dict[str, _Window] = {}
@@ -135,10 +146,16 @@ class SlidingWindowLimiter:
                 del self._windows[key]
                 self._latest.pop(key, None)
 
-    async def acquire(self, key: str) -> None:
-        """Wait until ``key`` may send one more request, and book it."""
+    async def acquire(self, key: str) -> float:
+        """Wait until ``key`` may send one more request, and book it; returns the booking,
+        to hand back to :meth:`done` when the answer (or the failure) comes."""
         window = self._window(key)
         while True:
+            if self._probe_first and not window.learned:
+                if window.first_answer is not None:  # a probe is out: wait for its answer
+                    await window.first_answer.wait()
+                    continue
+                window.first_answer = asyncio.Event()
             now = self._clock()
             if window.blocked_until > now:
                 await self._sleep(window.blocked_until - now)
@@ -146,8 +163,28 @@ class SlidingWindowLimiter:
             window.expire(now)
             if len(window.stamps) < max(1, window.limit - self._safety):
                 window.stamps.append(now)
-                return
+                return now
             await self._sleep(max(0.0, window.stamps[0] + window.interval - now))
+
+    def done(
+        self,
+        key: str,
+        booking: float,
+        headers: Mapping[str, str] | None = None,
+        status: int = 0,
+    ) -> RateLimitInfo | None:
+        """A request booked by :meth:`acquire` is over: move its booking to now (the server
+        counted it somewhere in between), then learn from the answer if there is one."""
+        window = self._window(key)
+        with contextlib.suppress(ValueError):  # already expired: nothing to move
+            window.stamps.remove(booking)
+        window.stamps.append(self._clock())  # the latest time: the log stays sorted
+        info = self.observe(key, headers, status) if headers is not None else None
+        if not window.learned:
+            window.learned = True
+            if window.first_answer is not None:
+                window.first_answer.set()
+        return info
 
     def observe(
         self, key: str, headers: Mapping[str, str], status: int = 200

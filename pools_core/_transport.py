@@ -152,11 +152,15 @@ class Transport:
             session = self._open_session()
         elif self._session_loop is not asyncio.get_running_loop():
             session = self._open_session()  # raises the clear error
-        if self.limiter is not None and request.limit_key is not None:
-            await self.limiter.acquire(request.limit_key)
+        limiter, limit_key = self.limiter, request.limit_key
+        booking = None
+        if limiter is not None and limit_key is not None:
+            booking = await limiter.acquire(limit_key)
         url = self.base_url + request.path
         started = time.perf_counter()
         failure: APIError | None = None
+        resp_headers: Mapping[str, str] | None = None
+        status = 0
         try:
             async with session.request(
                 request.method,
@@ -186,11 +190,16 @@ class Transport:
             failure = self._transport_error(
                 request, url, exc, client_timeout, timed_out=False, sent=True
             )
+        finally:
+            # Also on cancellation: a probe that never reports would hold its key forever.
+            if booking is not None and limiter is not None and limit_key is not None:
+                limiter.done(limit_key, booking, resp_headers, status)
         if failure is not None:
             # Raised outside the except block on purpose: no chained aiohttp frames, whose
             # locals hold the request headers, reach tools that print locals (Sentry, rich).
             # The cause's type and message are in the error's message.
             raise failure
+        assert resp_headers is not None  # set whenever no failure was recorded
         if self._log.isEnabledFor(logging.DEBUG):
             self._log.debug(
                 "%s %s -> %d (attempt %d, %.1f ms)",
@@ -200,8 +209,6 @@ class Transport:
                 attempt,
                 (time.perf_counter() - started) * 1000,
             )
-        if self.limiter is not None and request.limit_key is not None:
-            self.limiter.observe(request.limit_key, resp_headers, status)
         return Response(status, resp_headers, body, request.method, _shown_url(url, request))
 
     def _transport_error(

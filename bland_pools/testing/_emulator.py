@@ -237,8 +237,9 @@ class BlandEmulator(EmulatorBase):
     def _add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_get(POOLS_PATH, self._list)
         router.add_post(POOLS_PATH, self._create)
-        router.add_get(POOLS_PATH + "/{pool_id}", self._get)
-        router.add_post(POOLS_PATH + "/{pool_id}/update", self._update)
+        # [^/]+, not aiohttp's default [^{}/]+: an id with braces must reach INVALID_POOL_ID.
+        router.add_get(POOLS_PATH + "/{pool_id:[^/]+}", self._get)
+        router.add_post(POOLS_PATH + "/{pool_id:[^/]+}/update", self._update)
 
     def _error_response(
         self, request: web.Request, status: int, headers: Mapping[str, str]

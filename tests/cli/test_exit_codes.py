@@ -281,12 +281,6 @@ def test_a_bad_option_value_exits_2(
     assert says in assert_one_error_line(err, prog)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="bug: as_timeout accepts an infinite timeout; aiohttp then fails every request with "
-    "OverflowError (cannot convert float infinity to integer), a traceback instead of exit 2",
-)
 def test_an_infinite_timeout_exits_2_without_a_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

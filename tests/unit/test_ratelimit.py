@@ -376,3 +376,49 @@ async def test_a_burst_429_waits_the_interval_the_answer_states(
     # The retry waited in the limiter for this answer's 0.5 s interval, not the default 10 s.
     assert max(fake_time.sleeps) <= 0.5 + 1e-9
     assert sum(fake_time.sleeps) == pytest.approx(0.5)
+
+
+async def test_done_moves_a_booking_to_the_answer_time() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=1, interval=10.0)
+    first = await limiter.acquire("loc")
+    fake.now += 4.0  # the answer comes 4 s later: the server counted it then, at the latest
+    limiter.done("loc", first)
+    fake.now += 6.5  # 10.5 s after the send, but only 6.5 s after the answer
+
+    await limiter.acquire("loc")
+
+    # Booked at the send, the window would be free again; booked at the answer, 3.5 s to go.
+    assert fake.sleeps == [pytest.approx(3.5)]
+
+
+async def test_probe_first_holds_a_new_key_until_its_first_answer() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, limit=100, interval=10.0, probe_first=True)  # type: ignore[arg-type]
+    probe = await limiter.acquire("loc")
+    waiting = asyncio.create_task(limiter.acquire("loc"))
+    other_key = await limiter.acquire("elsewhere")  # another key has its own probe
+
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done()
+    limiter.done("loc", probe, headers({"X-RateLimit-Max": "100", "X-RateLimit-Remaining": "3"}))
+    await waiting
+
+    assert other_key == probe
+    # The answer said 97 were used elsewhere: the window is nearly full already.
+    info = limiter.latest("loc")
+    assert info is not None
+    assert info.remaining == 3
+
+
+async def test_a_probe_that_fails_without_an_answer_releases_the_key() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake, probe_first=True)  # type: ignore[arg-type]
+    probe = await limiter.acquire("loc")
+    waiting = asyncio.create_task(limiter.acquire("loc"))
+    await asyncio.sleep(0)
+
+    limiter.done("loc", probe)  # a connection error: no headers
+
+    await asyncio.wait_for(waiting, 1)
