@@ -8,6 +8,8 @@ from typing import Any
 
 import attrs
 
+from pools_core._convert import raw_field
+
 __all__ = ["DialingPool"]
 
 
@@ -29,4 +31,4 @@ class DialingPool:
     phone_numbers: tuple[str, ...]
     encrypted_key: str | None = None
     created_at: datetime
-    raw: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    raw: Mapping[str, Any] = raw_field()

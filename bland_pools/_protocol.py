@@ -42,9 +42,16 @@ def list_request() -> Request:
     return Request("GET", POOLS_PATH)
 
 
+def _segment(pool_id: str) -> str:
+    """The id as a path segment: a validated UUID (hex digits and dashes) needs no quoting;
+    anything else is quoted, as a second guard for the path."""
+    if len(pool_id) == 36 and pool_id.isascii() and pool_id.replace("-", "").isalnum():
+        return pool_id
+    return quote(pool_id, safe="")
+
+
 def get_request(pool_id: str) -> Request:
-    # The id is validated as a UUID already; quoting is a second guard for the path.
-    return Request("GET", f"{POOLS_PATH}/{quote(pool_id, safe='')}")
+    return Request("GET", f"{POOLS_PATH}/{_segment(pool_id)}")
 
 
 def create_request(numbers: list[str], encrypted_key: str | None) -> Request:
@@ -62,7 +69,7 @@ def update_request(pool_id: str, numbers: list[str], encrypted_key: object) -> R
     if encrypted_key is None or isinstance(encrypted_key, str):
         body["encrypted_key"] = encrypted_key
     # A full replace: sending it twice leaves the same pool, so it is retried like a GET.
-    return Request("POST", f"{POOLS_PATH}/{quote(pool_id, safe='')}/update", body=_json(body))
+    return Request("POST", f"{POOLS_PATH}/{_segment(pool_id)}/update", body=_json(body))
 
 
 def _details(errors: Any) -> list[ErrorDetail]:
@@ -110,6 +117,13 @@ def unwrap(response: Response) -> Any:
     """The envelope's ``data``, or the error the answer stands for."""
     status = response.status
     payload = decode_json(response.body)
+    if (
+        200 <= status < 300
+        and type(payload) is dict
+        and payload.get("status") != "error"
+        and "data" in payload
+    ):
+        return payload["data"]  # the happy path, decided without ABC isinstance checks
     if 300 <= status < 400:
         location = response.headers.get("location", "?")
         raise ERRORS.unexpected(

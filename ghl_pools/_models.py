@@ -8,11 +8,9 @@ from typing import Any
 
 import attrs
 
+from pools_core._convert import raw_field
+
 __all__ = ["InboundCallService", "NumberPool", "NumberPoolPage", "PoolNumber"]
-
-
-def _raw() -> Any:
-    return attrs.field(factory=dict, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -21,7 +19,7 @@ class PoolNumber:
 
     phone_number: str | None = None
     friendly_name: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 
 @attrs.frozen(kw_only=True)
@@ -31,7 +29,7 @@ class InboundCallService:
 
     type: str | None = None
     value: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 
 @attrs.frozen(kw_only=True)
@@ -48,7 +46,7 @@ class NumberPool:
     call_recording: bool | None = None
     is_active: bool | None = None
     inbound_call_service: InboundCallService | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
 
 @attrs.frozen(kw_only=True)
@@ -61,7 +59,7 @@ class NumberPoolPage:
 
     pools: tuple[NumberPool, ...]
     total: int
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
 
     def __iter__(self) -> Iterator[NumberPool]:
         return iter(self.pools)

@@ -11,15 +11,31 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar, get_args, get_origin
+from types import MappingProxyType, UnionType
+from typing import Any, Final, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-__all__ = ["DecodeFailure", "ModelConverter", "camel_case", "make_model_converter"]
+__all__ = [
+    "DecodeFailure",
+    "ModelConverter",
+    "camel_case",
+    "make_model_converter",
+    "raw_field",
+]
 
 _T = TypeVar("_T")
+
+
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+def raw_field() -> Any:
+    """The ``raw`` attribute of a model: the server's JSON object, out of ``eq`` and ``repr``.
+    The converter sets it; a model built by hand gets a shared empty, read-only mapping."""
+    return attrs.field(default=_EMPTY, eq=False, repr=False)
 
 
 class DecodeFailure(Exception):
@@ -32,6 +48,8 @@ def camel_case(name: str) -> str:
 
 
 def _structure_str(value: Any, _: Any) -> str:
+    if type(value) is str:  # the common case first: a plain str from json.loads
+        return value
     if isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -72,6 +90,11 @@ def _is_homogeneous_tuple(tp: Any) -> bool:
     return get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
+def _is_optional(tp: Any) -> bool:
+    args = get_args(tp)
+    return get_origin(tp) in (Union, UnionType) and len(args) == 2 and type(None) in args
+
+
 def _has_raw(cls: Any) -> bool:
     return attrs.has(cls) and any(a.name == "raw" for a in attrs.fields(cls))
 
@@ -93,9 +116,35 @@ def _build(detailed: bool, rename: Callable[[str], str]) -> cattrs.Converter:
                 raise ValueError(f"expected an array, got {type(value).__name__}")
             return tuple(item_hook(item, item_type) for item in value)
 
+        if item_hook is _structure_str:
+
+            def structure_strs(value: Any, _: Any) -> tuple[Any, ...]:
+                # All plain str (the usual answer): no per-item hook call.
+                if type(value) is list:
+                    items = tuple(value)
+                    for item in items:
+                        if type(item) is not str:
+                            break
+                    else:
+                        return items
+                return structure(value, _)
+
+            return structure_strs
         return structure
 
     conv.register_structure_hook_factory(_is_homogeneous_tuple, tuple_factory)
+
+    def optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
+        # ``X | None`` without cattrs' generic union dispatch on every call.
+        inner_type = next(a for a in get_args(tp) if a is not type(None))
+        inner_hook = conv.get_structure_hook(inner_type)
+
+        def structure(value: Any, _: Any) -> Any:
+            return None if value is None else inner_hook(value, inner_type)
+
+        return structure
+
+    conv.register_structure_hook_factory(_is_optional, optional_factory)
 
     def model_factory(cls: Any) -> Callable[[Any, Any], Any]:
         names = {a.name: override(rename=rename(a.name)) for a in attrs.fields(cls)}
@@ -103,7 +152,7 @@ def _build(detailed: bool, rename: Callable[[str], str]) -> cattrs.Converter:
         inner = make_dict_structure_fn(cls, conv, **names)  # type: ignore[arg-type]
 
         def structure(value: Any, _: Any) -> Any:
-            if not isinstance(value, Mapping):
+            if type(value) is not dict and not isinstance(value, Mapping):
                 raise ValueError(f"expected an object, got {type(value).__name__}")
             obj = inner(value, cls)
             object.__setattr__(obj, "raw", value)

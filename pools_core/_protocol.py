@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
-
-import attrs
+from typing import Any, Final, NamedTuple
 
 from ._exceptions import APIError, ErrorDetail, ErrorTree, RateLimitError
 from ._retry import parse_retry_after
@@ -27,12 +25,12 @@ _TAGS = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 
-@attrs.frozen
-class Request:
+class Request(NamedTuple):
     """One API call, ready to send: ``path`` is already validated and percent-encoded.
 
     ``idempotent`` says whether sending it twice is harmless (retries on timeouts and 5xx);
-    ``limit_key`` names the rate-limit bucket (a GoHighLevel location), if any.
+    ``limit_key`` names the rate-limit bucket (a GoHighLevel location), if any. (A named tuple,
+    like :class:`Response`: one is built per call, and it costs half an attrs class.)
     """
 
     method: str
@@ -43,9 +41,11 @@ class Request:
     limit_key: str | None = None
 
 
-@attrs.frozen
-class Response:
-    """What came back for one attempt, before any interpretation."""
+class Response(NamedTuple):
+    """What came back for one attempt, before any interpretation.
+
+    A named tuple rather than an attrs class: one is built for every answer, in half the time.
+    """
 
     status: int
     headers: Mapping[str, str]
@@ -68,7 +68,13 @@ def decode_json(body: bytes) -> Any:
     if not body:
         return INVALID
     try:
-        return json.loads(body)
+        # Decoding first skips json's encoding detection, which costs more than the decoding;
+        # a body that is not UTF-8 (UTF-16, say) goes the detecting way.
+        try:
+            text = body.decode()
+        except UnicodeDecodeError:
+            return json.loads(body)
+        return json.loads(text[1:] if text.startswith("\ufeff") else text)
     except (ValueError, RecursionError):
         # ValueError covers JSONDecodeError and UnicodeDecodeError.
         return INVALID

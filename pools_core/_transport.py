@@ -157,7 +157,8 @@ class Transport:
         if limiter is not None and limit_key is not None:
             booking = await limiter.acquire(limit_key)
         url = self.base_url + request.path
-        started = time.perf_counter()
+        debug = self._log.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if debug else 0.0
         failure: APIError | None = None
         resp_headers: Mapping[str, str] | None = None
         status = 0
@@ -167,7 +168,7 @@ class Transport:
                 url,
                 params=request.params,
                 data=request.body,
-                headers=headers,
+                headers=headers.wire if type(headers) is RedactedHeaders else headers,
                 timeout=client_timeout,
                 allow_redirects=False,  # never carry the key to wherever a redirect points
             ) as resp:
@@ -200,7 +201,7 @@ class Transport:
             # The cause's type and message are in the error's message.
             raise failure
         assert resp_headers is not None  # set whenever no failure was recorded
-        if self._log.isEnabledFor(logging.DEBUG):
+        if debug:
             self._log.debug(
                 "%s %s -> %d (attempt %d, %.1f ms)",
                 request.method,

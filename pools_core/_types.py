@@ -6,6 +6,8 @@ import enum
 from collections.abc import Iterator, Mapping
 from typing import Final, Literal, TypeAlias, TypeVar
 
+from multidict import CIMultiDict, CIMultiDictProxy
+
 __all__ = ["NOT_GIVEN", "NotGiven", "NotGivenOr", "RedactedHeaders", "Secret"]
 
 _T = TypeVar("_T")
@@ -67,10 +69,12 @@ _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 class RedactedHeaders(Mapping[str, str]):
     """Read-only request headers whose ``repr`` masks credentials (logs, debuggers, tracebacks)."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "wire")
 
     def __init__(self, data: Mapping[str, str]) -> None:
         self._data = dict(data)
+        #: The same headers as aiohttp takes them, so it does not convert them on every call.
+        self.wire: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict(self._data))
 
     def __getitem__(self, key: str) -> str:
         return self._data[key]
