@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any, Final
-from urllib.parse import quote
 
 from pools_core._convert import DecodeFailure, make_model_converter
 from pools_core._exceptions import APIError, ErrorDetail
@@ -42,16 +41,12 @@ def list_request() -> Request:
     return Request("GET", POOLS_PATH)
 
 
-def _segment(pool_id: str) -> str:
-    """The id as a path segment: a validated UUID (hex digits and dashes) needs no quoting;
-    anything else is quoted, as a second guard for the path."""
-    if len(pool_id) == 36 and pool_id.isascii() and pool_id.replace("-", "").isalnum():
-        return pool_id
-    return quote(pool_id, safe="")
+# The request builders take a pool id that passed _validation.check_pool_id: hex digits and
+# dashes only, so it cannot change the path and needs no quoting.
 
 
 def get_request(pool_id: str) -> Request:
-    return Request("GET", f"{POOLS_PATH}/{_segment(pool_id)}")
+    return Request("GET", f"{POOLS_PATH}/{pool_id}")
 
 
 def create_request(numbers: list[str], encrypted_key: str | None) -> Request:
@@ -69,7 +64,7 @@ def update_request(pool_id: str, numbers: list[str], encrypted_key: object) -> R
     if encrypted_key is None or isinstance(encrypted_key, str):
         body["encrypted_key"] = encrypted_key
     # A full replace: sending it twice leaves the same pool, so it is retried like a GET.
-    return Request("POST", f"{POOLS_PATH}/{_segment(pool_id)}/update", body=_json(body))
+    return Request("POST", f"{POOLS_PATH}/{pool_id}/update", body=_json(body))
 
 
 def _details(errors: Any) -> list[ErrorDetail]:

@@ -49,7 +49,7 @@ def is_phone_number(value: object) -> bool:
 def check_pool_id(pool_id: Any) -> str:
     """The pool id, or :class:`InvalidPoolIdError` naming it. A valid id cannot change the
     request path (no ``/``, ``..``, ``?`` or ``%``)."""
-    if not is_uuid(pool_id):
+    if not isinstance(pool_id, str) or _UUID.fullmatch(pool_id) is None:  # is_uuid, inlined
         raise InvalidPoolIdError(
             f"{MSG_INVALID_POOL_ID} (8-4-4-4-12 hex digits), got {pool_id!r:.80}",
             code="INVALID_POOL_ID",

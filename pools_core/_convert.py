@@ -80,7 +80,10 @@ def _structure_int(value: Any, _: Any) -> int:
 def _structure_datetime(value: Any, _: Any) -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
-    parsed = datetime.fromisoformat(value.strip())
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = datetime.fromisoformat(value.strip())  # tolerate stray spaces
     # A timestamp without an offset is UTC: both APIs document UTC ("...Z").
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
@@ -180,11 +183,15 @@ class ModelConverter:
     def __init__(self, rename: Callable[[str], str] = str) -> None:
         self._rename = rename
         self._fast = _build(False, rename)
+        self._hooks: dict[Any, Callable[[Any, Any], Any]] = {}  # skips cattrs' dispatch per call
         self._detailed: cattrs.Converter | None = None
 
     def structure(self, value: Any, cls: type[_T]) -> _T:
         try:
-            return self._fast.structure(value, cls)
+            hook = self._hooks.get(cls)
+            if hook is None:
+                hook = self._hooks[cls] = self._fast.get_structure_hook(cls)
+            return hook(value, cls)  # type: ignore[no-any-return]
         except Exception as exc:  # cattrs raises whatever a hook raised: KeyError, ValueError...
             raise DecodeFailure(self._explain(value, cls, exc)) from None
 

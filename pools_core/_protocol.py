@@ -63,20 +63,22 @@ class _Invalid:
 INVALID: Final = _Invalid()
 
 
+_DECODER: Final = json.JSONDecoder()
+
+
 def decode_json(body: bytes) -> Any:
     """The parsed JSON, or :data:`INVALID` for an empty, truncated or non-JSON body."""
     if not body:
         return INVALID
     try:
-        # Decoding first skips json's encoding detection, which costs more than the decoding;
-        # a body that is not UTF-8 (UTF-16, say) goes the detecting way.
-        try:
-            text = body.decode()
-        except UnicodeDecodeError:
-            return json.loads(body)
-        return json.loads(text[1:] if text.startswith("\ufeff") else text)
+        # Decoding to str first skips json's encoding detection, which costs more than the
+        # decoding itself; ValueError covers JSONDecodeError and UnicodeDecodeError.
+        return _DECODER.decode(body.decode())
     except (ValueError, RecursionError):
-        # ValueError covers JSONDecodeError and UnicodeDecodeError.
+        pass
+    try:
+        return json.loads(body)  # a BOM, UTF-16 or UTF-32: json detects those
+    except (ValueError, RecursionError):
         return INVALID
 
 

@@ -148,10 +148,9 @@ class Transport:
         attempt: int,
     ) -> Response:
         session = self._session
-        if session is None or self._session_loop is None or session.closed or self._closed:
-            session = self._open_session()
-        elif self._session_loop is not asyncio.get_running_loop():
-            session = self._open_session()  # raises the clear error
+        # (A caller's session closed behind our back is reported by aiohttp itself.)
+        if session is None or self._session_loop is not asyncio.get_running_loop():
+            session = self._open_session()  # opens one, or raises the clear error
         limiter, limit_key = self.limiter, request.limit_key
         booking = None
         if limiter is not None and limit_key is not None:
@@ -210,7 +209,9 @@ class Transport:
                 attempt,
                 (time.perf_counter() - started) * 1000,
             )
-        return Response(status, resp_headers, body, request.method, _shown_url(url, request))
+        if request.params:
+            url = _shown_url(url, request)
+        return Response(status, resp_headers, body, request.method, url)
 
     def _transport_error(
         self,
