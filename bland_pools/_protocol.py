@@ -13,7 +13,14 @@ from typing import Any, Final
 
 from pools_core._convert import DecodeFailure, make_model_converter
 from pools_core._exceptions import APIError, ErrorDetail
-from pools_core._protocol import INVALID, Request, Response, decode_json, error_from_response
+from pools_core._protocol import (
+    INVALID,
+    Request,
+    Response,
+    decode_json,
+    error_from_response,
+    redirect_error,
+)
 
 from ._exceptions import CODE_CLASSES, ERRORS
 from ._models import DialingPool
@@ -120,14 +127,7 @@ def unwrap(response: Response) -> Any:
     ):
         return payload["data"]  # the happy path, decided without ABC isinstance checks
     if 300 <= status < 400:
-        location = response.headers.get("location", "?")
-        raise ERRORS.unexpected(
-            f"Unexpected redirect (HTTP {status}) to {location}; not followed with credentials",
-            status=status,
-            headers=response.headers,
-            method=response.method,
-            url=response.url,
-        )
+        raise redirect_error(ERRORS, response)
     if isinstance(payload, Mapping):
         envelope_status = payload.get("status")
         if envelope_status == "error" or status >= 400:

@@ -13,7 +13,14 @@ from typing import Any, Final
 
 from pools_core._convert import DecodeFailure, camel_case, make_model_converter
 from pools_core._exceptions import APIError
-from pools_core._protocol import INVALID, Request, Response, decode_json, error_from_response
+from pools_core._protocol import (
+    INVALID,
+    Request,
+    Response,
+    decode_json,
+    error_from_response,
+    redirect_error,
+)
 from pools_core._ratelimit import parse_rate_limit_headers
 
 from ._exceptions import ERRORS, BadRequestError, RateLimitError
@@ -107,14 +114,7 @@ def decode_page(response: Response) -> NumberPoolPage:
     status = response.status
     payload = decode_json(response.body)
     if 300 <= status < 400:
-        location = response.headers.get("location", "?")
-        raise ERRORS.unexpected(
-            f"Unexpected redirect (HTTP {status}) to {location}; not followed with credentials",
-            status=status,
-            headers=response.headers,
-            method=response.method,
-            url=response.url,
-        )
+        raise redirect_error(ERRORS, response)
     if status >= 400:
         raise _error(response, payload)
     if payload is INVALID or not isinstance(payload, Mapping):

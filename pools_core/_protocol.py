@@ -17,6 +17,7 @@ __all__ = [
     "Response",
     "decode_json",
     "error_from_response",
+    "redirect_error",
     "text_snippet",
 ]
 
@@ -101,6 +102,19 @@ def _message_of(payload: Any) -> str | None:
         return message
     error = payload.get("error")
     return error if isinstance(error, str) and error else None
+
+
+def redirect_error(tree: ErrorTree, response: Response) -> APIError:
+    """A 3xx: the SDK never follows a redirect, which would carry the credentials along."""
+    location = response.headers.get("location", "?")
+    return tree.unexpected(
+        f"Unexpected redirect (HTTP {response.status}) to {location}; not followed with "
+        "credentials",
+        status=response.status,
+        headers=response.headers,
+        method=response.method,
+        url=response.url,
+    )
 
 
 def error_from_response(

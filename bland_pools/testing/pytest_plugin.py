@@ -17,23 +17,17 @@ Importing this module is cheap: the emulator is imported when a fixture first ru
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-if TYPE_CHECKING:
-    from pytest_asyncio import fixture as _async_fixture
+from pools_core._pytest_support import async_fixture, require_pytest_asyncio
 
+if TYPE_CHECKING:
     from bland_pools import AsyncBlandClient
 
     from ._emulator import BlandEmulator
-else:
-    try:
-        from pytest_asyncio import fixture as _async_fixture
-    except ImportError:  # never runs: pytest_fixture_setup below fails the test first
-        _async_fixture = pytest.fixture
 
 __all__ = ["TEST_API_KEY", "bland_client", "bland_emulator"]
 
@@ -45,18 +39,10 @@ _FIXTURES: Final = frozenset({"bland_emulator", "bland_client"})
 @pytest.hookimpl(tryfirst=True)
 def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> None:
     """Fail a test that asks for these fixtures when pytest-asyncio is not active."""
-    if fixturedef.argname in _FIXTURES:
-        plugin = sys.modules.get("pytest_asyncio.plugin")
-        if plugin is None or not request.config.pluginmanager.is_registered(plugin):
-            pytest.fail(
-                f"the {fixturedef.argname!r} fixture of bland_pools is async and needs "
-                "pytest-asyncio: pip install pytest-asyncio (and do not disable it with "
-                "-p no:asyncio)",
-                pytrace=False,
-            )
+    require_pytest_asyncio(fixturedef, request, _FIXTURES, "bland_pools")
 
 
-@_async_fixture
+@async_fixture
 async def bland_emulator() -> AsyncIterator[BlandEmulator]:
     """A running Bland emulator with one API key (``.api_key``) and no pools."""
     from ._emulator import BlandEmulator
@@ -65,7 +51,7 @@ async def bland_emulator() -> AsyncIterator[BlandEmulator]:
         yield emulator
 
 
-@_async_fixture
+@async_fixture
 async def bland_client(bland_emulator: BlandEmulator) -> AsyncIterator[AsyncBlandClient]:
     """An open ``AsyncBlandClient`` on the ``bland_emulator`` fixture."""
     from bland_pools import AsyncBlandClient

@@ -18,23 +18,17 @@ Importing this module is cheap: the emulator is imported when a fixture first ru
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-if TYPE_CHECKING:
-    from pytest_asyncio import fixture as _async_fixture
+from pools_core._pytest_support import async_fixture, require_pytest_asyncio
 
+if TYPE_CHECKING:
     from ghl_pools import AsyncGHLClient
 
     from ._emulator import GHLEmulator
-else:
-    try:
-        from pytest_asyncio import fixture as _async_fixture
-    except ImportError:  # never runs: pytest_fixture_setup below fails the test first
-        _async_fixture = pytest.fixture
 
 __all__ = ["TEST_LOCATION_ID", "TEST_TOKEN", "ghl_client", "ghl_emulator"]
 
@@ -47,18 +41,10 @@ _FIXTURES: Final = frozenset({"ghl_emulator", "ghl_client"})
 @pytest.hookimpl(tryfirst=True)
 def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> None:
     """Fail a test that asks for these fixtures when pytest-asyncio is not active."""
-    if fixturedef.argname in _FIXTURES:
-        plugin = sys.modules.get("pytest_asyncio.plugin")
-        if plugin is None or not request.config.pluginmanager.is_registered(plugin):
-            pytest.fail(
-                f"the {fixturedef.argname!r} fixture of ghl_pools is async and needs "
-                "pytest-asyncio: pip install pytest-asyncio (and do not disable it with "
-                "-p no:asyncio)",
-                pytrace=False,
-            )
+    require_pytest_asyncio(fixturedef, request, _FIXTURES, "ghl_pools")
 
 
-@_async_fixture
+@async_fixture
 async def ghl_emulator() -> AsyncIterator[GHLEmulator]:
     """A running GoHighLevel emulator: one token, one location, no pools."""
     from ._emulator import GHLEmulator
@@ -67,7 +53,7 @@ async def ghl_emulator() -> AsyncIterator[GHLEmulator]:
         yield emulator
 
 
-@_async_fixture
+@async_fixture
 async def ghl_client(ghl_emulator: GHLEmulator) -> AsyncIterator[AsyncGHLClient]:
     """An open ``AsyncGHLClient`` on the ``ghl_emulator`` fixture, for its location."""
     from ghl_pools import AsyncGHLClient
