@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from ._portal import Portal
 from ._transport import Transport
@@ -59,8 +59,6 @@ class SyncClientBase(Generic[_A]):
 
     Closed by ``with``, by ``close()``, or, as a last resort, when garbage collected or at exit.
     """
-
-    _name: ClassVar[str] = "client"
 
     def __init__(self, async_client: _A) -> None:
         self._async = async_client
