@@ -17,7 +17,7 @@ from pools_core._client import AsyncClientBase, SyncClientBase
 from pools_core._config import TimeoutLike, resolve_base_url, resolve_secret, user_agent
 from pools_core._exceptions import APIError, ConfigurationError
 from pools_core._protocol import Response
-from pools_core._transport import Transport
+from pools_core._transport import OutcomeUnknown, Transport
 from pools_core._types import NOT_GIVEN, NotGivenOr, RedactedHeaders
 
 from ._exceptions import ERRORS
@@ -42,8 +42,9 @@ logger: Final = logging.getLogger("bland_pools")
 _REMEMBER_CREATED_FOR: Final = 900.0
 # Without a Date header to learn the server's clock, accept this much clock skew.
 _SKEW_WITHOUT_DATE: Final = 300.0
-# Date headers and created_at have one-second resolution.
-_SKEW_WITH_DATE: Final = 2.0
+# The Date header and created_at are whole seconds: the send's server time is known to a
+# second, and a pool made after it shows a created_at at most a second earlier.
+_SKEW_WITH_DATE: Final = 1.5
 
 
 class _Turns:
@@ -117,7 +118,7 @@ class AsyncPools:
         key = check_encrypted_key(encrypted_key)
         # Identical creates of this client run one after the other: a recovering create must
         # never adopt the pool that a concurrent identical create is about to return.
-        fingerprint = (tuple(sorted(numbers)), key)
+        fingerprint = (tuple(sorted(numbers)), key.lower() if key else None)
         turns = self._same_pool_turns.setdefault(fingerprint, _Turns())
         turns.users += 1
         try:
@@ -138,7 +139,7 @@ class AsyncPools:
         sent_at = time.time()
 
         async def recover(error: APIError) -> DialingPool | None:
-            return await self._find_created(numbers, key, sent_at, timeout)
+            return await self._find_created(numbers, key, sent_at, timeout, error)
 
         pool = await self._transport.request(
             create_request(numbers, key),
@@ -192,9 +193,11 @@ class AsyncPools:
         key: str | None,
         sent_at: float,
         timeout: NotGivenOr[TimeoutLike],
+        error: APIError,
     ) -> DialingPool | None:
         """The pool a lost create attempt made, if any: same numbers and key, created after
-        the first attempt was sent (on the server's clock), not returned to anyone yet."""
+        the first attempt was sent (on the server's clock), not returned to anyone yet.
+        ``None`` when there is none; :class:`OutcomeUnknown` when there are several."""
 
         def decode(response: Response) -> tuple[builtins.list[DialingPool], float | None]:
             return decode_pools(response), _clock_offset(response)
@@ -205,18 +208,29 @@ class AsyncPools:
         else:
             since = sent_at + offset - _SKEW_WITH_DATE
         wanted = sorted(numbers)
+        wanted_key = key.lower() if key else None  # UUIDs: either case names the same key
         candidates = [
             p
             for p in pools
             if p.id not in self._created_ids
-            and p.encrypted_key == key
+            and (p.encrypted_key.lower() if p.encrypted_key else None) == wanted_key
             and sorted(p.phone_numbers) == wanted
             and p.created_at.timestamp() >= since
         ]
         if not candidates:
             logger.info("create: the lost attempt made no pool; sending it again")
             return None
-        found = min(candidates, key=lambda p: p.created_at)
+        if len(candidates) > 1:
+            # Someone else made an identical pool about when this one was sent: which one is
+            # ours cannot be told, so neither is claimed and nothing is sent again.
+            ids = ", ".join(p.id for p in candidates)
+            error.add_note(
+                f"The outcome of this create is unknown: {len(candidates)} identical pools "
+                f"were created about when it was sent ({ids}); one of them may be this "
+                "request's. Nothing was sent again."
+            )
+            raise OutcomeUnknown
+        found = candidates[0]
         self._remember(found.id)
         logger.info("create: adopted pool %s made by the attempt whose answer was lost", found.id)
         return found

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import selectors
 import threading
 import weakref
 from collections.abc import Callable, Coroutine
@@ -24,12 +25,16 @@ _T = TypeVar("_T")
 
 _log = logging.getLogger("pools_core")
 _PORTALS: weakref.WeakSet[Portal] = weakref.WeakSet()
+#: What a forked child inherited from its parent's clients (loops, sessions, connections),
+#: kept alive and never closed: closing an inherited connection would unregister its socket
+#: from the epoll instance the child shares with the parent, and stall the parent's requests.
+_PARENTS_OBJECTS: list[object] = []
 
 
 class Portal:
     """Runs coroutines on a private loop and blocks the calling thread for their result."""
 
-    def __init__(self, name: str, *, after_fork: Callable[[], None] | None = None) -> None:
+    def __init__(self, name: str, *, after_fork: Callable[[], object] | None = None) -> None:
         self._name = name
         self._after_fork = after_fork
         self._lock = threading.Lock()
@@ -114,10 +119,30 @@ class Portal:
 
     def _reset_after_fork(self) -> None:
         # The loop thread does not exist in a forked child; its sockets belong to the parent.
+        if self._loop is not None:
+            _isolate(self._loop)
+        _PARENTS_OBJECTS.append((self._loop, self._stop, self._thread))
         self._lock = threading.Lock()
         self._loop = self._stop = self._thread = None
         if self._after_fork is not None:
-            self._after_fork()
+            _PARENTS_OBJECTS.append(self._after_fork())
+
+
+def _isolate(loop: asyncio.AbstractEventLoop) -> None:
+    """Give a forked child's copy of the parent's loop a private, empty selector.
+
+    The copy's selector is the parent's epoll instance: anything the child closes later (an
+    inherited connection, or the loop itself at exit) would unregister the parent's sockets
+    from it and stall the parent. With an empty selector of its own, those removals touch
+    nothing. (asyncio's selector loops keep it in ``_selector``; other loops are left as they
+    are.)
+    """
+    inherited = getattr(loop, "_selector", None)
+    if isinstance(inherited, selectors.BaseSelector):
+        loop._selector = selectors.DefaultSelector()  # type: ignore[attr-defined]
+        # Dropping the maps and our reference to the shared epoll instance; the parent's
+        # registrations are untouched (close() does not unregister anything).
+        inherited.close()
 
 
 def _after_fork_in_child() -> None:

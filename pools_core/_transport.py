@@ -24,7 +24,7 @@ from ._ratelimit import SlidingWindowLimiter
 from ._retry import RetryPolicy, outcome_unknown
 from ._types import NOT_GIVEN, NotGivenOr, RedactedHeaders
 
-__all__ = ["Recover", "Transport", "check_max_retries"]
+__all__ = ["OutcomeUnknown", "Recover", "Transport", "check_max_retries"]
 
 _T = TypeVar("_T")
 _O = TypeVar("_O")
@@ -32,6 +32,11 @@ _O = TypeVar("_O")
 #: Called before a retry (and after a final failure) of a call whose outcome is unknown; it
 #: returns the result the lost attempt produced, or ``None`` when that attempt changed nothing.
 Recover = Callable[[APIError], Awaitable[_T | None]]
+
+
+class OutcomeUnknown(Exception):
+    """Raised by a recover hook that cannot tell what the lost attempt did (it notes why on
+    the error): the call stops with the original error and nothing is sent again."""
 
 
 class _Stop(Exception):
@@ -131,12 +136,15 @@ class Transport:
         if session is not None and self._owns_session and not session.closed:
             await session.close()
 
-    def forget_session(self) -> None:
-        """Drop the session without closing it (a forked child must not touch the parent's
-        sockets); the next call opens a new one."""
+    def forget_session(self) -> object:
+        """Drop the session without closing it, and return it: a forked child must keep the
+        parent's session alive and unclosed (see ``pools_core._portal``). The next call opens
+        a new one."""
+        session = self._session
         if self._owns_session:
             self._session = None
         self._session_loop = None
+        return session
 
     # -- one attempt -----------------------------------------------------------------------
 
@@ -170,6 +178,7 @@ class Transport:
                 headers=headers.wire if type(headers) is RedactedHeaders else headers,
                 timeout=client_timeout,
                 allow_redirects=False,  # never carry the key to wherever a redirect points
+                raise_for_status=False,  # even on a caller's session: the SDK maps statuses
             ) as resp:
                 body = await resp.read()
                 status = resp.status
@@ -344,6 +353,10 @@ class Transport:
     ) -> _T | None:
         try:
             found = await recover(error)
+        except OutcomeUnknown:
+            if final:
+                raise error from None
+            raise _Stop(error) from None
         except APIError as exc:
             error.add_note(
                 "The outcome of this request is unknown: checking whether it took effect "

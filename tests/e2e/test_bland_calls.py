@@ -3,8 +3,10 @@ out is the documented request, and one organization never sees another's pools."
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 
 import bland_pools
@@ -233,3 +235,19 @@ async def test_credentials_of_another_organization_are_refused(
     assert (caught.value.status, caught.value.code) == (400, "INVALID_CREDENTIALS")
     assert bland_emu.pools(KEY_A) == []
     assert bland_emu.pools(KEY_B) == []
+
+
+async def test_a_callers_session_with_raise_for_status_still_gets_typed_errors(
+    bland_emu: BlandEmulator,
+) -> None:
+    async with (
+        aiohttp.ClientSession(raise_for_status=True) as session,
+        AsyncBlandClient(api_key=KEY_A, base_url=bland_emu.url, session=session) as client,
+    ):
+        with pytest.raises(bland_pools.PoolNotFoundError):
+            await client.pools.get(str(uuid.uuid4()))
+        with pytest.raises(bland_pools.InvalidCredentialsError):
+            await client.pools.create(numbers(7), encrypted_key=str(uuid.uuid4()))
+
+    # Each refused once: not mistaken for a dropped connection and retried.
+    assert [(r.method, r.status) for r in bland_emu.requests] == [("GET", 404), ("POST", 400)]

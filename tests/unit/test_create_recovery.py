@@ -139,7 +139,9 @@ async def test_adoption_without_a_key_matches_a_pool_without_a_key(
     assert wire.calls == [POST, LIST]
 
 
-async def test_the_earliest_matching_pool_is_adopted(wire: Wire, bland: AsyncBlandClient) -> None:
+async def test_two_matching_pools_are_ambiguous_and_neither_is_claimed(
+    wire: Wire, bland: AsyncBlandClient
+) -> None:
     _lost(wire, "500")
     wire.add(
         "GET",
@@ -150,9 +152,25 @@ async def test_the_earliest_matching_pool_is_adopted(wire: Wire, bland: AsyncBla
         ),
     )
 
-    pool = await bland.pools.create(NUMBERS, encrypted_key=KEY_ID)
+    with pytest.raises(bland_pools.ServerError) as caught:
+        await bland.pools.create(NUMBERS, encrypted_key=KEY_ID)
+
+    # Another caller made an identical pool at the same time: guessing could hand out its
+    # pool, and sending again could duplicate ours. The error says so; nothing is resent.
+    assert wire.calls == [POST, LIST]
+    notes = " ".join(getattr(caught.value, "__notes__", []))
+    assert OTHER_ID in notes
+    assert LOST_ID in notes
+
+
+async def test_a_key_in_another_case_is_the_same_key(wire: Wire, bland: AsyncBlandClient) -> None:
+    _lost(wire, "timeout")
+    wire.add("GET", POOLS_URL, answer=_listing(made_now(LOST_ID)))  # stored in lower case
+
+    pool = await bland.pools.create(NUMBERS, encrypted_key=KEY_ID.upper())
 
     assert pool.id == LOST_ID
+    assert wire.calls == [POST, LIST]
 
 
 async def test_adoption_follows_the_servers_clock_from_the_date_header(

@@ -8,6 +8,8 @@ import asyncio
 import gc
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -316,4 +318,43 @@ def test_a_forked_child_opens_its_own_loop_and_connections(local_server: LocalSe
         assert child_answer == pool["id"]
         assert bland.pools.get(pool["id"]).id == pool["id"]  # the parent is untouched
     # The child did not write on the parent's socket: it opened a connection of its own.
+    assert local_server.connections == 2
+
+
+_FORK_AND_EXIT = """
+import os, sys, time
+from bland_pools import BlandClient
+base_url, api_key, pool_id = sys.argv[1:4]
+bland = BlandClient(api_key=api_key, base_url=base_url, timeout=5, max_retries=0)
+bland.pools.get(pool_id)  # the parent's loop, thread and pooled connection are up
+pid = os.fork()
+if pid == 0:
+    bland.pools.get(pool_id)
+    sys.exit(0)  # a normal exit: the inherited loop and session are collected and closed
+os.waitpid(pid, 0)
+started = time.monotonic()
+bland.pools.get(pool_id)  # must not wait on a socket the child unregistered
+print(round(time.monotonic() - started, 3))
+bland.close()
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_child_that_exits_normally_leaves_the_parents_connections_working(
+    local_server: LocalServer,
+) -> None:
+    pool = local_server.add_pool(NUMBERS)
+
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_AND_EXIT, local_server.base_url, API_KEY, pool["id"]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    # With a timeout of 5 s and no retries, a stalled pooled connection fails the last get.
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) < 5
+    # Parent then child then parent again on its first connection: two connections in all.
     assert local_server.connections == 2
