@@ -8,7 +8,7 @@
 The blocking :class:`BlandClient` has the same methods without ``await``.
 """
 
-from pools_core import NOT_GIVEN, Timeout, __version__
+from pools_core import NOT_GIVEN, Secret, Timeout, __version__
 
 from ._client import DEFAULT_BASE_URL, AsyncBlandClient, AsyncPools, BlandClient, Pools
 from ._exceptions import (
@@ -53,6 +53,7 @@ __all__ = [
     "PoolNotFoundError",
     "Pools",
     "RateLimitError",
+    "Secret",
     "ServerError",
     "Timeout",
     "UnexpectedResponseError",

@@ -14,11 +14,17 @@ from typing import Final
 import aiohttp
 
 from pools_core._client import AsyncClientBase, SyncClientBase
-from pools_core._config import TimeoutLike, resolve_base_url, resolve_secret, user_agent
+from pools_core._config import (
+    TimeoutLike,
+    conceal,
+    resolve_base_url,
+    resolve_secret,
+    user_agent,
+)
 from pools_core._exceptions import APIError, ConfigurationError
 from pools_core._protocol import Response
 from pools_core._transport import OutcomeUnknown, Transport
-from pools_core._types import NOT_GIVEN, NotGivenOr, RedactedHeaders
+from pools_core._types import NOT_GIVEN, NotGivenOr, RedactedHeaders, Secret
 
 from ._exceptions import ERRORS
 from ._models import DialingPool
@@ -265,15 +271,17 @@ class AsyncBlandClient(AsyncClientBase):
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         base_url: str | None = None,
         timeout: TimeoutLike = 30.0,
         max_retries: int = 2,
         session: aiohttp.ClientSession | None = None,
         max_connections: int = 100,
     ) -> None:
+        given = conceal(api_key)
+        del api_key  # no plain key in this frame (tracebacks printed with locals)
         try:
-            key = resolve_secret(api_key, "BLAND_API_KEY", "api_key")
+            key = resolve_secret(given, "BLAND_API_KEY", "api_key")
             url = resolve_base_url(base_url, "BLAND_BASE_URL", DEFAULT_BASE_URL)
             headers = RedactedHeaders(
                 {
@@ -371,15 +379,17 @@ class BlandClient(SyncClientBase[AsyncBlandClient]):
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         base_url: str | None = None,
         timeout: TimeoutLike = 30.0,
         max_retries: int = 2,
         max_connections: int = 100,
     ) -> None:
+        given = conceal(api_key)
+        del api_key  # no plain key in this frame (tracebacks printed with locals)
         super().__init__(
             AsyncBlandClient(
-                api_key=api_key,
+                api_key=given,
                 base_url=base_url,
                 timeout=timeout,
                 max_retries=max_retries,

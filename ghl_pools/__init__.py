@@ -10,7 +10,7 @@
 The blocking :class:`GHLClient` has the same methods without ``await``.
 """
 
-from pools_core import NOT_GIVEN, RateLimitInfo, Timeout, __version__
+from pools_core import NOT_GIVEN, RateLimitInfo, Secret, Timeout, __version__
 
 from ._client import (
     DEFAULT_BASE_URL,
@@ -60,6 +60,7 @@ __all__ = [
     "PoolNumber",
     "RateLimitError",
     "RateLimitInfo",
+    "Secret",
     "ServerError",
     "Timeout",
     "TokenProvider",

@@ -13,7 +13,8 @@ import aiohttp
 from pools_core._client import AsyncClientBase, SyncClientBase
 from pools_core._config import (
     TimeoutLike,
-    check_header_secret,
+    check_header_value,
+    conceal,
     resolve_base_url,
     resolve_secret,
     user_agent,
@@ -46,9 +47,11 @@ TokenProvider: TypeAlias = Callable[[], Awaitable[str] | str]
 _T = TypeVar("_T")
 
 
-def _bare_token(token: str) -> str:
+def _bare_token(token: Secret) -> Secret:
     # Accept a token pasted with its scheme ("Bearer eyJ..."): sending "Bearer Bearer" fails.
-    return token[7:].lstrip() if token[:7].lower() == "bearer " else token
+    if token.reveal()[:7].lower() == "bearer ":
+        return Secret(token.reveal()[7:].lstrip())
+    return token
 
 
 class AsyncNumberPools:
@@ -106,7 +109,7 @@ class AsyncGHLClient(AsyncClientBase):
     def __init__(
         self,
         *,
-        token: str | TokenProvider | None = None,
+        token: str | Secret | TokenProvider | None = None,
         location_id: str | None = None,
         version: str = API_VERSION,
         base_url: str | None = None,
@@ -115,23 +118,23 @@ class AsyncGHLClient(AsyncClientBase):
         session: aiohttp.ClientSession | None = None,
         max_connections: int = 100,
     ) -> None:
+        self._provider: TokenProvider | None = token if callable(token) else None
+        given = None if callable(token) else conceal(token)
+        del token  # no plain token in this frame (tracebacks printed with locals)
         try:
-            self._provider: TokenProvider | None = None
             secret: Secret | None = None
-            if callable(token):
-                self._provider = token
-            else:
-                secret = resolve_secret(token, "GHL_ACCESS_TOKEN", "token")
+            if self._provider is None:
+                secret = _bare_token(resolve_secret(given, "GHL_ACCESS_TOKEN", "token"))
             if not isinstance(version, str) or not version.strip():
                 raise ConfigurationError(f"version must be a non-empty string, got {version!r}")
-            check_header_secret(version, "version")
+            check_header_value(version, "version")
             url = resolve_base_url(base_url, "GHL_BASE_URL", DEFAULT_BASE_URL)
             self._base_headers = {
                 "Accept": "application/json",
                 "Version": version,
                 "User-Agent": user_agent("ghl-pools"),
             }
-            headers = self._headers_for(Secret(_bare_token(secret.reveal()))) if secret else {}
+            headers = self._headers_for(secret) if secret is not None else {}
             self._limiter = SlidingWindowLimiter(limit=100, interval=10.0, probe_first=True)
             self._transport = Transport(
                 base_url=url,
@@ -176,12 +179,13 @@ class AsyncGHLClient(AsyncClientBase):
             raise ERRORS.configuration(
                 f"the token provider returned {type(token).__name__}, not a string"
             )
-        token = _bare_token(token)
+        secret = _bare_token(Secret(token))
+        del token, result
         try:
-            check_header_secret(token, "the token from the token provider")
+            check_header_value(secret, "the token from the token provider")
         except ConfigurationError as exc:
             raise ERRORS.configuration(str(exc)) from None
-        return Secret(token)
+        return secret
 
     async def _call(
         self,
@@ -247,7 +251,7 @@ class GHLClient(SyncClientBase[AsyncGHLClient]):
     def __init__(
         self,
         *,
-        token: str | TokenProvider | None = None,
+        token: str | Secret | TokenProvider | None = None,
         location_id: str | None = None,
         version: str = API_VERSION,
         base_url: str | None = None,
@@ -255,9 +259,11 @@ class GHLClient(SyncClientBase[AsyncGHLClient]):
         max_retries: int = 2,
         max_connections: int = 100,
     ) -> None:
+        given = token if callable(token) else conceal(token)
+        del token  # no plain token in this frame (tracebacks printed with locals)
         super().__init__(
             AsyncGHLClient(
-                token=token,
+                token=given,
                 location_id=location_id,
                 version=version,
                 base_url=base_url,

@@ -20,7 +20,7 @@ from ._exceptions import (
 )
 from ._ratelimit import RateLimitInfo
 from ._retry import RetryPolicy
-from ._types import NOT_GIVEN, NotGiven
+from ._types import NOT_GIVEN, NotGiven, Secret
 from ._version import __version__
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "RateLimitError",
     "RateLimitInfo",
     "RetryPolicy",
+    "Secret",
     "ServerError",
     "Timeout",
     "UnexpectedResponseError",

@@ -43,6 +43,8 @@ class AsyncClientBase:
         return self._transport.base_url
 
     def __repr__(self) -> str:
+        if getattr(self, "_transport", None) is None:  # the constructor failed
+            return f"<{type(self).__name__} (not constructed)>"
         state = "closed" if self.closed else "open"
         return f"<{type(self).__name__} base_url={self.base_url!r} {state}>"
 
@@ -94,6 +96,8 @@ class SyncClientBase(Generic[_A]):
         return self._async.base_url
 
     def __repr__(self) -> str:
+        if getattr(self, "_portal", None) is None:  # the constructor failed
+            return f"<{type(self).__name__} (not constructed)>"
         state = "closed" if self.closed else "open"
         return f"<{type(self).__name__} base_url={self.base_url!r} {state}>"
 

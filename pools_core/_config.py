@@ -19,6 +19,8 @@ from ._version import __version__
 __all__ = [
     "Timeout",
     "TimeoutLike",
+    "check_header_value",
+    "conceal",
     "resolve_base_url",
     "resolve_secret",
     "to_client_timeout",
@@ -82,30 +84,50 @@ def to_client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     )
 
 
-def resolve_secret(value: str | None, env_var: str, what: str) -> Secret:
+def conceal(value: str | Secret | None) -> Secret | None:
+    """A credential wrapped at once, so no frame of ours holds it in plain text (tools that
+    print a traceback's locals, such as Sentry and rich, would show it)."""
+    return Secret(value) if isinstance(value, str) else value
+
+
+def _from_env(env_var: str) -> Secret | None:
+    return conceal(os.environ.get(env_var) or None)
+
+
+def resolve_secret(value: str | Secret | None, env_var: str, what: str) -> Secret:
     """The explicit value, else the environment variable; never echoes the value in errors."""
-    if value is None:
-        value = os.environ.get(env_var) or None
-        if value is None:
+    secret = conceal(value)
+    del value
+    if secret is None:
+        secret = _from_env(env_var)
+        if secret is None:
             raise ConfigurationError(
                 f"No {what} given: pass {what}=... or set the {env_var} environment variable"
             )
-    if not isinstance(value, str):
-        raise ConfigurationError(f"{what} must be a string, got {type(value).__name__}")
-    check_header_secret(value, what)
-    return Secret(value)
+    if not isinstance(secret, Secret):
+        raise ConfigurationError(f"{what} must be a string, got {type(secret).__name__}")
+    check_header_value(secret, what)
+    return secret
 
 
-def check_header_secret(value: str, what: str) -> None:
-    """Refuse a credential that would break or inject into a header, without showing it."""
+def _header_problem(value: str) -> str | None:
+    """What makes ``value`` unfit for a header, or ``None``. Never raises: the plain value
+    lives only in this frame, which is gone before any error is raised."""
     if not value or not value.strip():
-        raise ConfigurationError(f"{what} is empty")
+        return "is empty"
     if value != value.strip() or any(c in value for c in "\r\n\0"):
-        raise ConfigurationError(
-            f"{what} contains whitespace or control characters (check how it was read)"
-        )
+        return "contains whitespace or control characters (check how it was read)"
     if not value.isascii() or not value.isprintable():
-        raise ConfigurationError(f"{what} contains characters that cannot be sent in a header")
+        return "contains characters that cannot be sent in a header"
+    return None
+
+
+def check_header_value(value: str | Secret, what: str) -> None:
+    """Refuse a value (a credential too) that would break or inject into a header, without
+    showing it."""
+    problem = _header_problem(value.reveal() if isinstance(value, Secret) else value)
+    if problem is not None:
+        raise ConfigurationError(f"{what} {problem}")
 
 
 def _is_loopback(host: str) -> bool:

@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
+from typing import Final
 
 import attrs
 
@@ -71,6 +72,11 @@ def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitInfo | None
         daily_remaining=daily_remaining,
         observed_at=datetime.now(UTC),
     )
+
+
+# The most the headers may set: GoHighLevel documents 100 per 10 seconds.
+_MAX_LIMIT: Final = 10_000
+_MAX_INTERVAL: Final = 300.0
 
 
 class _Window:
@@ -207,14 +213,15 @@ class SlidingWindowLimiter:
         self._latest[key] = info
         self._last_key = key
         window = self._window(key)
+        # Bounded: a garbled header must not book millions of sends or wait for a day.
         if info.limit:
-            window.limit = info.limit
+            window.limit = min(info.limit, _MAX_LIMIT)
         if info.interval:
-            window.interval = info.interval
+            window.interval = min(max(info.interval, 0.001), _MAX_INTERVAL)
         if info.remaining is not None and info.limit:
             now = self._clock()
             window.expire(now)
-            server_used = info.limit - info.remaining
+            server_used = window.limit - min(info.remaining, window.limit)
             missing = min(server_used, window.limit) - len(window.stamps)
             # Others used part of this window: book their sends as if made now (conservative).
             window.stamps.extend([now] * max(0, missing))

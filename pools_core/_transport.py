@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
@@ -180,9 +180,17 @@ class Transport:
                 allow_redirects=False,  # never carry the key to wherever a redirect points
                 raise_for_status=False,  # even on a caller's session: the SDK maps statuses
             ) as resp:
-                body = await resp.read()
                 status = resp.status
                 resp_headers = resp.headers
+                body, complete = await _read_body(resp, status)
+                if not complete:
+                    failure = self._errors.unexpected(
+                        f"The answer is larger than {MAX_BODY // 2**20} MiB; not read",
+                        status=status,
+                        headers=resp_headers,
+                        method=request.method,
+                        url=url,
+                    )
         except aiohttp.ConnectionTimeoutError as exc:
             failure = self._transport_error(
                 request, url, exc, client_timeout, timed_out=True, sent=False
@@ -390,6 +398,29 @@ class Transport:
             )
 
         return log
+
+
+#: The largest answer read whole (an organization's every pool is far less); an error answer
+#: is read up to MAX_ERROR_BODY, enough for its message, whatever a proxy sends.
+MAX_BODY: Final = 64 * 2**20
+MAX_ERROR_BODY: Final = 64 * 2**10
+
+
+async def _read_body(resp: aiohttp.ClientResponse, status: int) -> tuple[bytes, bool]:
+    """The body, and whether it is whole (a too large success answer is not)."""
+    limit = MAX_BODY if status < 400 else MAX_ERROR_BODY
+    length = resp.content_length
+    if length is not None and length <= limit:
+        return await resp.read(), True
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(2**16):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            body = b"".join(chunks)[:limit]
+            return body, status >= 400  # an error body's first part says enough
+    return b"".join(chunks), True
 
 
 def _limits(timeout: aiohttp.ClientTimeout) -> str:

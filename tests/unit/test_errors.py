@@ -12,6 +12,7 @@ from aioresponses import aioresponses
 import bland_pools
 import ghl_pools
 import pools_core
+import pools_core._transport
 from bland_pools import AsyncBlandClient
 from bland_pools._protocol import decode_pool, decode_pools, unwrap
 from ghl_pools import AsyncGHLClient
@@ -482,3 +483,18 @@ def test_errors_with_notes_keep_their_notes_when_pickled() -> None:
     err.add_note("checked: nothing was created")
 
     assert _roundtrip(err).__notes__ == ["checked: nothing was created"]
+
+
+# -- oversized answers ---------------------------------------------------------------------
+
+
+async def test_a_success_answer_larger_than_the_cap_is_refused(
+    mock_http: aioresponses, bland: AsyncBlandClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pools_core._transport, "MAX_BODY", 100)
+    mock_http.get(pool_url(), payload=envelope(pool_json()))
+
+    with pytest.raises(bland_pools.UnexpectedResponseError, match="larger than") as caught:
+        await bland.pools.get(POOL_ID, max_retries=0)
+
+    assert caught.value.status == 200

@@ -422,3 +422,23 @@ async def test_a_probe_that_fails_without_an_answer_releases_the_key() -> None:
     limiter.done("loc", probe)  # a connection error: no headers
 
     await asyncio.wait_for(waiting, 1)
+
+
+async def test_absurd_header_figures_are_bounded() -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake)
+    limiter.observe(
+        "loc",
+        headers(
+            {
+                "X-RateLimit-Max": "20000000",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Interval-Milliseconds": "86400000",
+            }
+        ),
+    )
+
+    window = limiter._windows["loc"]
+    assert len(window.stamps) <= 10_000  # not twenty million bookings
+    await limiter.acquire("loc")
+    assert fake.sleeps == [pytest.approx(300.0)]  # at most five minutes, not a day

@@ -16,6 +16,7 @@ from aioresponses import aioresponses
 
 import bland_pools
 import ghl_pools
+import pools_core
 from bland_pools import AsyncBlandClient, BlandClient
 from ghl_pools import AsyncGHLClient, GHLClient
 
@@ -334,3 +335,37 @@ async def test_a_pool_id_that_could_change_the_path_is_refused_before_sending(
     assert caught.value.code == "INVALID_POOL_ID"
     assert caught.value.status is None
     assert request_count(mock_http) == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "secret"),
+    [
+        (lambda: AsyncBlandClient(api_key=API_KEY, base_url="http://example.com"), API_KEY),
+        (lambda: BlandClient(api_key=API_KEY, base_url="http://example.com"), API_KEY),
+        (lambda: BlandClient(api_key=API_KEY + "\n"), API_KEY),
+        (lambda: AsyncGHLClient(token=GHL_TOKEN, base_url="http://example.com"), GHL_TOKEN),
+        (lambda: GHLClient(token=GHL_TOKEN, version=""), GHL_TOKEN),
+        (lambda: GHLClient(token=" " + GHL_TOKEN), GHL_TOKEN),
+    ],
+    ids=["async-bland", "bland", "bland-bad-key", "async-ghl", "ghl", "ghl-bad-token"],
+)
+def test_a_failed_construction_shows_no_credential_even_with_locals(
+    make: Callable[[], object], secret: str
+) -> None:
+    with pytest.raises(pools_core.ConfigurationError) as caught:
+        make()
+
+    shown = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
+    text = "".join(shown.format())  # formatting calls every repr in the frames: none fails
+    # The test's own frames hold the secret (it is the test's input); the SDK's must not.
+    sdk_frames = [frame for frame in shown.stack if "/tests/" not in frame.filename]
+    assert sdk_frames
+    assert all(secret not in repr(frame.locals) for frame in sdk_frames)
+    assert secret not in str(caught.value)
+    assert "(not constructed)" in text  # the half-built client's repr, not an AttributeError
+
+
+def test_a_secret_can_be_passed_wrapped() -> None:
+    client = AsyncBlandClient(api_key=bland_pools.Secret(API_KEY))
+
+    assert client._transport._headers["Authorization"] == API_KEY
