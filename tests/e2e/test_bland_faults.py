@@ -127,7 +127,7 @@ async def test_a_server_error_on_list_is_retried_then_succeeds(
     assert [pool_json(p) for p in pools] == [stored]
     assert [r.status for r in bland_emu.requests] == [status, 200]
     (slept,) = fake.sleeps
-    assert 0 <= slept <= 0.5  # full jitter under the first backoff ceiling
+    assert 0 <= slept <= 0.5  # under the first backoff ceiling (spread: test_retries)
 
 
 @pytest.mark.parametrize(("fault", "status"), SERVER_FAULTS)

@@ -131,7 +131,7 @@ async def test_429_without_retry_after_backs_off_with_jitter(
     await bland.pools.get(POOL_ID)
 
     (slept,) = fake_time.sleeps
-    assert 0.0 <= slept <= 0.5
+    assert 0.0 <= slept <= 0.5  # under the first ceiling; the spread is tested on RetryPolicy
 
 
 # -- which failures are retried ------------------------------------------------------------
@@ -556,7 +556,19 @@ def test_retry_policy_backoff_is_capped() -> None:
     draws = [policy.backoff(20) for _ in range(200)]
 
     assert all(0.0 <= d <= 8.0 for d in draws)
-    assert max(draws) > 4.0  # full jitter over the capped ceiling, not a constant
+    # Full jitter over the capped ceiling: spread across it, not a constant.
+    assert min(draws) < 4.0 < max(draws)
+    assert len(set(draws)) > 100
+
+
+def test_retry_policy_first_backoff_is_full_jitter_under_its_ceiling() -> None:
+    policy = RetryPolicy(initial_backoff=0.5, max_backoff=8.0)
+
+    draws = [policy.backoff(1) for _ in range(200)]
+
+    assert all(0.0 <= d <= 0.5 for d in draws)
+    assert min(draws) < 0.25 < max(draws)
+    assert len(set(draws)) > 100
 
 
 def test_retry_policy_default_is_two_retries() -> None:
