@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -205,8 +206,10 @@ class SlidingWindowLimiter:
             # After learning: the wait falls back to the interval this very answer states.
             wait = parse_retry_after(headers)
             # Capped: a daily quota's hour-long wait should fail calls fast, not hang them.
-            wait = self._interval_of(key) if wait is None else wait
-            self.block(key, min(wait, self._max_block))
+            wait = min(self._interval_of(key) if wait is None else wait, self._max_block)
+            # Up to a quarter longer, at random: processes sharing the location, all told
+            # the same Retry-After, would otherwise come back at the same instant.
+            self.block(key, wait * random.uniform(1.0, 1.25))
         return info
 
     def _learn(self, key: str, info: RateLimitInfo) -> None:
