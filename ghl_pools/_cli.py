@@ -69,7 +69,13 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncGHLClient]:
     async with GHLEmulator(tokens={_EMULATOR_TOKEN: [_EMULATOR_LOCATION]}) as emu:
         emu.seed_samples()
         print(f"(emulator at {emu.url}, seeded with sample pools)", file=sys.stderr)
-        async with AsyncGHLClient(token=_EMULATOR_TOKEN, base_url=emu.url, **settings) as ghl:
+        # The location too: a real $GHL_LOCATION_ID is not one the emulator knows.
+        async with AsyncGHLClient(
+            token=_EMULATOR_TOKEN,
+            base_url=emu.url,
+            location_id=_EMULATOR_LOCATION,
+            **settings,
+        ) as ghl:
             yield ghl
 
 

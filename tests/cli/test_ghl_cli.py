@@ -62,7 +62,7 @@ def test_list_prints_a_table_of_the_stored_pools(
     ]
     assert table(out)[3][2] == "no"
     assert err.splitlines()[-1] == "3 pools shown, total 3"
-    assert emu.requests[0].query == {}  # no location given: the token's own
+    assert emu.requests[0].query == {"locationId": LOCATION}  # the emulator's, named
 
 
 @pytest.mark.parametrize(
@@ -87,6 +87,22 @@ def test_list_with_the_emulators_location(
     emu = only(embedded)
     assert json.loads(capsys.readouterr().out)["data"] == emu.pools(LOCATION)
     assert emu.requests[0].query == {"locationId": LOCATION}
+
+
+def test_emulator_ignores_the_real_environment(
+    embedded: Embedded, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GHL_ACCESS_TOKEN", "pit-real-token-of-the-user")
+    monkeypatch.setenv("GHL_BASE_URL", "https://services.leadconnectorhq.com")
+    monkeypatch.setenv("GHL_LOCATION_ID", "RealLocationOfTheUser")
+
+    assert run(main, ["--emulator", "list", "--json"]) == 0
+
+    emu = only(embedded)
+    assert json.loads(capsys.readouterr().out)["data"] == emu.pools(LOCATION)
+    (request,) = emu.requests
+    assert request.query == {"locationId": LOCATION}
+    assert request.status == 200  # the emulator's own token, not the real one
 
 
 # -- real runs against an emulator the test started -------------------------------------------
