@@ -85,6 +85,7 @@ class SyncClientBase(Generic[_A]):
 
     def close(self) -> None:
         """Close the connections and stop the private loop. Idempotent."""
+        self._portal.check_close_allowed()  # before the one-shot finalizer is spent
         self._finalizer()
 
     @property

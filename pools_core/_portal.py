@@ -10,6 +10,7 @@ time, no connection reuse) and a loop in the caller's thread (fails where a loop
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import selectors
@@ -48,15 +49,6 @@ class Portal:
     def closed(self) -> bool:
         return self._closed
 
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError(f"{self._name} is closed; create a new client")
-            if self._loop is None:
-                self._start_thread()
-            assert self._loop is not None
-            return self._loop
-
     def _start_thread(self) -> None:
         ready = threading.Event()
         stop = asyncio.Event()
@@ -73,6 +65,14 @@ class Portal:
         self._stop = stop
         self._thread = thread
 
+    def _on_own_loop(self) -> bool:
+        return self._thread is not None and threading.get_ident() == self._thread.ident
+
+    def check_close_allowed(self) -> None:
+        """Raise if called on the portal's own loop, where closing would deadlock."""
+        if self._on_own_loop():
+            raise RuntimeError(f"{self._name}.close() was called from its own event loop")
+
     def call(
         self,
         fn: Callable[_P, Coroutine[Any, Any, _T]],
@@ -81,15 +81,29 @@ class Portal:
         **kwargs: _P.kwargs,
     ) -> _T:
         """Run ``fn(*args, **kwargs)`` on the portal's loop and wait for its result."""
-        loop = self._ensure_loop()
-        if self._thread is not None and threading.get_ident() == self._thread.ident:
-            raise RuntimeError(
-                f"{self._name} was called from its own event loop, which would deadlock; "
-                "use the async client there"
-            )
-        future = asyncio.run_coroutine_threadsafe(fn(*args, **kwargs), loop)
+        # Submitted under the lock: a call either starts before close() marks the portal
+        # closed (its task then exists when the loop stops, and is cancelled), or is refused.
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"{self._name} is closed; create a new client")
+            if self._loop is None:
+                self._start_thread()
+            if self._on_own_loop():
+                raise RuntimeError(
+                    f"{self._name} was called from its own event loop, which would deadlock; "
+                    "use the async client there"
+                )
+            assert self._loop is not None
+            future = asyncio.run_coroutine_threadsafe(fn(*args, **kwargs), self._loop)
         try:
             return future.result()
+        except concurrent.futures.CancelledError:
+            if self._closed:  # close() stopped the loop under this call
+                raise RuntimeError(
+                    f"{self._name} was closed while this call was in flight; "
+                    "its outcome on the server is unknown"
+                ) from None
+            raise
         except BaseException:
             # Ctrl-C (or any interruption) while waiting cancels the work on the loop too.
             future.cancel()
@@ -98,17 +112,17 @@ class Portal:
     def close(self, final: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
         """Run ``final`` (the async client's close) on the loop, stop the loop, join the thread.
 
-        Idempotent; safe to call from any thread but the loop's own.
+        Idempotent; safe to call from any thread but the loop's own. Calls still in flight
+        raise ``RuntimeError``; calls after it are refused.
         """
         with self._lock:
             if self._closed:
                 return
+            self.check_close_allowed()  # first: a refused close leaves the portal usable
             self._closed = True
             loop, stop, thread = self._loop, self._stop, self._thread
         if loop is None or stop is None or thread is None:
             return
-        if threading.get_ident() == thread.ident:
-            raise RuntimeError(f"{self._name}.close() was called from its own event loop")
         try:
             if final is not None:
                 asyncio.run_coroutine_threadsafe(final(), loop).result()

@@ -208,6 +208,56 @@ def test_calls_after_close_raise_a_clear_error(local_server: LocalServer) -> Non
     assert len(local_server.received) == 1
 
 
+def test_a_call_in_flight_when_another_thread_closes_gets_a_clear_error(
+    local_server: LocalServer,
+) -> None:
+    bland = _bland(local_server, timeout=30.0)
+    outcome: list[BaseException] = []
+
+    def slow_call() -> None:
+        try:
+            bland.pools.get(SLOW_POOL_ID)
+        except BaseException as exc:  # whatever it is, the test looks at it
+            outcome.append(exc)
+
+    caller = threading.Thread(target=slow_call)
+    caller.start()
+    deadline = time.monotonic() + 10
+    while not local_server.received and time.monotonic() < deadline:
+        time.sleep(0.01)
+    bland.close()
+    caller.join(timeout=10)
+
+    assert not caller.is_alive()
+    (exc,) = outcome
+    assert type(exc) is RuntimeError  # not a bare concurrent.futures.CancelledError
+    assert "closed while this call was in flight" in str(exc)
+
+
+def test_close_from_the_clients_own_loop_is_refused_and_leaves_it_usable(
+    local_server: LocalServer,
+) -> None:
+    holder: list[GHLClient] = []
+    refused: list[RuntimeError] = []
+
+    async def provider() -> str:
+        if not refused:
+            try:
+                holder[0].close()  # on the client's own loop: must be refused
+            except RuntimeError as exc:
+                refused.append(exc)
+        return GHL_TOKEN
+
+    with GHLClient(token=provider, base_url=local_server.base_url) as ghl:
+        holder.append(ghl)
+        ghl.pools.list(location_id=LOCATION)
+
+        assert "own event loop" in str(refused[0])
+        assert not ghl.closed
+        assert ghl.pools.list(location_id=LOCATION).total == 1
+    assert ghl.closed
+
+
 def test_a_client_never_used_closes_without_starting_a_loop() -> None:
     bland = BlandClient(api_key=API_KEY)
     bland.close()
