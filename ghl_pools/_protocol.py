@@ -122,6 +122,8 @@ def decode_page(response: Response) -> NumberPoolPage:
     if payload.get("success") is False:
         raise error_from_response(ERRORS, response, payload, cls=ERRORS.api)
     data = payload.get("data")
+    if data is None and "data" in payload:  # ``"data": null``: no pools (a missing key is not)
+        data = []
     if not isinstance(data, list):
         raise _malformed(response, payload, f"'data' is {type(data).__name__}, not a list")
     try:

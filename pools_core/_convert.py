@@ -2,7 +2,7 @@
 
 The hooks are strict where leniency would corrupt data (``"false"`` must not become ``True``, a
 string must not become a tuple of characters) and tolerant where the APIs are loose: unknown
-keys are ignored, naive timestamps are read as UTC, and every model keeps the server's object in
+keys are ignored, naive timestamps are read as UTC, a ``null`` array is an empty one, and every model keeps the server's object in
 ``raw`` so a field added tomorrow is reachable today.
 """
 
@@ -115,6 +115,8 @@ def _build(detailed: bool, rename: Callable[[str], str]) -> cattrs.Converter:
         item_hook = conv.get_structure_hook(item_type)
 
         def structure(value: Any, _: Any) -> tuple[Any, ...]:
+            if value is None:  # ``"numbers": null``: an empty list, not a failed answer
+                return ()
             if not isinstance(value, list | tuple):
                 raise ValueError(f"expected an array, got {type(value).__name__}")
             return tuple(item_hook(item, item_type) for item in value)

@@ -98,6 +98,29 @@ def test_null_inbound_call_service_decodes_to_none() -> None:
     assert _page(body).pools[0].inbound_call_service is None
 
 
+def test_null_numbers_decode_to_an_empty_tuple_and_the_page_survives() -> None:
+    body = fixture_json("ghl/list_success.json")
+    empty = {**body["data"][0], "id": "pool-without-numbers", "numbers": None}
+    body["data"].append(empty)
+
+    page = _page(body)
+
+    assert [p.id for p in page.pools] == [body["data"][0]["id"], "pool-without-numbers"]
+    assert page.pools[1].numbers == ()
+    assert page.pools[0].numbers != ()
+
+
+def test_null_data_decodes_to_an_empty_page() -> None:
+    page = _page({"success": True, "data": None, "total": 0})
+
+    assert page.pools == ()
+
+
+def test_a_missing_data_key_is_a_malformed_answer() -> None:
+    with pytest.raises(ghl_pools.UnexpectedResponseError, match="'data' is NoneType"):
+        _page({"success": True, "total": 0})
+
+
 def test_every_pool_field_is_optional() -> None:
     page = _page({"success": True, "data": [{}], "total": 1})
 
