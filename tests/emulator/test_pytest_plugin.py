@@ -39,6 +39,33 @@ def test_the_fixtures_work_in_a_fresh_session(pytester: pytest.Pytester) -> None
     result.assert_outcomes(passed=3)
 
 
+README_STYLE = """
+async def provision(client, numbers):
+    return await client.pools.create(numbers)
+
+
+async def test_my_provisioning(bland_emulator, bland_client):
+    await provision(bland_client, numbers=["+12345678901"])
+    assert len(bland_emulator.pools()) == 1
+
+
+async def test_reads_pools(ghl_emulator, ghl_client):
+    ghl_emulator.seed_samples()
+    page = await ghl_client.pools.list()
+    assert page.pools[0].name == "Sales Team Pool"
+"""
+
+
+def test_the_readmes_unmarked_tests_run_in_asyncio_auto_mode(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(README_STYLE)
+    pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\nasyncio_mode = "auto"\n'
+        'asyncio_default_fixture_loop_scope = "function"\n'
+    )
+    result = pytester.runpytest_subprocess("-W", "error", timeout=120)
+    result.assert_outcomes(passed=2)
+
+
 def test_the_fixtures_are_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--fixtures", timeout=120)
     result.stdout.fnmatch_lines(
