@@ -2,8 +2,8 @@
 
 The hooks are strict where leniency would corrupt data (``"false"`` must not become ``True``, a
 string must not become a tuple of characters) and tolerant where the APIs are loose: unknown
-keys are ignored, naive timestamps are read as UTC, a ``null`` array is an empty one, and every model keeps the server's object in
-``raw`` so a field added tomorrow is reachable today.
+keys are ignored, naive timestamps are read as UTC, a ``null`` array is an empty one, and
+every model keeps the server's object in ``raw`` so a field added tomorrow is reachable today.
 """
 
 from __future__ import annotations
