@@ -551,24 +551,22 @@ def test_retry_policy_backoff_honors_retry_after_up_to_the_cap() -> None:
     assert policy.backoff(1, bland_pools.RateLimitError("x", retry_after=11.0)) <= 0.5
 
 
-def test_retry_policy_backoff_is_capped() -> None:
+@pytest.mark.parametrize(
+    ("retry_number", "ceiling"),
+    [(1, 0.5), (2, 1.0), (5, 8.0), (20, 8.0)],
+    ids=["first", "doubled", "capped", "far-beyond-the-cap"],
+)
+def test_retry_policy_backoff_is_full_jitter_under_a_capped_ceiling(
+    retry_number: int, ceiling: float
+) -> None:
     policy = RetryPolicy(initial_backoff=0.5, max_backoff=8.0)
 
-    draws = [policy.backoff(20) for _ in range(200)]
+    draws = [policy.backoff(retry_number) for _ in range(200)]
 
-    assert all(0.0 <= d <= 8.0 for d in draws)
-    # Full jitter over the capped ceiling: spread across it, not a constant.
-    assert min(draws) < 4.0 < max(draws)
-    assert len(set(draws)) > 100
-
-
-def test_retry_policy_first_backoff_is_full_jitter_under_its_ceiling() -> None:
-    policy = RetryPolicy(initial_backoff=0.5, max_backoff=8.0)
-
-    draws = [policy.backoff(1) for _ in range(200)]
-
-    assert all(0.0 <= d <= 0.5 for d in draws)
-    assert min(draws) < 0.25 < max(draws)
+    assert all(0.0 <= d <= ceiling for d in draws)
+    # Spread across the whole range, not a constant nor a narrow band.
+    assert min(draws) < ceiling / 4
+    assert max(draws) > ceiling * 3 / 4
     assert len(set(draws)) > 100
 
 
