@@ -309,6 +309,7 @@ class Pools:
     """``client.pools`` of the blocking client; each method blocks for its async twin."""
 
     def __init__(self, client: BlandClient) -> None:
+        self._client = client  # held: the client closes when collected, not while in use
         self._call = client._portal.call
         self._pools = client._async.pools
 
@@ -396,4 +397,9 @@ class BlandClient(SyncClientBase[AsyncBlandClient]):
                 max_connections=max_connections,
             )
         )
-        self.pools = Pools(self)
+
+    @property
+    def pools(self) -> Pools:
+        """The pool calls. Made per access rather than stored, so that it can hold the client
+        (``BlandClient().pools.list()`` works) without a cycle delaying the close at collection."""
+        return Pools(self)

@@ -227,6 +227,7 @@ class NumberPools:
     """``client.pools`` of the blocking client."""
 
     def __init__(self, client: GHLClient) -> None:
+        self._client = client  # held: the client closes when collected, not while in use
         self._call = client._portal.call
         self._pools = client._async.pools
 
@@ -272,7 +273,12 @@ class GHLClient(SyncClientBase[AsyncGHLClient]):
                 max_connections=max_connections,
             )
         )
-        self.pools = NumberPools(self)
+
+    @property
+    def pools(self) -> NumberPools:
+        """The pool calls. Made per access rather than stored, so that it can hold the client
+        (``GHLClient().pools.list()`` works) without a cycle delaying the close at collection."""
+        return NumberPools(self)
 
     @property
     def location_id(self) -> str | None:

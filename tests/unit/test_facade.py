@@ -285,6 +285,31 @@ def test_a_dropped_client_is_closed_by_the_garbage_collector_without_warnings(
     assert all(t is not None and not t.is_alive() for t in threads)
 
 
+def test_a_client_used_only_through_its_pools_stays_open_while_they_are_in_use(
+    local_server: LocalServer,
+) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # A one-liner: nothing but the call's own frame holds the client.
+        assert _bland(local_server).pools.list() == []
+        listed = GHLClient(token=GHL_TOKEN, base_url=local_server.base_url).pools.list(
+            location_id=LOCATION
+        )
+        assert listed.total == 1
+        # Only the pools kept: the client must not be collected (and closed) under them.
+        pools = _bland(local_server).pools
+        gc.collect()
+        assert pools.list() == []
+        assert not pools._client.closed
+        thread = pools._client._portal._thread
+        del pools
+        gc.collect()
+
+    assert [str(w.message) for w in caught] == []
+    assert thread is not None
+    assert not thread.is_alive()  # once the pools went too, the client was closed
+
+
 # -- per-call timeout ----------------------------------------------------------------------
 
 
