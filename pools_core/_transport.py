@@ -410,17 +410,18 @@ async def _read_body(resp: aiohttp.ClientResponse, status: int) -> tuple[bytes, 
     """The body, and whether it is whole (a too large success answer is not)."""
     limit = MAX_BODY if status < 400 else MAX_ERROR_BODY
     length = resp.content_length
-    if length is not None and length <= limit:
+    # Content-Length counts the bytes on the wire: with a Content-Encoding the decoded body
+    # can be far larger (a gzip bomb), so only an unencoded body is read whole on its word.
+    if length is not None and length <= limit and "Content-Encoding" not in resp.headers:
         return await resp.read(), True
-    chunks: list[bytes] = []
-    size = 0
+    body = bytearray()
     async for chunk in resp.content.iter_chunked(2**16):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            body = b"".join(chunks)[:limit]
-            return body, status >= 400  # an error body's first part says enough
-    return b"".join(chunks), True
+        body += chunk
+        if len(body) > limit:
+            if status >= 400:  # an error body's first part says enough
+                return bytes(body[:limit]), True
+            return b"", False
+    return bytes(body), True
 
 
 def _limits(timeout: aiohttp.ClientTimeout) -> str:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 import bland_pools
+import pools_core._transport
 from bland_pools import AsyncBlandClient
 
 POOL_ID = "550e8400-e29b-41d4-a716-446655440001"
@@ -65,3 +69,81 @@ async def test_a_huge_error_page_is_read_only_as_far_as_its_message(proxy: Proxy
     await asyncio.wait_for(proxy.finished.wait(), 10)
     # The client hung up after the first 64 KiB: the proxy could not send its 8 MB.
     assert not proxy.sent_whole_page
+
+
+# -- compressed answers: Content-Length counts the compressed bytes ---------------------------
+
+POOL_JSON = (Path(__file__).parent.parent / "fixtures" / "bland" / "get_success.json").read_bytes()
+
+
+@pytest.fixture
+async def gzip_server() -> AsyncIterator[tuple[str, dict[str, tuple[int, bytes]]]]:
+    """Answers each path with the gzip of the body staged for it (``Content-Length`` set)."""
+    staged: dict[str, tuple[int, bytes]] = {}
+
+    async def answer(request: web.Request) -> web.Response:
+        status, body = staged[request.path]
+        return web.Response(
+            status=status,
+            body=gzip.compress(body),
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}", staged
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+def small_cap(monkeypatch: pytest.MonkeyPatch) -> int:
+    cap = 2**20
+    monkeypatch.setattr(pools_core._transport, "MAX_BODY", cap)
+    return cap
+
+
+async def test_a_compressed_answer_is_capped_by_its_decoded_size(
+    gzip_server: tuple[str, dict[str, tuple[int, bytes]]], small_cap: int
+) -> None:
+    url, staged = gzip_server
+    path = f"/v1/custom-dialing-pools/{POOL_ID}"
+    bomb = b" " * (4 * small_cap) + POOL_JSON  # valid JSON, 4x the cap once decoded
+    staged[path] = (200, bomb)
+    assert len(gzip.compress(bomb)) < small_cap  # small on the wire
+
+    async with AsyncBlandClient(api_key="key", base_url=url, max_retries=0) as bland:
+        with pytest.raises(bland_pools.UnexpectedResponseError, match="larger than"):
+            await bland.pools.get(POOL_ID)
+
+
+async def test_a_compressed_answer_under_the_cap_decodes(
+    gzip_server: tuple[str, dict[str, tuple[int, bytes]]], small_cap: int
+) -> None:
+    url, staged = gzip_server
+    staged[f"/v1/custom-dialing-pools/{POOL_ID}"] = (200, b" " * (small_cap // 2) + POOL_JSON)
+
+    async with AsyncBlandClient(api_key="key", base_url=url) as bland:
+        pool = await bland.pools.get(POOL_ID)
+
+    assert pool.raw == json.loads(POOL_JSON)["data"]
+
+
+async def test_a_compressed_error_is_read_only_as_far_as_its_message(
+    gzip_server: tuple[str, dict[str, tuple[int, bytes]]],
+) -> None:
+    url, staged = gzip_server
+    page = b"<html><h1>503 Service Unavailable</h1>" + b"x" * (8 * 2**20)
+    staged[f"/v1/custom-dialing-pools/{POOL_ID}"] = (503, page)
+
+    async with AsyncBlandClient(api_key="key", base_url=url, max_retries=0) as bland:
+        with pytest.raises(bland_pools.ServerError) as caught:
+            await bland.pools.get(POOL_ID)
+
+    assert caught.value.status == 503
+    assert "503 Service Unavailable" in caught.value.message
+    assert len(caught.value.body or b"") <= pools_core._transport.MAX_ERROR_BODY
