@@ -17,7 +17,13 @@ from ._exceptions import (
     UnexpectedResponseError,
 )
 
-__all__ = ["RETRIED_STATUSES", "RetryPolicy", "outcome_unknown", "parse_retry_after"]
+__all__ = [
+    "RETRIED_STATUSES",
+    "RetryPolicy",
+    "outcome_unknown",
+    "parse_retry_after",
+    "requested_wait",
+]
 
 # 408 request timeout, 429 throttled, and the 5xx a proxy or an overloaded server answers.
 RETRIED_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
@@ -53,6 +59,16 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     return max(0.0, seconds)
 
 
+def requested_wait(exc: BaseException) -> float | None:
+    """The wait the server asked for with a failed answer: a 429's ``retry_after``, or the
+    ``Retry-After`` of a retried status (a 503 during maintenance, say); else ``None``."""
+    if isinstance(exc, RateLimitError):
+        return exc.retry_after
+    if isinstance(exc, APIError) and exc.status in RETRIED_STATUSES and exc.headers:
+        return parse_retry_after(exc.headers)
+    return None
+
+
 def outcome_unknown(exc: BaseException) -> bool:
     """Whether a failed attempt may have changed state on the server.
 
@@ -78,8 +94,9 @@ class RetryPolicy:
         max_retries: retries after the first attempt (0 disables retrying).
         initial_backoff: the backoff ceiling of the first retry, in seconds; it doubles after.
         max_backoff: the largest backoff ceiling.
-        max_retry_after: the longest server-requested wait honored; a 429 asking for longer
-            is raised at once (with ``retry_after`` set) instead of being retried early.
+        max_retry_after: the longest server-requested wait honored (``Retry-After`` on a 429,
+            or on a 408 or 5xx); an answer asking for longer is raised at once instead of
+            being retried early (a 429's ``retry_after`` tells the wait).
     """
 
     max_retries: int = 2
@@ -90,19 +107,22 @@ class RetryPolicy:
     def should_retry(self, exc: BaseException, *, idempotent: bool) -> bool:
         if not isinstance(exc, APIError):
             return False
-        if isinstance(exc, RateLimitError):
-            return exc.retry_after is None or exc.retry_after <= self.max_retry_after
         if isinstance(exc, APIConnectionError):
             # A request that never left is always safe to send again.
             return idempotent or not exc.request_sent
+        wait = requested_wait(exc)
+        if wait is not None and wait > self.max_retry_after:
+            return False  # asked to come back later than we would wait: raise it now
+        if isinstance(exc, RateLimitError):
+            return True
         if exc.status in RETRIED_STATUSES:
             return idempotent
         return False
 
     def backoff(self, retry_number: int, exc: BaseException | None = None) -> float:
         """Seconds to wait before retry ``retry_number`` (1-based)."""
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None and retry_after <= self.max_retry_after:
-            return float(retry_after)
+        wait = None if exc is None else requested_wait(exc)
+        if wait is not None and wait <= self.max_retry_after:
+            return float(wait)
         ceiling = min(self.max_backoff, self.initial_backoff * 2 ** (retry_number - 1))
         return random.uniform(0, ceiling)

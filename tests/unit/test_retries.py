@@ -134,6 +134,56 @@ async def test_429_without_retry_after_backs_off_with_jitter(
     assert 0.0 <= slept <= 0.5  # under the first ceiling; the spread is tested on RetryPolicy
 
 
+@pytest.mark.parametrize("status", [408, 500, 502, 503, 504])
+async def test_retry_after_on_a_retried_status_is_honored(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime, status: int
+) -> None:
+    wire.add("GET", pool_url(), status=status, headers={"Retry-After": "3"})
+    wire.add("GET", pool_url(), payload=_ok_pool())
+
+    await bland.pools.get(POOL_ID)
+
+    assert fake_time.sleeps == [3.0]
+    assert len(wire.log) == 2
+
+
+async def test_retry_after_ms_on_a_503_is_honored_for_an_update(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    wire.add("POST", update_url(), status=503, headers={"retry-after-ms": "1500"})
+    wire.add("POST", update_url(), payload=_ok_pool())
+
+    await bland.pools.update(POOL_ID, NUMBERS)
+
+    assert fake_time.sleeps == [1.5]
+
+
+async def test_a_503_asking_for_longer_than_the_cap_raises_at_once(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    wire.add("GET", pool_url(), status=503, headers={"Retry-After": "3600"})
+
+    with pytest.raises(bland_pools.ServerError) as caught:
+        await bland.pools.get(POOL_ID)
+
+    assert caught.value.status == 503
+    assert caught.value.headers["Retry-After"] == "3600"
+    assert fake_time.sleeps == []
+    assert len(wire.log) == 1
+
+
+async def test_retry_after_on_a_refused_status_does_not_make_it_retried(
+    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+) -> None:
+    wire.add("GET", pool_url(), status=400, headers={"Retry-After": "1"}, payload={})
+
+    with pytest.raises(bland_pools.BlandError):
+        await bland.pools.get(POOL_ID)
+
+    assert fake_time.sleeps == []
+    assert len(wire.log) == 1
+
+
 # -- which failures are retried ------------------------------------------------------------
 
 
