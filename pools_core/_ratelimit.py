@@ -21,7 +21,7 @@ import attrs
 
 from ._retry import parse_retry_after
 
-__all__ = ["RateLimitInfo", "SlidingWindowLimiter", "parse_rate_limit_headers"]
+__all__ = ["Blocked", "RateLimitInfo", "SlidingWindowLimiter", "parse_rate_limit_headers"]
 
 
 @attrs.frozen(kw_only=True)
@@ -78,6 +78,15 @@ def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitInfo | None
 # The most the headers may set: GoHighLevel documents 100 per 10 seconds.
 _MAX_LIMIT: Final = 10_000
 _MAX_INTERVAL: Final = 300.0
+_MAX_HOLD: Final = 86_400.0  # the longest Retry-After remembered
+
+
+class Blocked(Exception):
+    """The server asked to hold a key for ``remaining`` seconds, more than the limiter waits."""
+
+    def __init__(self, remaining: float) -> None:
+        super().__init__(f"held for another {remaining:.1f} s")
+        self.remaining = remaining
 
 
 class _Window:
@@ -108,7 +117,9 @@ class SlidingWindowLimiter:
     comes (:meth:`done`): the server counts a request when it arrives, so booking only at the
     send would open the client's window before the server's. With ``probe_first``, a key that
     has never been answered lets one request out and holds the rest until its answer tells
-    the real figures (another process may have used most of the quota already).
+    the real figures (another process may have used most of the quota already). A 429 holds
+    its key for the ``Retry-After``; a hold of more than ``max_block`` seconds is not waited
+    out: :meth:`acquire` raises :class:`Blocked` until it is over.
     """
 
     _PRUNE_ABOVE = 1024
@@ -155,23 +166,39 @@ class SlidingWindowLimiter:
 
     async def acquire(self, key: str) -> float:
         """Wait until ``key`` may send one more request, and book it; returns the booking,
-        to hand back to :meth:`done` when the answer (or the failure) comes."""
+        to hand back to :meth:`done` when the answer (or the failure) comes.
+
+        Raises :class:`Blocked` when the server asked to hold ``key`` for longer than
+        ``max_block``: such a wait is the caller's to decide on, not a call's to hang for.
+        """
         window = self._window(key)
-        while True:
-            if self._probe_first and not window.learned:
-                if window.first_answer is not None:  # a probe is out: wait for its answer
-                    await window.first_answer.wait()
+        probing = False
+        try:
+            while True:
+                now = self._clock()
+                if window.blocked_until > now:
+                    wait = window.blocked_until - now
+                    if wait > self._max_block:
+                        raise Blocked(wait)
+                    await self._sleep(wait)
                     continue
-                window.first_answer = asyncio.Event()
-            now = self._clock()
-            if window.blocked_until > now:
-                await self._sleep(window.blocked_until - now)
-                continue
-            window.expire(now)
-            if len(window.stamps) < max(1, window.limit - self._safety):
-                window.stamps.append(now)
-                return now
-            await self._sleep(max(0.0, window.stamps[0] + window.interval - now))
+                if self._probe_first and not window.learned and not probing:
+                    if window.first_answer is not None:  # a probe is out: wait for its answer
+                        await window.first_answer.wait()
+                        continue
+                    window.first_answer = asyncio.Event()
+                    probing = True
+                window.expire(now)
+                if len(window.stamps) < max(1, window.limit - self._safety):
+                    window.stamps.append(now)
+                    probing = False  # booked: done() reports the probe's answer
+                    return now
+                await self._sleep(max(0.0, window.stamps[0] + window.interval - now))
+        finally:
+            if probing:  # refused or cancelled before it went out: let another request probe
+                event, window.first_answer = window.first_answer, None
+                if event is not None:
+                    event.set()
 
     def done(
         self,
@@ -206,10 +233,13 @@ class SlidingWindowLimiter:
             # After learning: the wait falls back to the interval this very answer states.
             wait = parse_retry_after(headers)
             # Capped: a daily quota's hour-long wait should fail calls fast, not hang them.
-            wait = min(self._interval_of(key) if wait is None else wait, self._max_block)
+            wait = min(self._interval_of(key) if wait is None else wait, _MAX_HOLD)
             # Up to a quarter longer, at random: processes sharing the location, all told
-            # the same Retry-After, would otherwise come back at the same instant.
-            self.block(key, wait * random.uniform(1.0, 1.25))
+            # the same Retry-After, would otherwise come back at the same instant. A hold
+            # longer than max_block makes acquire() refuse rather than wait; the jitter never
+            # pushes a wait it accepts over that line.
+            jittered = wait * random.uniform(1.0, 1.25)
+            self.block(key, min(jittered, max(wait, self._max_block)))
         return info
 
     def _learn(self, key: str, info: RateLimitInfo) -> None:

@@ -20,7 +20,7 @@ import tenacity
 from ._config import Timeout, TimeoutLike, as_timeout, to_client_timeout
 from ._exceptions import APIError, ConfigurationError, ErrorTree
 from ._protocol import Request, Response
-from ._ratelimit import SlidingWindowLimiter
+from ._ratelimit import Blocked, SlidingWindowLimiter
 from ._retry import RetryPolicy, outcome_unknown
 from ._types import NOT_GIVEN, NotGivenOr, RedactedHeaders
 
@@ -161,9 +161,18 @@ class Transport:
             session = self._open_session()  # opens one, or raises the clear error
         limiter, limit_key = self.limiter, request.limit_key
         booking = None
-        if limiter is not None and limit_key is not None:
-            booking = await limiter.acquire(limit_key)
         url = self.base_url + request.path
+        if limiter is not None and limit_key is not None:
+            try:
+                booking = await limiter.acquire(limit_key)
+            except Blocked as blocked:
+                raise self._errors.rate_limit(
+                    f"Not sent: the server asked to wait {blocked.remaining:.0f} s more before "
+                    "the next request here (Retry-After of an earlier 429)",
+                    retry_after=blocked.remaining,
+                    method=request.method,
+                    url=_shown_url(url, request),
+                ) from None
         debug = self._log.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if debug else 0.0
         failure: APIError | None = None

@@ -11,7 +11,7 @@ from aioresponses import aioresponses
 
 import ghl_pools
 from ghl_pools import AsyncGHLClient, RateLimitInfo
-from pools_core._ratelimit import SlidingWindowLimiter, parse_rate_limit_headers
+from pools_core._ratelimit import Blocked, SlidingWindowLimiter, parse_rate_limit_headers
 
 from ._support import LOCATION, FakeTime, Wire, fixture_json, ghl_list_url, headers
 
@@ -194,15 +194,30 @@ async def test_a_429_without_retry_after_blocks_the_key_for_an_interval() -> Non
     assert 10.0 <= slept <= 12.5
 
 
-async def test_a_429_block_is_capped() -> None:
+async def test_a_hold_longer_than_max_block_is_refused_not_waited() -> None:
     fake = FakeTime()
     limiter = _limiter(fake, limit=10, interval=10.0, max_block=60.0)
 
     limiter.observe("a", headers({"Retry-After": "86400"}), 429)
-    await limiter.acquire("a")
+    with pytest.raises(Blocked) as caught:
+        await limiter.acquire("a")
 
-    (slept,) = fake.sleeps
-    assert 60.0 <= slept <= 75.0
+    assert caught.value.remaining == 86400.0
+    assert fake.sleeps == []
+    await limiter.acquire("b")  # other keys are not held
+    fake.now += 86400.0
+    await limiter.acquire("a")  # the hold is over
+    assert fake.sleeps == []
+
+
+async def test_the_jitter_never_turns_an_accepted_wait_into_a_refusal() -> None:
+    for _ in range(50):
+        fake = FakeTime()
+        limiter = _limiter(fake, limit=10, interval=10.0, max_block=60.0)
+        limiter.observe("a", headers({"Retry-After": "55"}), 429)
+        await limiter.acquire("a")  # never Blocked, though 55 s x 1.25 would be over 60
+        (slept,) = fake.sleeps
+        assert 55.0 <= slept <= 60.0
 
 
 def test_latest_figures_per_key_and_overall() -> None:
@@ -439,6 +454,53 @@ async def test_a_probe_that_fails_without_an_answer_releases_the_key() -> None:
     limiter.done("loc", probe)  # a connection error: no headers
 
     await asyncio.wait_for(waiting, 1)
+
+
+async def test_a_probe_cancelled_before_it_went_out_lets_another_request_probe() -> None:
+    fake = FakeTime()
+    gate = asyncio.Event()
+
+    async def stuck(seconds: float) -> None:
+        await gate.wait()
+
+    limiter = SlidingWindowLimiter(
+        limit=1, interval=10.0, probe_first=True, clock=fake.clock, sleep=stuck
+    )
+    # Figures learned without an answer of our own: the window is full, the key unprobed.
+    limiter.observe("loc", headers({"X-RateLimit-Max": "1", "X-RateLimit-Remaining": "0"}))
+    prober = asyncio.create_task(limiter.acquire("loc"))  # holds the probe, waits for room
+    for _ in range(3):
+        await asyncio.sleep(0)
+    waiter = asyncio.create_task(limiter.acquire("loc"))  # waits for the probe's answer
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not waiter.done()
+
+    prober.cancel()  # e.g. the caller's asyncio.timeout: the probe never goes out
+    fake.now += 10.0
+    gate.set()
+
+    assert await asyncio.wait_for(waiter, 1) == fake.now
+    with pytest.raises(asyncio.CancelledError):
+        await prober
+
+
+async def test_a_ghl_call_after_a_long_retry_after_is_refused_without_sending(
+    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+) -> None:
+    wire.add("GET", ghl_list_url(), status=429, headers={**GHL_HEADERS, "Retry-After": "3600"})
+
+    with pytest.raises(ghl_pools.RateLimitError) as first:
+        await ghl.pools.list(location_id=LOCATION)
+    with pytest.raises(ghl_pools.RateLimitError, match="Not sent") as second:
+        await ghl.pools.list(location_id=LOCATION)
+
+    assert first.value.retry_after == 3600.0
+    assert first.value.status == 429
+    assert second.value.retry_after == pytest.approx(3600.0)
+    assert second.value.status is None
+    assert len(wire.log) == 1  # the second call never reached the server
+    assert fake_time.sleeps == []
 
 
 async def test_absurd_header_figures_are_bounded() -> None:
