@@ -28,7 +28,8 @@ counts, whatever it answers, unless it is refused with 429. Every answer, 401 an
 included, carries ``X-RateLimit-Max``, ``X-RateLimit-Remaining``,
 ``X-RateLimit-Interval-Milliseconds``, ``X-RateLimit-Limit-Daily`` and
 ``X-RateLimit-Daily-Remaining`` (a 401's figures are read, not counted). Staged faults carry
-them too; the ``rate_limited`` fault adds ``Retry-After``. A ``server_error`` fault answers
+them too, except ``html_error``, which stands for a proxy in front of the API and sends its
+page alone; the ``rate_limited`` fault adds ``Retry-After``. A ``server_error`` fault answers
 ``{"message": <status phrase>, "error": <status phrase>, "statusCode": <status>}``.
 """
 
