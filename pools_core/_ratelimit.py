@@ -49,8 +49,11 @@ def _int(headers: Mapping[str, str], name: str) -> int | None:
     raw = headers.get(name)
     if raw is None:
         return None
+    raw = raw.strip()
+    if len(raw) > 15:  # no real figure is that long, and past 309 digits float() overflows
+        return None
     try:
-        value = int(raw.strip())
+        value = int(raw)
     except ValueError:
         return None
     return value if value >= 0 else None

@@ -21,7 +21,7 @@ from bland_pools._validation import is_phone_number, is_uuid
 from ghl_pools import NumberPoolPage
 from ghl_pools._protocol import decode_page
 from pools_core._protocol import Response
-from pools_core._ratelimit import parse_rate_limit_headers
+from pools_core._ratelimit import SlidingWindowLimiter, parse_rate_limit_headers
 from pools_core._retry import parse_retry_after
 
 from ._support import headers, response
@@ -416,15 +416,26 @@ def test_parse_retry_after_never_raises_and_is_finite_and_non_negative(
                 "X-RateLimit-Daily-Remaining",
             ]
         ),
-        st.one_of(st.text(max_size=12), st.integers(-5, 10**6).map(str), st.just("9" * 5000)),
+        st.one_of(
+            st.text(max_size=12),
+            st.integers(-5, 10**6).map(str),
+            # Digit runs of every length: past 309 digits an int no longer fits a float.
+            st.integers(0, 5000).map(lambda n: "9" * n),
+        ),
     )
 )
+@example({"X-RateLimit-Interval-Milliseconds": "9" * 400})
+@example({"X-RateLimit-Max": "9" * 400, "X-RateLimit-Remaining": "9" * 400})
 def test_parse_rate_limit_headers_never_raises(values: dict[str, str]) -> None:
     info = parse_rate_limit_headers(headers(values))
 
     if info is not None:
         for figure in (info.limit, info.remaining, info.daily_limit, info.daily_remaining):
             assert figure is None or figure >= 0
+        assert info.interval is None or math.isfinite(info.interval)
+    limiter = SlidingWindowLimiter()  # and the limiter learns from them without raising
+    limiter.observe("loc", headers(values), 200)
+    limiter.observe("loc", headers(values), 429)
 
 
 @PROPERTY_SETTINGS
