@@ -200,6 +200,10 @@ class Transport:
                         method=request.method,
                         url=url,
                     )
+        except asyncio.CancelledError as exc:
+            # The caller's deadline or task.cancel(): re-raised without aiohttp's frames, whose
+            # locals hold the plain request headers (and so the key).
+            raise exc.with_traceback(None) from None
         except aiohttp.ConnectionTimeoutError as exc:
             failure = self._transport_error(
                 request, url, exc, client_timeout, timed_out=True, sent=False

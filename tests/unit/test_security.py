@@ -3,6 +3,7 @@ record, on any path; a pool id cannot change the request path."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pickle
 import socket
@@ -233,6 +234,44 @@ async def test_key_never_appears_when_a_real_request_times_out(
 
     _assert_secret_free(_error_texts(caught.value))
     _assert_secret_free(_log_texts(caplog))
+
+
+async def _cancelled_by_wait_for(client: AsyncBlandClient) -> None:
+    await asyncio.wait_for(client.pools.get(SLOW_POOL_ID), 0.2)
+
+
+async def _cancelled_by_timeout(client: AsyncBlandClient) -> None:
+    async with asyncio.timeout(0.2):
+        await client.pools.get(SLOW_POOL_ID)
+
+
+async def _cancelled_task(client: AsyncBlandClient) -> None:
+    task = asyncio.create_task(client.pools.get(SLOW_POOL_ID))
+    await asyncio.sleep(0.2)
+    task.cancel()
+    await task
+
+
+@pytest.mark.parametrize(
+    ("cancel", "expected"),
+    [
+        (_cancelled_by_wait_for, TimeoutError),
+        (_cancelled_by_timeout, TimeoutError),
+        (_cancelled_task, asyncio.CancelledError),
+    ],
+    ids=["wait_for", "asyncio.timeout", "task.cancel"],
+)
+async def test_key_never_appears_when_the_caller_cancels_a_real_request(
+    local_server: LocalServer,
+    cancel: Callable[[AsyncBlandClient], Awaitable[None]],
+    expected: type[BaseException],
+) -> None:
+    async with AsyncBlandClient(api_key=API_KEY, base_url=local_server.base_url) as client:
+        with pytest.raises(expected) as caught:
+            await cancel(client)
+
+    assert local_server.received  # the request was out when it was cancelled
+    _assert_secret_free(_error_texts(caught.value))
 
 
 async def test_key_never_appears_in_a_real_401(
