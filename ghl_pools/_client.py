@@ -15,6 +15,7 @@ from pools_core._config import (
     TimeoutLike,
     check_header_value,
     conceal,
+    refused_type,
     resolve_base_url,
     resolve_secret,
     user_agent,
@@ -175,12 +176,12 @@ class AsyncGHLClient(AsyncClientBase):
         assert self._provider is not None
         result = self._provider()
         token = await result if inspect.isawaitable(result) else result
-        if not isinstance(token, str):
-            raise ERRORS.configuration(
-                f"the token provider returned {type(token).__name__}, not a string"
-            )
-        secret = _bare_token(Secret(token))
-        del token, result
+        given = conceal(token)
+        del token, result  # gone before any error below: no plain token in this frame
+        wrong = "NoneType" if given is None else refused_type(given)
+        if given is None or wrong is not None:
+            raise ERRORS.configuration(f"the token provider returned {wrong}, not a string")
+        secret = _bare_token(given)
         try:
             check_header_value(secret, "the token from the token provider")
         except ConfigurationError as exc:

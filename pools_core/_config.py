@@ -84,10 +84,31 @@ def to_client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     )
 
 
-def conceal(value: str | Secret | None) -> Secret | None:
+class _Unusable(Secret):
+    """Stands in for a credential of the wrong type (``bytes`` read from a file or a cache):
+    only the type's name is kept, so the value is in no frame when the error is raised."""
+
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name: str) -> None:
+        super().__init__("")
+        self.type_name = type_name
+
+
+def conceal(value: object) -> Secret | None:
     """A credential wrapped at once, so no frame of ours holds it in plain text (tools that
-    print a traceback's locals, such as Sentry and rich, would show it)."""
-    return Secret(value) if isinstance(value, str) else value
+    print a traceback's locals, such as Sentry and rich, would show it). A value of another
+    type is dropped for a stand-in that :func:`refused_type` reports."""
+    if isinstance(value, str):
+        return Secret(value)
+    if value is None or isinstance(value, Secret):
+        return value
+    return _Unusable(type(value).__name__)
+
+
+def refused_type(secret: Secret | None) -> str | None:
+    """The type name of a credential :func:`conceal` could not take, else ``None``."""
+    return secret.type_name if isinstance(secret, _Unusable) else None
 
 
 def _from_env(env_var: str) -> Secret | None:
@@ -104,8 +125,9 @@ def resolve_secret(value: str | Secret | None, env_var: str, what: str) -> Secre
             raise ConfigurationError(
                 f"No {what} given: pass {what}=... or set the {env_var} environment variable"
             )
-    if not isinstance(secret, Secret):
-        raise ConfigurationError(f"{what} must be a string, got {type(secret).__name__}")
+    wrong = refused_type(secret) if isinstance(secret, Secret) else type(secret).__name__
+    if wrong is not None:
+        raise ConfigurationError(f"{what} must be a string, got {wrong}")
     check_header_value(secret, what)
     return secret
 

@@ -171,6 +171,18 @@ def test_an_unusable_api_key_is_refused(key: Any) -> None:
         AsyncBlandClient(api_key=key)
 
 
+@pytest.mark.parametrize(("key", "kind"), [(123, "int"), (b"bytes-key", "bytes"), ([], "list")])
+def test_a_credential_of_the_wrong_type_is_refused_naming_the_type(key: Any, kind: str) -> None:
+    for make in (
+        lambda: AsyncBlandClient(api_key=key),
+        lambda: BlandClient(api_key=key),
+        lambda: AsyncGHLClient(token=key),
+        lambda: GHLClient(token=key),
+    ):
+        with pytest.raises(pools_core.ConfigurationError, match=f"must be a string, got {kind}$"):
+            make()
+
+
 @pytest.mark.parametrize("url", LOOPBACK_URLS)
 async def test_plain_http_is_allowed_on_loopback(url: str) -> None:
     async with AsyncBlandClient(api_key=API_KEY, base_url=url) as client:

@@ -385,8 +385,24 @@ async def test_a_pool_id_that_could_change_the_path_is_refused_before_sending(
         (lambda: AsyncGHLClient(token=GHL_TOKEN, base_url="http://example.com"), GHL_TOKEN),
         (lambda: GHLClient(token=GHL_TOKEN, version=""), GHL_TOKEN),
         (lambda: GHLClient(token=" " + GHL_TOKEN), GHL_TOKEN),
+        # Keys read in binary mode, from os.environb or a cache arrive as bytes.
+        (lambda: AsyncBlandClient(api_key=API_KEY.encode()), API_KEY),  # type: ignore[arg-type]
+        (lambda: BlandClient(api_key=API_KEY.encode()), API_KEY),  # type: ignore[arg-type]
+        (lambda: AsyncGHLClient(token=GHL_TOKEN.encode()), GHL_TOKEN),  # type: ignore[arg-type]
+        (lambda: GHLClient(token=GHL_TOKEN.encode()), GHL_TOKEN),  # type: ignore[arg-type]
     ],
-    ids=["async-bland", "bland", "bland-bad-key", "async-ghl", "ghl", "ghl-bad-token"],
+    ids=[
+        "async-bland",
+        "bland",
+        "bland-bad-key",
+        "async-ghl",
+        "ghl",
+        "ghl-bad-token",
+        "async-bland-bytes",
+        "bland-bytes",
+        "async-ghl-bytes",
+        "ghl-bytes",
+    ],
 )
 def test_a_failed_construction_shows_no_credential_even_with_locals(
     make: Callable[[], object], secret: str
@@ -402,6 +418,23 @@ def test_a_failed_construction_shows_no_credential_even_with_locals(
     assert all(secret not in repr(frame.locals) for frame in sdk_frames)
     assert secret not in str(caught.value)
     assert "(not constructed)" in text  # the half-built client's repr, not an AttributeError
+
+
+async def test_a_provider_returning_bytes_leaves_no_token_in_the_sdks_frames(
+    mock_http: aioresponses,
+) -> None:
+    async def provider() -> bytes:
+        return GHL_TOKEN.encode()
+
+    async with AsyncGHLClient(token=provider, location_id=LOCATION) as client:  # type: ignore[arg-type]
+        with pytest.raises(ghl_pools.ConfigurationError, match="returned bytes") as caught:
+            await client.pools.list()
+
+    shown = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
+    sdk_frames = [frame for frame in shown.stack if "/tests/" not in frame.filename]
+    assert sdk_frames
+    assert all(GHL_TOKEN not in repr(frame.locals) for frame in sdk_frames)
+    assert mock_http.requests == {}
 
 
 def test_a_secret_can_be_passed_wrapped() -> None:
