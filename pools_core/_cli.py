@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import sys
@@ -53,7 +54,9 @@ def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
 
 
 def print_json(value: Any, out: TextIO | None = None) -> None:
-    json.dump(value, out or sys.stdout, indent=2, ensure_ascii=False, default=str)
+    # ASCII with \u escapes: valid JSON on any console encoding (Windows' cp1252 too), and a
+    # lone surrogate the server sent stays an escape instead of failing to encode.
+    json.dump(value, out or sys.stdout, indent=2, ensure_ascii=True, default=str)
     (out or sys.stdout).write("\n")
 
 
@@ -89,6 +92,11 @@ def run_command(
 ) -> int:
     """Run ``command(args)`` on a new event loop; turn expected failures into one line on
     stderr and an exit code, never a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        # Server text the console cannot encode (an emoji on cp1252, a lone surrogate) is
+        # shown escaped rather than ending the command in a UnicodeEncodeError.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     if option(args, "verbose"):
         logging.basicConfig(
             level=logging.DEBUG, format="%(asctime)s %(name)s %(levelname)s %(message)s"

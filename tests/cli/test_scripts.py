@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -113,3 +114,31 @@ async def test_ctrl_c_while_waiting_exits_130_without_a_traceback() -> None:
 
     assert process.returncode == 130
     assert (out, err) == (b"", b"bland-pools: interrupted\n")
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["table", "json"])
+async def test_text_the_console_cannot_encode_is_escaped_not_a_traceback(as_json: bool) -> None:
+    token = "cp1252-console-token"
+    async with GHLEmulator(tokens={token: [LOCATION]}) as emu:
+        emu.add_pool(LOCATION, name="Sales \U0001f4de", pool_id="pool-with-an-emoji")
+        emu.add_pool(LOCATION, name="broken \ud800 text", pool_id="pool-with-a-surrogate")
+        process = await asyncio.create_subprocess_exec(
+            str(BIN / "ghl-pools"),
+            *("--token", token, "--base-url", emu.url, "list", "--location", LOCATION),
+            *(["--json"] if as_json else []),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            # Windows' default for redirected output: no emoji in it.
+            env={**os.environ, "PYTHONIOENCODING": "cp1252"},
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 0, err.decode(errors="replace")
+    assert b"Traceback" not in err
+    text = out.decode("cp1252")
+    if as_json:
+        names = [pool["name"] for pool in json.loads(text)["data"]]
+        assert names == ["Sales \U0001f4de", "broken \ud800 text"]  # exact, via \u escapes
+    else:
+        assert "Sales \\U0001f4de" in text
+        assert "broken \\ud800 text" in text
