@@ -93,12 +93,21 @@ class Blocked(Exception):
 
 
 class _Window:
-    __slots__ = ("blocked_until", "first_answer", "interval", "learned", "limit", "stamps")
+    __slots__ = (
+        "blocked_until",
+        "first_answer",
+        "in_flight",
+        "interval",
+        "learned",
+        "limit",
+        "stamps",
+    )
 
     def __init__(self, limit: int, interval: float) -> None:
         self.limit = limit
         self.interval = interval
         self.stamps: deque[float] = deque()
+        self.in_flight = 0  # booked and not yet done(): the window must outlive them
         self.blocked_until = 0.0
         self.learned = False  # has any answer for this key come back?
         self.first_answer: asyncio.Event | None = None  # set when the probe's answer is in
@@ -163,7 +172,10 @@ class SlidingWindowLimiter:
         now = self._clock()
         for key, window in list(self._windows.items()):
             window.expire(now)
-            if not window.stamps and window.blocked_until <= now:
+            # Not while requests are out: done() must find the window their waiters watch.
+            probe_out = window.first_answer is not None and not window.learned
+            idle = not window.stamps and not window.in_flight and not probe_out
+            if idle and window.blocked_until <= now:
                 del self._windows[key]
                 self._latest.pop(key, None)
 
@@ -194,6 +206,7 @@ class SlidingWindowLimiter:
                 window.expire(now)
                 if len(window.stamps) < max(1, window.limit - self._safety):
                     window.stamps.append(now)
+                    window.in_flight += 1
                     probing = False  # booked: done() reports the probe's answer
                     return now
                 await self._sleep(max(0.0, window.stamps[0] + window.interval - now))
@@ -213,6 +226,7 @@ class SlidingWindowLimiter:
         """A request booked by :meth:`acquire` is over: move its booking to now (the server
         counted it somewhere in between), then learn from the answer if there is one."""
         window = self._window(key)
+        window.in_flight = max(0, window.in_flight - 1)
         with contextlib.suppress(ValueError):  # already expired: nothing to move
             window.stamps.remove(booking)
         window.stamps.append(self._clock())  # the latest time: the log stays sorted
@@ -235,7 +249,7 @@ class SlidingWindowLimiter:
             # (A used-up daily quota is not waited out here: those calls should fail fast.)
             # After learning: the wait falls back to the interval this very answer states.
             wait = parse_retry_after(headers)
-            # Capped: a daily quota's hour-long wait should fail calls fast, not hang them.
+            # Remembered up to a day; acquire() refuses rather than waits past max_block.
             wait = min(self._interval_of(key) if wait is None else wait, _MAX_HOLD)
             # Up to a quarter longer, at random: processes sharing the location, all told
             # the same Retry-After, would otherwise come back at the same instant. A hold

@@ -503,6 +503,27 @@ async def test_a_ghl_call_after_a_long_retry_after_is_refused_without_sending(
     assert fake_time.sleeps == []
 
 
+async def test_pruning_many_keys_keeps_the_windows_of_requests_in_flight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(SlidingWindowLimiter, "_PRUNE_ABOVE", 4)
+    fake = FakeTime()
+    limiter = _limiter(fake, interval=10.0, probe_first=True)  # type: ignore[arg-type]
+    probe = await limiter.acquire("slow-location")  # its answer takes longer than the window
+    waiter = asyncio.create_task(limiter.acquire("slow-location"))
+    await asyncio.sleep(0)
+    fake.now += 30.0
+
+    for i in range(12):  # other locations come and go, and trigger pruning
+        key = f"loc-{i}"
+        limiter.done(key, await limiter.acquire(key), headers(GHL_HEADERS))
+        fake.now += 30.0
+    limiter.done("slow-location", probe, headers(GHL_HEADERS))
+
+    await asyncio.wait_for(waiter, 1)  # released by the probe's answer, not stranded
+    assert len(limiter._windows) <= 5  # and idle windows were pruned all along
+
+
 async def test_absurd_header_figures_are_bounded() -> None:
     fake = FakeTime()
     limiter = _limiter(fake)
