@@ -9,7 +9,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, TypeAlias
 
 import aiohttp
 
@@ -53,6 +53,9 @@ _SKEW_WITHOUT_DATE: Final = 300.0
 _SKEW_WITH_DATE: Final = 1.5
 
 
+_Fingerprint: TypeAlias = tuple[tuple[str, ...], str | None]
+
+
 class _Turns:
     """A lock, and how many creates hold or await it (the entry goes when none do)."""
 
@@ -70,7 +73,10 @@ class AsyncPools:
         self._transport = transport
         self._created: deque[tuple[float, str]] = deque()
         self._created_ids: set[str] = set()
-        self._same_pool_turns: dict[tuple[tuple[str, ...], str | None], _Turns] = {}
+        self._same_pool_turns: dict[_Fingerprint, _Turns] = {}
+        # Creates the caller cancelled (a deadline, task.cancel(), Ctrl-C) after they may have
+        # been sent: fingerprint -> (wall time of the send, monotonic time of the cancel).
+        self._cancelled: dict[_Fingerprint, tuple[float, float]] = {}
 
     async def list(
         self,
@@ -129,7 +135,7 @@ class AsyncPools:
         turns.users += 1
         try:
             async with turns.lock:
-                return await self._create(numbers, key, timeout, max_retries)
+                return await self._create(numbers, key, fingerprint, timeout, max_retries)
         finally:
             turns.users -= 1
             if turns.users == 0:
@@ -139,23 +145,70 @@ class AsyncPools:
         self,
         numbers: builtins.list[str],
         key: str | None,
+        fingerprint: _Fingerprint,
         timeout: NotGivenOr[TimeoutLike],
         max_retries: NotGivenOr[int],
     ) -> DialingPool:
+        since = self._take_cancelled(fingerprint)
+        if since is not None:
+            found = await self._after_cancelled(numbers, key, fingerprint, since, timeout)
+            if found is not None:
+                return found
         sent_at = time.time()
 
         async def recover(error: APIError) -> DialingPool | None:
             return await self._find_created(numbers, key, sent_at, timeout, error)
 
-        pool = await self._transport.request(
-            create_request(numbers, key),
-            decode_pool,
-            timeout=timeout,
-            max_retries=max_retries,
-            recover=recover,
-        )
+        try:
+            pool = await self._transport.request(
+                create_request(numbers, key),
+                decode_pool,
+                timeout=timeout,
+                max_retries=max_retries,
+                recover=recover,
+            )
+        except asyncio.CancelledError:
+            # The caller gave up, but the pool may be made all the same: the next identical
+            # create of this client looks for it before sending.
+            self._cancelled[fingerprint] = (min(sent_at, since or sent_at), time.monotonic())
+            raise
         self._remember(pool.id)
         return pool
+
+    def _take_cancelled(self, fingerprint: _Fingerprint) -> float | None:
+        """The send time of a cancelled identical create still worth looking for, if any."""
+        horizon = time.monotonic() - _REMEMBER_CREATED_FOR
+        for stale in [f for f, (_, at) in self._cancelled.items() if at < horizon]:
+            del self._cancelled[stale]
+        entry = self._cancelled.pop(fingerprint, None)
+        return None if entry is None else entry[0]
+
+    async def _after_cancelled(
+        self,
+        numbers: builtins.list[str],
+        key: str | None,
+        fingerprint: _Fingerprint,
+        since: float,
+        timeout: NotGivenOr[TimeoutLike],
+    ) -> DialingPool | None:
+        """The pool an identical, cancelled create made, if it made one."""
+        try:
+            return await self._find_created(numbers, key, since, timeout, None)
+        except OutcomeUnknown as unknown:
+            raise ERRORS.api(
+                "Not sent: an identical create of this client was cancelled after it may have "
+                f"been sent, and several identical pools were made since ({unknown}); one of "
+                "them may be its. Pick one with pools.list(), or create again to make another."
+            ) from None
+        except BaseException as exc:
+            # Still unknown (the check failed or was cancelled too): check again next time.
+            self._cancelled[fingerprint] = (since, time.monotonic())
+            if isinstance(exc, APIError):
+                exc.add_note(
+                    "An identical create of this client was cancelled after it may have been "
+                    "sent; looking for its pool failed, so nothing was sent."
+                )
+            raise
 
     async def update(
         self,
@@ -199,7 +252,7 @@ class AsyncPools:
         key: str | None,
         sent_at: float,
         timeout: NotGivenOr[TimeoutLike],
-        error: APIError,
+        error: APIError | None,
     ) -> DialingPool | None:
         """The pool a lost create attempt made, if any: same numbers and key, created after
         the first attempt was sent (on the server's clock), not returned to anyone yet.
@@ -230,12 +283,13 @@ class AsyncPools:
             # Someone else made an identical pool about when this one was sent: which one is
             # ours cannot be told, so neither is claimed and nothing is sent again.
             ids = ", ".join(p.id for p in candidates)
-            error.add_note(
-                f"The outcome of this create is unknown: {len(candidates)} identical pools "
-                f"were created about when it was sent ({ids}); one of them may be this "
-                "request's. Nothing was sent again."
-            )
-            raise OutcomeUnknown
+            if error is not None:
+                error.add_note(
+                    f"The outcome of this create is unknown: {len(candidates)} identical pools "
+                    f"were created about when it was sent ({ids}); one of them may be this "
+                    "request's. Nothing was sent again."
+                )
+            raise OutcomeUnknown(ids)
         found = candidates[0]
         self._remember(found.id)
         logger.info("create: adopted pool %s made by the attempt whose answer was lost", found.id)

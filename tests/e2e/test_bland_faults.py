@@ -4,6 +4,7 @@ duplicate pool behind. Each test checks the emulator's request log and stored po
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -426,3 +427,85 @@ async def test_a_rejected_create_is_neither_checked_nor_resent(
 
     assert methods(bland_emu) == ["POST"]
     assert fake.sleeps == []
+
+
+# -- creates the caller cancelled (a deadline, task.cancel(), Ctrl-C) -------------------------
+
+
+async def _cancelled_unapplied(
+    emu: BlandEmulator, client: AsyncBlandClient, phone_numbers: list[str]
+) -> None:
+    """A create the caller's deadline cancelled in flight, which (as far as the emulator is
+    concerned afterwards) made nothing: its pool and log are forgotten."""
+    emu.inject(Fault.SLOW, method="POST", slow_seconds=SLOW)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(client.pools.create(phone_numbers), TIMEOUT)
+    emu.reset()
+
+
+async def test_a_create_cancelled_after_it_was_applied_is_adopted_by_the_next_identical_one(
+    bland_emu: BlandEmulator, client: AsyncBlandClient
+) -> None:
+    bland_emu.inject(Fault.SLOW, method="POST", slow_seconds=SLOW)  # applied, answered late
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(client.pools.create(numbers(1)), TIMEOUT)
+
+    pool = await client.pools.create(numbers(1))
+
+    assert [pool_json(pool)] == bland_emu.pools(KEY_A)  # the cancelled create's pool, once
+    assert methods(bland_emu) == ["POST", "GET"]
+
+
+async def test_a_create_cancelled_without_effect_is_checked_for_then_sent(
+    bland_emu: BlandEmulator, client: AsyncBlandClient
+) -> None:
+    await _cancelled_unapplied(bland_emu, client, numbers(1))
+
+    pool = await client.pools.create(numbers(1))
+    again = await client.pools.create(numbers(1))  # the check is made once, not every time
+
+    assert [p["id"] for p in bland_emu.pools(KEY_A)] == [pool.id, again.id]
+    assert methods(bland_emu) == ["GET", "POST", "POST"]
+
+
+async def test_a_different_create_after_a_cancelled_one_is_sent_at_once(
+    bland_emu: BlandEmulator, client: AsyncBlandClient
+) -> None:
+    await _cancelled_unapplied(bland_emu, client, numbers(1))
+
+    await client.pools.create(numbers(2))
+
+    assert methods(bland_emu) == ["POST"]
+
+
+async def test_after_a_cancelled_create_several_identical_pools_are_not_claimed(
+    bland_emu: BlandEmulator, client: AsyncBlandClient
+) -> None:
+    await _cancelled_unapplied(bland_emu, client, numbers(1))
+    first = bland_emu.add_pool(KEY_A, numbers(1))  # made by others, about the same time
+    second = bland_emu.add_pool(KEY_A, numbers(1))
+
+    with pytest.raises(bland_pools.BlandError, match="Not sent") as caught:
+        await client.pools.create(numbers(1))
+
+    assert first["id"] in str(caught.value)
+    assert second["id"] in str(caught.value)
+    assert methods(bland_emu) == ["GET"]
+    assert len(bland_emu.pools(KEY_A)) == 2
+
+
+async def test_when_the_check_after_a_cancelled_create_fails_nothing_is_sent_until_it_works(
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+) -> None:
+    await _cancelled_unapplied(bland_emu, client, numbers(1))
+    bland_emu.inject(Fault.SERVER_ERROR, times=3, method="GET", status=503)
+
+    with pytest.raises(bland_pools.ServerError) as caught:
+        await client.pools.create(numbers(1))
+    assert any("cancelled" in note for note in caught.value.__notes__)
+    assert methods(bland_emu) == ["GET", "GET", "GET"]
+
+    pool = await client.pools.create(numbers(1))  # checked again, then sent
+
+    assert methods(bland_emu) == ["GET", "GET", "GET", "GET", "POST"]
+    assert [p["id"] for p in bland_emu.pools(KEY_A)] == [pool.id]
