@@ -6,7 +6,8 @@ import ipaddress
 import math
 import os
 import platform
-from typing import Any, TypeAlias
+import re
+from typing import Any, Final, TypeAlias
 
 import aiohttp
 import attrs
@@ -161,6 +162,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+# A host as it goes on the wire: letters, digits, '-', '_' and dots (IDNA already applied),
+# or an IP address (IPv6 without its brackets).
+_HOST: Final = re.compile(r"[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+")
+
+
 def resolve_base_url(value: str | None, env_var: str, default: str) -> str:
     """The explicit base URL, else the environment variable, else the default; without a
     trailing slash. Plain ``http://`` is refused except on loopback (the emulators), because
@@ -174,6 +180,8 @@ def resolve_base_url(value: str | None, env_var: str, default: str) -> str:
         raise ConfigurationError(f"base_url {raw!r} is not a valid URL: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(f"base_url {raw!r} must be an absolute http(s) URL")
+    if not _HOST.fullmatch(url.raw_host or ""):
+        raise ConfigurationError(f"base_url {raw!r} has an invalid host name")
     if url.user or url.password:
         raise ConfigurationError("base_url must not carry credentials; pass the API key instead")
     if url.query_string or url.fragment:

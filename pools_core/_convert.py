@@ -8,6 +8,7 @@ every model keeps the server's object in ``raw`` so a field added tomorrow is re
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -52,9 +53,11 @@ def _structure_str(value: Any, _: Any) -> str:
         return value
     if isinstance(value, str):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)  # an id sent as a number is still the id
-    raise ValueError(f"expected a string, got {type(value).__name__}")
+    if isinstance(value, float) and math.isfinite(value):
+        return str(int(value)) if value.is_integer() else str(value)
+    raise ValueError(f"expected a string, got {value!r:.40}")
 
 
 def _structure_bool(value: Any, _: Any) -> bool:

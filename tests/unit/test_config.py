@@ -56,6 +56,8 @@ MALFORMED_URLS = [
     "https://us.api.bland.ai/?region=eu",
     "https://us.api.bland.ai/#top",
     "",
+    "https://us.api bland.ai",  # a space in the host: refused here, not at the first DNS lookup
+    "https://us.api%20bland.ai",
 ]
 
 

@@ -94,6 +94,16 @@ def test_an_id_sent_as_a_number_reads_as_text() -> None:
     assert _pool(id=42).id == "42"
 
 
+def test_a_whole_float_id_reads_without_its_fraction() -> None:
+    assert _pool(id=42.0).id == "42"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_non_finite_number_is_not_an_id(value: float) -> None:
+    with pytest.raises(DecodeFailure):
+        _pool(id=value)
+
+
 def test_a_boolean_is_not_an_id() -> None:
     with pytest.raises(DecodeFailure):
         _pool(id=True)

@@ -157,6 +157,19 @@ async def test_truncated_json_through_the_client_is_an_unexpected_response(
         await bland.pools.get(POOL_ID, max_retries=0)
 
 
+@pytest.mark.parametrize("depth", [5_000, 20_000])
+async def test_json_nested_deeper_than_the_decoder_goes_is_an_unexpected_response(
+    mock_http: aioresponses, bland: AsyncBlandClient, depth: int
+) -> None:
+    # The C decoder raises RecursionError on such nesting, not a JSONDecodeError.
+    mock_http.get(pool_url(), body=b"[" * depth + b"]" * depth)
+
+    with pytest.raises(bland_pools.UnexpectedResponseError) as caught:
+        await bland.pools.get(POOL_ID, max_retries=0)
+
+    assert caught.value.status == 200
+
+
 async def test_empty_401_through_the_client_is_an_authentication_error_not_retried(
     mock_http: aioresponses, bland: AsyncBlandClient
 ) -> None:

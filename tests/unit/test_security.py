@@ -437,6 +437,16 @@ async def test_a_provider_returning_bytes_leaves_no_token_in_the_sdks_frames(
     assert mock_http.requests == {}
 
 
+def test_a_secret_refuses_to_be_pickled_or_shown() -> None:
+    secret = bland_pools.Secret(API_KEY)
+
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(secret)
+    assert API_KEY not in repr(secret)
+    assert API_KEY not in str(secret)
+    assert API_KEY not in f"{secret}"
+
+
 def test_a_secret_can_be_passed_wrapped() -> None:
     client = AsyncBlandClient(api_key=bland_pools.Secret(API_KEY))
 
