@@ -191,7 +191,16 @@ class Transport:
             ) as resp:
                 status = resp.status
                 resp_headers = resp.headers
-                body, complete = await _read_body(resp, status)
+                length = resp.content_length
+                # Inlined fast path of _read_body: a plain body whose announced size is fine.
+                if (
+                    length is not None
+                    and length <= MAX_ERROR_BODY
+                    and "Content-Encoding" not in resp_headers
+                ):
+                    body, complete = await resp.read(), True
+                else:
+                    body, complete = await _read_body(resp, status)
                 if not complete:
                     failure = self._errors.unexpected(
                         f"The answer is larger than {MAX_BODY // 2**20} MiB; not read",
