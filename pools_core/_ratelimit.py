@@ -96,18 +96,18 @@ class _Window:
     __slots__ = (
         "blocked_until",
         "first_answer",
-        "in_flight",
         "interval",
         "learned",
         "limit",
         "stamps",
+        "users",
     )
 
     def __init__(self, limit: int, interval: float) -> None:
         self.limit = limit
         self.interval = interval
         self.stamps: deque[float] = deque()
-        self.in_flight = 0  # booked and not yet done(): the window must outlive them
+        self.users = 0  # requests waiting in acquire() or booked and not yet done()
         self.blocked_until = 0.0
         self.learned = False  # has any answer for this key come back?
         self.first_answer: asyncio.Event | None = None  # set when the probe's answer is in
@@ -172,10 +172,9 @@ class SlidingWindowLimiter:
         now = self._clock()
         for key, window in list(self._windows.items()):
             window.expire(now)
-            # Not while requests are out: done() must find the window their waiters watch.
-            probe_out = window.first_answer is not None and not window.learned
-            idle = not window.stamps and not window.in_flight and not probe_out
-            if idle and window.blocked_until <= now:
+            # Not while anyone waits on it or is out: they would book on a window nobody
+            # counts any more, and done() must find the one a probe's waiters watch.
+            if not window.stamps and not window.users and window.blocked_until <= now:
                 del self._windows[key]
                 self._latest.pop(key, None)
 
@@ -187,7 +186,8 @@ class SlidingWindowLimiter:
         ``max_block``: such a wait is the caller's to decide on, not a call's to hang for.
         """
         window = self._window(key)
-        probing = False
+        window.users += 1
+        booked = probing = False
         try:
             while True:
                 now = self._clock()
@@ -206,11 +206,13 @@ class SlidingWindowLimiter:
                 window.expire(now)
                 if len(window.stamps) < max(1, window.limit - self._safety):
                     window.stamps.append(now)
-                    window.in_flight += 1
+                    booked = True  # a user until done()
                     probing = False  # booked: done() reports the probe's answer
                     return now
                 await self._sleep(max(0.0, window.stamps[0] + window.interval - now))
         finally:
+            if not booked:
+                window.users -= 1
             if probing:  # refused or cancelled before it went out: let another request probe
                 event, window.first_answer = window.first_answer, None
                 if event is not None:
@@ -226,7 +228,7 @@ class SlidingWindowLimiter:
         """A request booked by :meth:`acquire` is over: move its booking to now (the server
         counted it somewhere in between), then learn from the answer if there is one."""
         window = self._window(key)
-        window.in_flight = max(0, window.in_flight - 1)
+        window.users = max(0, window.users - 1)
         with contextlib.suppress(ValueError):  # already expired: nothing to move
             window.stamps.remove(booking)
         window.stamps.append(self._clock())  # the latest time: the log stays sorted

@@ -42,6 +42,10 @@ class Secret:
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            kind = type(value).__name__
+            del value  # not in this frame's locals when the error is printed
+            raise TypeError(f"a Secret holds a string, got {kind}")
         self._value = value
 
     def reveal(self) -> str:

@@ -524,6 +524,32 @@ async def test_pruning_many_keys_keeps_the_windows_of_requests_in_flight(
     assert len(limiter._windows) <= 5  # and idle windows were pruned all along
 
 
+async def test_pruning_never_drops_a_window_a_request_waits_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(SlidingWindowLimiter, "_PRUNE_ABOVE", 2)
+    fake = FakeTime()
+    timer_fired = asyncio.Event()
+
+    async def timer(seconds: float) -> None:
+        await timer_fired.wait()
+
+    limiter = SlidingWindowLimiter(limit=2, interval=10.0, clock=fake.clock, sleep=timer)
+    for _ in range(2):
+        limiter.done("A", await limiter.acquire("A"))  # A's window is full
+    window = limiter._windows["A"]
+    sleeper = asyncio.create_task(limiter.acquire("A"))  # waits for room in it
+    await asyncio.sleep(0)
+    limiter.done("B", await limiter.acquire("B"))
+    fake.now += 10.0  # A's sends expire; the sleeper has not woken yet
+    limiter.done("C", await limiter.acquire("C"))  # a new key: pruning runs
+
+    assert limiter._windows.get("A") is window  # kept: a request waits on it
+    timer_fired.set()
+    booking = await asyncio.wait_for(sleeper, 1)
+    assert list(window.stamps) == [booking]  # booked where later requests will count it
+
+
 async def test_absurd_header_figures_are_bounded() -> None:
     fake = FakeTime()
     limiter = _limiter(fake)

@@ -447,6 +447,17 @@ def test_a_secret_refuses_to_be_pickled_or_shown() -> None:
     assert API_KEY not in f"{secret}"
 
 
+@pytest.mark.parametrize("value", [API_KEY.encode(), 12345], ids=["bytes", "int"])
+def test_a_secret_of_another_type_is_refused_without_showing_it(value: object) -> None:
+    with pytest.raises(TypeError, match="a Secret holds a string") as caught:
+        bland_pools.Secret(value)  # type: ignore[arg-type]
+
+    shown = traceback.TracebackException.from_exception(caught.value, capture_locals=True)
+    sdk_frames = [frame for frame in shown.stack if "/tests/" not in frame.filename]
+    assert sdk_frames
+    assert all(repr(value) not in repr(frame.locals) for frame in sdk_frames)
+
+
 def test_a_secret_can_be_passed_wrapped() -> None:
     client = AsyncBlandClient(api_key=bland_pools.Secret(API_KEY))
 
