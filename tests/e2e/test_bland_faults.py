@@ -509,3 +509,18 @@ async def test_when_the_check_after_a_cancelled_create_fails_nothing_is_sent_unt
 
     assert methods(bland_emu) == ["GET", "GET", "GET", "GET", "POST"]
     assert [p["id"] for p in bland_emu.pools(KEY_A)] == [pool.id]
+
+
+async def test_a_cancelled_create_is_looked_for_only_within_fifteen_minutes(
+    bland_emu: BlandEmulator, client: AsyncBlandClient
+) -> None:
+    await _cancelled_unapplied(bland_emu, client, numbers(1))
+    # Fifteen minutes on: the ids it returned since are forgotten, so adopting is no longer safe.
+    pending = client.pools._cancelled
+    ((fingerprint, (sent_at, cancelled_at)),) = pending.items()
+    pending[fingerprint] = (sent_at, cancelled_at - 901.0)
+
+    await client.pools.create(numbers(1))
+
+    assert methods(bland_emu) == ["POST"]
+    assert pending == {}
