@@ -42,6 +42,7 @@ class Portal:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()  # calls running on the loop
         self._closed = False
         _PORTALS.add(self)
 
@@ -94,7 +95,9 @@ class Portal:
                     "use the async client there"
                 )
             assert self._loop is not None
-            future = asyncio.run_coroutine_threadsafe(fn(*args, **kwargs), self._loop)
+            future = asyncio.run_coroutine_threadsafe(
+                self._tracked(fn(*args, **kwargs)), self._loop
+            )
         try:
             return future.result()
         except concurrent.futures.CancelledError:
@@ -108,6 +111,25 @@ class Portal:
             # Ctrl-C (or any interruption) while waiting cancels the work on the loop too.
             future.cancel()
             raise
+
+    async def _tracked(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            return await coro
+        finally:
+            self._tasks.discard(task)
+
+    async def _shutdown(self, final: Callable[[], Coroutine[Any, Any, None]] | None) -> None:
+        # Calls in flight are cancelled first, so that they end as "closed while in flight"
+        # rather than as a connection error when final() closes the session under them.
+        if self._tasks:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.wait(set(self._tasks), timeout=10)
+        if final is not None:
+            await final()
 
     def close(self, final: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
         """Run ``final`` (the async client's close) on the loop, stop the loop, join the thread.
@@ -124,8 +146,7 @@ class Portal:
         if loop is None or stop is None or thread is None:
             return
         try:
-            if final is not None:
-                asyncio.run_coroutine_threadsafe(final(), loop).result()
+            asyncio.run_coroutine_threadsafe(self._shutdown(final), loop).result()
         finally:
             loop.call_soon_threadsafe(stop.set)
             thread.join()
@@ -138,6 +159,7 @@ class Portal:
         _PARENTS_OBJECTS.append((self._loop, self._stop, self._thread))
         self._lock = threading.Lock()
         self._loop = self._stop = self._thread = None
+        self._tasks = set()
         if self._after_fork is not None:
             _PARENTS_OBJECTS.append(self._after_fork())
 

@@ -269,11 +269,13 @@ class SlidingWindowLimiter:
         if info.limit:
             window.limit = min(info.limit, _MAX_LIMIT)
         if info.interval:
-            window.interval = min(max(info.interval, 0.001), _MAX_INTERVAL)
+            window.interval = min(info.interval, _MAX_INTERVAL)  # at least 1 ms: parsed so
         if info.remaining is not None and info.limit:
             now = self._clock()
             window.expire(now)
-            server_used = window.limit - min(info.remaining, window.limit)
+            # What the server counted (from its own figures; none when it reports more left
+            # than it allows), at most a full window.
+            server_used = max(0, info.limit - info.remaining)
             missing = min(server_used, window.limit) - len(window.stamps)
             # Others used part of this window: book their sends as if made now (conservative).
             window.stamps.extend([now] * max(0, missing))

@@ -207,7 +207,7 @@ class Transport:
                         status=status,
                         headers=resp_headers,
                         method=request.method,
-                        url=url,
+                        url=_shown_url(url, request),
                     )
         except asyncio.CancelledError as exc:
             # The caller's deadline or task.cancel(): re-raised without aiohttp's frames, whose

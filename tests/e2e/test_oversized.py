@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -147,3 +148,17 @@ async def test_a_compressed_error_is_read_only_as_far_as_its_message(
     assert caught.value.status == 503
     assert "503 Service Unavailable" in caught.value.message
     assert len(caught.value.body or b"") <= pools_core._transport.MAX_ERROR_BODY
+
+
+async def test_an_error_body_is_kept_only_up_to_its_cap(
+    gzip_server: tuple[str, dict[str, tuple[int, bytes]]],
+) -> None:
+    url, staged = gzip_server
+    cap = pools_core._transport.MAX_ERROR_BODY
+    staged["/error"] = (503, b"e" * (4 * cap))
+
+    async with aiohttp.ClientSession() as session, session.get(url + "/error") as resp:
+        body, complete = await pools_core._transport._read_body(resp, resp.status)
+
+    assert complete  # an error's first part is all the SDK needs
+    assert body == b"e" * cap

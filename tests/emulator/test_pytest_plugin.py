@@ -3,8 +3,10 @@ fresh pytest processes with ``pytester``."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -39,29 +41,24 @@ def test_the_fixtures_work_in_a_fresh_session(pytester: pytest.Pytester) -> None
     result.assert_outcomes(passed=3)
 
 
-README_STYLE = """
+README = Path(__file__).resolve().parents[2] / "README.md"
+MY_APP = """
 async def provision(client, numbers):
     return await client.pools.create(numbers)
-
-
-async def test_my_provisioning(bland_emulator, bland_client):
-    await provision(bland_client, numbers=["+12345678901"])
-    assert len(bland_emulator.pools()) == 1
-
-
-async def test_reads_pools(ghl_emulator, ghl_client):
-    ghl_emulator.seed_samples()
-    page = await ghl_client.pools.list()
-    assert page.pools[0].name == "Sales Team Pool"
 """
 
 
-def test_the_readmes_unmarked_tests_run_in_asyncio_auto_mode(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(README_STYLE)
-    pytester.makepyprojecttoml(
-        '[tool.pytest.ini_options]\nasyncio_mode = "auto"\n'
-        'asyncio_default_fixture_loop_scope = "function"\n'
-    )
+def _readme_block(first_line: str) -> str:
+    """The README's fenced code block whose first line is ``first_line``."""
+    for block in re.findall(r"```[a-z]*\n(.*?)```", README.read_text(), flags=re.S):
+        if block.startswith(first_line + "\n"):
+            return str(block)
+    raise AssertionError(f"README has no code block starting with {first_line!r}")
+
+
+def test_the_readmes_plugin_example_runs_as_documented(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(my_app=MY_APP, test_my_code=_readme_block("# test_my_code.py"))
+    pytester.makepyprojecttoml(_readme_block("# pyproject.toml"))
     result = pytester.runpytest_subprocess("-W", "error", timeout=120)
     result.assert_outcomes(passed=2)
 

@@ -501,6 +501,19 @@ def test_errors_with_notes_keep_their_notes_when_pickled() -> None:
 # -- oversized answers ---------------------------------------------------------------------
 
 
+async def test_a_refused_oversized_answer_names_the_url_with_its_query(
+    mock_http: aioresponses, ghl: AsyncGHLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pools_core._transport, "MAX_BODY", 10)
+    mock_http.get(ghl_list_url(), payload=fixture_json("ghl/list_success.json"))
+
+    with pytest.raises(ghl_pools.UnexpectedResponseError, match="larger than") as caught:
+        await ghl.pools.list(location_id=LOCATION, max_retries=0)
+
+    assert caught.value.url == ghl_list_url()
+    assert f"locationId={LOCATION}" in str(caught.value)
+
+
 async def test_a_success_answer_larger_than_the_cap_is_refused(
     mock_http: aioresponses, bland: AsyncBlandClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

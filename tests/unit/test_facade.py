@@ -208,10 +208,12 @@ def test_calls_after_close_raise_a_clear_error(local_server: LocalServer) -> Non
     assert len(local_server.received) == 1
 
 
+@pytest.mark.parametrize("max_retries", [0, 2])
 def test_a_call_in_flight_when_another_thread_closes_gets_a_clear_error(
-    local_server: LocalServer,
+    local_server: LocalServer, max_retries: int
 ) -> None:
-    bland = _bland(local_server, timeout=30.0)
+    # (With retries left, a connection error would be retried; without, it would be raised.)
+    bland = _bland(local_server, timeout=30.0, max_retries=max_retries)
     outcome: list[BaseException] = []
 
     def slow_call() -> None:

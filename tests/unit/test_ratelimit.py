@@ -550,6 +550,28 @@ async def test_pruning_never_drops_a_window_a_request_waits_on(
     assert list(window.stamps) == [booking]  # booked where later requests will count it
 
 
+@pytest.mark.parametrize(
+    ("figures", "booked"),
+    [
+        ({"X-RateLimit-Max": "10", "X-RateLimit-Remaining": "25"}, 0),  # more left than allowed
+        ({"X-RateLimit-Max": "99999", "X-RateLimit-Remaining": "99000"}, 999),  # Max clamped
+        ({"X-RateLimit-Max": "99999", "X-RateLimit-Remaining": "0"}, 10_000),  # a full window
+    ],
+    ids=["remaining-above-max", "max-above-the-clamp", "max-above-the-clamp-all-used"],
+)
+def test_the_sends_booked_for_others_stay_within_the_window(
+    figures: dict[str, str], booked: int
+) -> None:
+    fake = FakeTime()
+    limiter = _limiter(fake)
+
+    limiter.observe("loc", headers(figures))
+
+    window = limiter._windows["loc"]
+    assert len(window.stamps) == booked
+    assert window.limit == min(int(figures["X-RateLimit-Max"]), 10_000)
+
+
 async def test_absurd_header_figures_are_bounded() -> None:
     fake = FakeTime()
     limiter = _limiter(fake)
