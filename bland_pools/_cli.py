@@ -15,11 +15,11 @@ import argparse
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 
-from pools_core import __version__
 from pools_core._cli import (
-    add_common_options,
+    announce_emulator,
+    client_settings,
+    new_parser,
     option,
     print_json,
     print_record,
@@ -38,16 +38,12 @@ _EMULATOR_KEY = "bland-cli-emulator-key"
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    add_common_options(common, credential="api_key", env="BLAND_API_KEY")
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Manage Bland AI custom dialing pools.",
-        parents=[common],
-        epilog="Try it without an account: bland-pools --emulator list",
+    parser, commands, common = new_parser(
+        PROG,
+        "Manage Bland AI custom dialing pools.",
+        credential="api_key",
+        env="BLAND_API_KEY",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("list", parents=[common], help="list the organization's pools")
     get = commands.add_parser("get", parents=[common], help="show one pool")
     get.add_argument("pool_id", metavar="POOL_ID")
@@ -69,10 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 
 @contextlib.asynccontextmanager
 async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
-    settings: dict[str, Any] = {
-        "timeout": option(args, "timeout", 30.0),
-        "max_retries": option(args, "max_retries", 2),
-    }
+    settings = client_settings(args)
     if not option(args, "emulator"):
         async with AsyncBlandClient(
             api_key=option(args, "api_key"), base_url=option(args, "base_url"), **settings
@@ -83,7 +76,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
 
     async with BlandEmulator(api_keys=[_EMULATOR_KEY]) as emu:
         emu.seed_samples()
-        print(f"(emulator at {emu.url}, seeded with sample pools)", file=sys.stderr)
+        announce_emulator(emu.url)
         async with AsyncBlandClient(api_key=_EMULATOR_KEY, base_url=emu.url, **settings) as bland:
             yield bland
 

@@ -14,8 +14,15 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from pools_core import __version__
-from pools_core._cli import add_common_options, option, print_json, print_table, run_command
+from pools_core._cli import (
+    announce_emulator,
+    client_settings,
+    new_parser,
+    option,
+    print_json,
+    print_table,
+    run_command,
+)
 
 from ._client import AsyncGHLClient
 from ._models import NumberPool
@@ -28,16 +35,9 @@ _EMULATOR_LOCATION = "ve9EPM428h8vShlRW1KT"  # the docs' example location
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    add_common_options(common, credential="token", env="GHL_ACCESS_TOKEN")
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="List GoHighLevel number pools.",
-        parents=[common],
-        epilog="Try it without an account: ghl-pools --emulator list",
+    parser, commands, common = new_parser(
+        PROG, "List GoHighLevel number pools.", credential="token", env="GHL_ACCESS_TOKEN"
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     listing = commands.add_parser("list", parents=[common], help="list a location's pools")
     listing.add_argument(
         "--location",
@@ -52,10 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 
 @contextlib.asynccontextmanager
 async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncGHLClient]:
-    settings: dict[str, Any] = {
-        "timeout": option(args, "timeout", 30.0),
-        "max_retries": option(args, "max_retries", 2),
-    }
+    settings = client_settings(args)
     if option(args, "api_version"):
         settings["version"] = args.api_version
     if not option(args, "emulator"):
@@ -68,7 +65,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncGHLClient]:
 
     async with GHLEmulator(tokens={_EMULATOR_TOKEN: [_EMULATOR_LOCATION]}) as emu:
         emu.seed_samples()
-        print(f"(emulator at {emu.url}, seeded with sample pools)", file=sys.stderr)
+        announce_emulator(emu.url)
         # The location too: a real $GHL_LOCATION_ID is not one the emulator knows.
         async with AsyncGHLClient(
             token=_EMULATOR_TOKEN,

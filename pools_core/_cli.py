@@ -16,8 +16,18 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TextIO
 
 from ._exceptions import APIError, BadRequestError, ConfigurationError, PoolsError
+from ._version import __version__
 
-__all__ = ["add_common_options", "print_json", "print_record", "print_table", "run_command"]
+__all__ = [
+    "add_common_options",
+    "announce_emulator",
+    "client_settings",
+    "new_parser",
+    "print_json",
+    "print_record",
+    "print_table",
+    "run_command",
+]
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, credential: str, env: str) -> None:
@@ -51,6 +61,36 @@ def add_common_options(parser: argparse.ArgumentParser, *, credential: str, env:
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
     return getattr(args, name, default)
+
+
+def new_parser(
+    prog: str, description: str, *, credential: str, env: str
+) -> tuple[argparse.ArgumentParser, Any, argparse.ArgumentParser]:
+    """A command line's parser, its subcommands, and the common options to give each
+    subcommand as a parent (``commands.add_parser(name, parents=[common], ...)``)."""
+    common = argparse.ArgumentParser(add_help=False)
+    add_common_options(common, credential=credential, env=env)
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=description,
+        parents=[common],
+        epilog=f"Try it without an account: {prog} --emulator list",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    return parser, commands, common
+
+
+def client_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The client options the common options set (the SDK's defaults otherwise)."""
+    return {
+        "timeout": option(args, "timeout", 30.0),
+        "max_retries": option(args, "max_retries", 2),
+    }
+
+
+def announce_emulator(url: str) -> None:
+    print(f"(emulator at {url}, seeded with sample pools)", file=sys.stderr)
 
 
 def print_json(value: Any, out: TextIO | None = None) -> None:
