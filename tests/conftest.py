@@ -1,5 +1,6 @@
 """Shared test fixtures. No test talks to the internet: HTTP is mocked with aioresponses or
-served by the in-package emulators on 127.0.0.1."""
+served by the in-package emulators on 127.0.0.1; no test sees the developer's own
+credentials or base URLs in the environment."""
 
 from __future__ import annotations
 
@@ -30,6 +31,22 @@ def _patch_aioresponses_for_aiohttp_314() -> None:
 
 
 _patch_aioresponses_for_aiohttp_314()
+
+
+_ENV_VARS = (
+    "BLAND_API_KEY",
+    "BLAND_BASE_URL",
+    "GHL_ACCESS_TOKEN",
+    "GHL_BASE_URL",
+    "GHL_LOCATION_ID",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's own credentials or base URLs never leak into a test."""
+    for name in _ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

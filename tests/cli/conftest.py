@@ -1,4 +1,4 @@
-"""Fixtures of the command-line tests: a clean environment, the root logger restored after
+"""Fixtures of the command-line tests: the root logger restored after
 ``-v``, emulators the tests start themselves, and the emulator a ``--emulator`` run embeds."""
 
 from __future__ import annotations
@@ -15,21 +15,6 @@ from bland_pools.testing import BlandEmulator
 from ghl_pools.testing import GHLEmulator
 
 from ._support import CRED, KEY, LOCATION, OTHER_LOCATION, OTHER_TOKEN, TOKEN, Embedded
-
-_ENV_VARS = (
-    "BLAND_API_KEY",
-    "BLAND_BASE_URL",
-    "GHL_ACCESS_TOKEN",
-    "GHL_BASE_URL",
-    "GHL_LOCATION_ID",
-)
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The developer's own credentials or base URLs never leak into a test."""
-    for name in _ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(autouse=True)

@@ -23,21 +23,6 @@ from ._support import (
     TOKEN,
 )
 
-_ENV_VARS = (
-    "BLAND_API_KEY",
-    "BLAND_BASE_URL",
-    "GHL_ACCESS_TOKEN",
-    "GHL_BASE_URL",
-    "GHL_LOCATION_ID",
-)
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The developer's own credentials or base URLs never leak into a test."""
-    for name in _ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-
 
 @pytest.fixture
 async def bland_emu() -> AsyncIterator[BlandEmulator]:

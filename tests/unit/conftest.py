@@ -14,21 +14,6 @@ from ghl_pools import AsyncGHLClient
 from ._server import LocalServer
 from ._support import API_KEY, GHL_TOKEN, FakeTime, Wire
 
-_ENV_VARS = (
-    "BLAND_API_KEY",
-    "BLAND_BASE_URL",
-    "GHL_ACCESS_TOKEN",
-    "GHL_BASE_URL",
-    "GHL_LOCATION_ID",
-)
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The developer's own credentials or base URLs never leak into a test."""
-    for name in _ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-
 
 @pytest.fixture
 def fake_time() -> FakeTime:
