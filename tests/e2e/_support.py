@@ -7,12 +7,15 @@ import asyncio
 import threading
 from typing import Any, Generic, TypeVar
 
+import attrs
+from _fakes import FakeTime
 from aiohttp import web
 
 from bland_pools import AsyncBlandClient, DialingPool
 from bland_pools.testing import BlandEmulator
 from ghl_pools import AsyncGHLClient, NumberPool
 from ghl_pools.testing import GHLEmulator
+from pools_core._convert import camel_case
 from pools_core._emulator import EmulatorBase
 
 # Distinctive enough that a leak would be found by a plain substring search.
@@ -35,24 +38,6 @@ GHL_PATH = "/phone-system/number-pools"
 def numbers(index: int, count: int = 2) -> list[str]:
     """``count`` distinct valid numbers, different for every ``index`` below 10**6."""
     return [f"+1{index:06d}{n:04d}" for n in range(count)]
-
-
-class FakeTime:
-    """A clock that moves only when something sleeps; every sleep is recorded and returns at
-    once (after one turn of the loop, so concurrent tasks still interleave)."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        assert seconds >= 0, seconds
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 class RecordingSleep:
@@ -117,18 +102,7 @@ def number_pool_json(pool: NumberPool) -> dict[str, Any]:
 def with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
     """A stored GoHighLevel pool with every optional field the model knows, missing ones as
     ``None`` (what the model decodes a missing key to)."""
-    keys = [
-        "id",
-        "name",
-        "locationId",
-        "numbers",
-        "forwardingNumber",
-        "whisper",
-        "whisperMessage",
-        "callRecording",
-        "isActive",
-        "inboundCallService",
-    ]
+    keys = [camel_case(field.name) for field in attrs.fields(NumberPool) if field.name != "raw"]
     return {key: stored.get(key) for key in keys}
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import aiohttp
 import attrs
+from _fakes import FakeTime as FakeTime  # the tests import it from here
 from aioresponses import CallbackResult, aioresponses
 from aioresponses.core import RequestCall
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -196,22 +197,6 @@ class Wire:
     def assert_complete(self) -> None:
         """Every request that reached aioresponses matched a registered answer."""
         assert request_count(self.mock) == len(self.log), (self.mock.requests, self.calls)
-
-
-class FakeTime:
-    """A monotonic clock that only moves when something sleeps; sleeps are recorded."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        assert seconds >= 0, seconds
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def connector_error(host: str = "us.api.bland.ai") -> aiohttp.ClientConnectorError:
