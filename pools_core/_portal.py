@@ -132,10 +132,11 @@ class Portal:
             await final()
 
     def close(self, final: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
-        """Run ``final`` (the async client's close) on the loop, stop the loop, join the thread.
+        """Cancel the calls in flight, run ``final`` (the async client's close) on the loop,
+        stop the loop, join the thread.
 
-        Idempotent; safe to call from any thread but the loop's own. Calls still in flight
-        raise ``RuntimeError``; calls after it are refused.
+        Idempotent; safe to call from any thread but the loop's own. Calls that were in
+        flight raise ``RuntimeError``; calls after it are refused.
         """
         with self._lock:
             if self._closed:
