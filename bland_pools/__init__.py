@@ -8,7 +8,7 @@
 The blocking :class:`BlandClient` has the same methods without ``await``.
 """
 
-from pools_core import NOT_GIVEN, Secret, Timeout, __version__
+from pools_core import NOT_GIVEN, Clock, RetryPolicy, Secret, Timeout, __version__
 
 from ._client import DEFAULT_BASE_URL, AsyncBlandClient, AsyncPools, BlandClient, Pools
 from ._exceptions import (
@@ -18,6 +18,7 @@ from ._exceptions import (
     AuthenticationError,
     BadRequestError,
     BlandError,
+    ClientClosedError,
     ConfigurationError,
     InvalidCredentialsError,
     InvalidPhoneNumbersError,
@@ -30,6 +31,7 @@ from ._exceptions import (
     UnexpectedResponseError,
 )
 from ._models import DialingPool
+from ._validation import normalize_phone_number
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -43,6 +45,8 @@ __all__ = [
     "BadRequestError",
     "BlandClient",
     "BlandError",
+    "ClientClosedError",
+    "Clock",
     "ConfigurationError",
     "DialingPool",
     "InvalidCredentialsError",
@@ -53,9 +57,11 @@ __all__ = [
     "PoolNotFoundError",
     "Pools",
     "RateLimitError",
+    "RetryPolicy",
     "Secret",
     "ServerError",
     "Timeout",
     "UnexpectedResponseError",
     "__version__",
+    "normalize_phone_number",
 ]

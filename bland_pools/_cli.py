@@ -6,7 +6,8 @@
     bland-pools update POOL_ID NUMBER... [--encrypted-key KEY | --remove-credentials]
 
 The API key comes from ``--api-key`` or ``BLAND_API_KEY``; ``--emulator`` runs the command
-against an embedded emulator seeded with sample pools instead.
+against an embedded emulator seeded with sample pools instead. Every command is one entry of
+:data:`COMMANDS`; the parser, help and dispatch come from that table.
 """
 
 from __future__ import annotations
@@ -15,56 +16,37 @@ import argparse
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pools_core._cli import (
-    announce_emulator,
+    CLI,
+    Command,
+    announced,
+    arg,
     client_settings,
-    new_parser,
     option,
     print_json,
     print_record,
     print_table,
-    run_command,
 )
 from pools_core._types import NOT_GIVEN, NotGivenOr
 
-from ._client import AsyncBlandClient
-from ._models import DialingPool
+from ._validation import normalize_phone_number
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from ._client import AsyncBlandClient
+    from ._models import DialingPool
+
+__all__ = ["COMMANDS", "main"]
 
 PROG = "bland-pools"
 _EMULATOR_KEY = "bland-cli-emulator-key"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser, commands, common = new_parser(
-        PROG,
-        "Manage Bland AI custom dialing pools.",
-        credential="api_key",
-        env="BLAND_API_KEY",
-    )
-    commands.add_parser("list", parents=[common], help="list the organization's pools")
-    get = commands.add_parser("get", parents=[common], help="show one pool")
-    get.add_argument("pool_id", metavar="POOL_ID")
-    create = commands.add_parser("create", parents=[common], help="create a pool")
-    create.add_argument("numbers", nargs="+", metavar="NUMBER", help="+1 and ten digits")
-    create.add_argument("--encrypted-key", metavar="KEY", help="UUID of Twilio credentials")
-    update = commands.add_parser(
-        "update", parents=[common], help="replace a pool's numbers (and credentials)"
-    )
-    update.add_argument("pool_id", metavar="POOL_ID")
-    update.add_argument("numbers", nargs="+", metavar="NUMBER", help="the pool's new numbers")
-    creds = update.add_mutually_exclusive_group()
-    creds.add_argument("--encrypted-key", metavar="KEY", help="set these Twilio credentials")
-    creds.add_argument(
-        "--remove-credentials", action="store_true", help="remove the pool's credentials"
-    )
-    return parser
-
-
 @contextlib.asynccontextmanager
 async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
+    from ._client import AsyncBlandClient  # here: --help and --version need no aiohttp
+
     settings = client_settings(args)
     if not option(args, "emulator"):
         async with AsyncBlandClient(
@@ -72,13 +54,23 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
         ) as bland:
             yield bland
         return
-    from .testing import BlandEmulator  # only here: the emulator needs aiohttp.web
+    from .testing import BlandEmulator
 
-    async with BlandEmulator(api_keys=[_EMULATOR_KEY]) as emu:
-        emu.seed_samples()
-        announce_emulator(emu.url)
-        async with AsyncBlandClient(api_key=_EMULATOR_KEY, base_url=emu.url, **settings) as bland:
-            yield bland
+    async with (
+        announced(BlandEmulator(api_keys=[_EMULATOR_KEY])) as emu,
+        AsyncBlandClient(api_key=_EMULATOR_KEY, base_url=emu.url, **settings) as bland,
+    ):
+        yield bland
+
+
+def _numbers(values: Sequence[str]) -> list[str]:
+    """The numbers as typed, in Bland's form (``(555) 123-4567`` -> ``+15551234567``)."""
+    from ._exceptions import InvalidPhoneNumbersError
+
+    try:
+        return [normalize_phone_number(value) for value in values]
+    except ValueError as exc:
+        raise InvalidPhoneNumbersError(str(exc), code="INVALID_PHONE_NUMBERS") from None
 
 
 def _row(pool: DialingPool) -> list[str]:
@@ -88,9 +80,16 @@ def _row(pool: DialingPool) -> list[str]:
     return [pool.id, pool.created_at.strftime("%Y-%m-%d %H:%M"), pool.encrypted_key or "-", numbers]
 
 
-def _show(pool: DialingPool, as_json: bool) -> None:
-    if as_json:
-        print_json(pool.raw)
+def _show_pools(pools: list[DialingPool], args: argparse.Namespace) -> None:
+    if option(args, "json"):
+        print_json({"pools": [p.to_dict() for p in pools], "total": len(pools)})
+        return
+    print_table(["ID", "CREATED", "ENCRYPTED KEY", "NUMBERS"], [_row(p) for p in pools])
+
+
+def _show_pool(pool: DialingPool, args: argparse.Namespace) -> None:
+    if option(args, "json"):
+        print_json(pool.to_dict())
         return
     print_record(
         [
@@ -103,33 +102,118 @@ def _show(pool: DialingPool, as_json: bool) -> None:
     )
 
 
-async def _run(args: argparse.Namespace) -> None:
-    as_json = bool(option(args, "json"))
-    async with _client(args) as bland:
-        if args.command == "list":
-            pools = await bland.pools.list()
-            if as_json:
-                print_json([p.raw for p in pools])
-            else:
-                print_table(["ID", "CREATED", "ENCRYPTED KEY", "NUMBERS"], [_row(p) for p in pools])
-        elif args.command == "get":
-            _show(await bland.pools.get(args.pool_id), as_json)
-        elif args.command == "create":
-            pool = await bland.pools.create(args.numbers, encrypted_key=args.encrypted_key)
-            _show(pool, as_json)
-        else:
-            key: NotGivenOr[str | None] = NOT_GIVEN
-            if args.remove_credentials:
-                key = None
-            elif args.encrypted_key is not None:
-                key = args.encrypted_key
-            _show(await bland.pools.update(args.pool_id, args.numbers, encrypted_key=key), as_json)
+async def _list(bland: AsyncBlandClient, args: argparse.Namespace) -> Any:
+    return await bland.pools.list()
+
+
+async def _get(bland: AsyncBlandClient, args: argparse.Namespace) -> Any:
+    return await bland.pools.get(args.pool_id)
+
+
+async def _create(bland: AsyncBlandClient, args: argparse.Namespace) -> Any:
+    return await bland.pools.create(_numbers(args.numbers), encrypted_key=args.encrypted_key)
+
+
+async def _update(bland: AsyncBlandClient, args: argparse.Namespace) -> Any:
+    key: NotGivenOr[str | None] = NOT_GIVEN
+    if args.remove_credentials:
+        key = None
+    elif args.encrypted_key is not None:
+        key = args.encrypted_key
+    return await bland.pools.update(args.pool_id, _numbers(args.numbers), encrypted_key=key)
+
+
+_POOL_ID = arg("pool_id", metavar="POOL_ID", help="the pool's UUID")
+_NUMBERS = arg(
+    "numbers",
+    nargs="+",
+    metavar="NUMBER",
+    help="US numbers: +15551234567, 555-123-4567 or (555) 123-4567",
+)
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        name="list",
+        summary="list the organization's pools",
+        description="List every custom dialing pool of the organization. With --json: "
+        '{"pools": [...], "total": N}.',
+        examples=("list", "list --json"),
+        run=_list,
+        show=_show_pools,
+    ),
+    Command(
+        name="get",
+        summary="show one pool",
+        description="Show one pool by its UUID. With --json: the pool object.",
+        examples=("get 550e8400-e29b-41d4-a716-446655440001",),
+        args=(_POOL_ID,),
+        run=_get,
+        show=_show_pool,
+    ),
+    Command(
+        name="create",
+        summary="create a pool",
+        description="Create a pool of the given numbers, optionally tied to Twilio credentials "
+        "(BYOT). Numbers in everyday US formats are turned into +1 and ten digits. With "
+        "--json: the pool object.",
+        examples=(
+            "create +12345678901 +19876543210",
+            "create '(555) 123-4567' --encrypted-key 550e8400-e29b-41d4-a716-446655440000",
+        ),
+        args=(
+            _NUMBERS,
+            arg("--encrypted-key", metavar="KEY", help="UUID of Twilio credentials"),
+        ),
+        run=_create,
+        show=_show_pool,
+        interrupted="the pool may have been created all the same; check with "
+        f"'{PROG} list' before creating it again",
+    ),
+    Command(
+        name="update",
+        summary="replace a pool's numbers (and credentials)",
+        description="Replace all the numbers of a pool (numbers left out are removed). The "
+        "pool's credentials stay unless --encrypted-key sets others or --remove-credentials "
+        "removes them. With --json: the pool object.",
+        examples=(
+            "update 550e8400-e29b-41d4-a716-446655440001 +12345678901 +15551234567",
+            "update 550e8400-e29b-41d4-a716-446655440001 +12345678901 --remove-credentials",
+        ),
+        args=(
+            _POOL_ID,
+            _NUMBERS,
+            arg(
+                "--encrypted-key",
+                metavar="KEY",
+                help="set these Twilio credentials",
+                exclusive="credentials",
+            ),
+            arg(
+                "--remove-credentials",
+                action="store_true",
+                help="remove the credentials",
+                exclusive="credentials",
+            ),
+        ),
+        run=_update,
+        show=_show_pool,
+    ),
+)
+
+BLAND_CLI = CLI(
+    prog=PROG,
+    description="Manage Bland AI custom dialing pools.",
+    credential="api_key",
+    credential_env="BLAND_API_KEY",
+    base_url_env="BLAND_BASE_URL",
+    commands=COMMANDS,
+    open=_client,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``bland-pools``; returns the exit code."""
-    args = _parser().parse_args(argv)
-    return run_command(PROG, args, _run)
+    return BLAND_CLI.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m bland_pools._cli

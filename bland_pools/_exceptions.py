@@ -36,6 +36,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BlandError",
+    "ClientClosedError",
     "ConfigurationError",
     "InvalidCredentialsError",
     "InvalidPhoneNumbersError",
@@ -55,6 +56,10 @@ class BlandError(core.PoolsError):
 
 class ConfigurationError(BlandError, core.ConfigurationError):
     __doc__ = core.ConfigurationError.__doc__
+
+
+class ClientClosedError(BlandError, core.ClientClosedError):
+    __doc__ = core.ClientClosedError.__doc__
 
 
 class APIError(BlandError, core.APIError):
@@ -117,6 +122,7 @@ class APITimeoutError(APIConnectionError, core.APITimeoutError):
 
 ERRORS: Final = core.ErrorTree(
     configuration=ConfigurationError,
+    closed=ClientClosedError,
     api=APIError,
     bad_request=BadRequestError,
     authentication=AuthenticationError,

@@ -8,13 +8,13 @@ from typing import Any
 
 import attrs
 
-from pools_core._convert import raw_field
+from pools_core._convert import Model, raw_field
 
 __all__ = ["DialingPool"]
 
 
 @attrs.frozen(kw_only=True)
-class DialingPool:
+class DialingPool(Model):
     """A custom dialing pool.
 
     Attributes:
@@ -23,7 +23,11 @@ class DialingPool:
         phone_numbers: the pool's numbers, ``+1`` and ten digits each.
         encrypted_key: the UUID of the pool's Twilio credentials, or ``None``.
         created_at: when the pool was created (timezone-aware).
-        raw: the server's JSON object as received, for fields this version does not model.
+        raw: the server's JSON object as received (read-only), for fields this version does
+            not model.
+
+    ``pool.to_dict()`` is a JSON-ready dict (``created_at`` as ISO 8601 text) and
+    ``DialingPool.from_dict(d)`` the model again.
     """
 
     id: str
@@ -31,4 +35,4 @@ class DialingPool:
     phone_numbers: tuple[str, ...]
     encrypted_key: str | None = None
     created_at: datetime
-    raw: Mapping[str, Any] = raw_field()
+    _raw: Mapping[str, Any] = raw_field()

@@ -1,9 +1,13 @@
-"""Bland's documented input rules, checked before anything is sent (and by the emulator).
+"""Bland's documented input rules, checked before anything is sent.
 
 The rules mirror the docs exactly and are no stricter: a pool id and an ``encrypted_key`` are
 UUIDs in the documented 8-4-4-4-12 hex form (any version, either case); a phone number is
 exactly 12 characters, ``+1`` followed by 10 ASCII digits (the docs' own ``+15551234567``
 passes). Beyond the docs, a pool needs at least one number and may not list one twice.
+
+The calls send exactly what they are given, or refuse it; :func:`normalize_phone_number`
+turns everyday US formats (``(555) 123-4567``) into Bland's, and a refusal suggests it.
+(The emulator keeps its own copy of these rules, so the two can disagree in a test.)
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ __all__ = [
     "check_pool_id",
     "is_phone_number",
     "is_uuid",
+    "normalize_phone_number",
 ]
 
 # The server's own messages (docs: "Error Response" examples).
@@ -44,6 +49,59 @@ def is_uuid(value: object) -> bool:
 
 def is_phone_number(value: object) -> bool:
     return isinstance(value, str) and _PHONE.fullmatch(value) is not None
+
+
+_SEPARATORS: Final = frozenset(" -.()\t")
+_ASCII_DIGITS: Final = frozenset("0123456789")
+
+
+def normalize_phone_number(number: object) -> str:
+    """A US number written the everyday way, in Bland's form: ``+1`` and ten digits.
+
+    Takes spaces, dashes, dots and parentheses as separators, a leading ``1`` or ``+1``, a
+    missing ``+1``, and surrounding white space (a CSV cell): ``"(555) 123-4567"``,
+    ``"555.123.4567"``, ``"1 555 123 4567"`` and ``" +1 555-123-4567"`` all give
+    ``"+15551234567"``.
+
+    Raises:
+        ValueError: not a string, letters or other characters, a country code other than
+            ``+1``, or not ten digits after it; the message names the value.
+    """
+    if not isinstance(number, str):
+        raise ValueError(f"a phone number must be a string, got {number!r:.80}")
+    text = number.strip()
+    international = text.startswith("+")
+    body = text[1:] if international else text
+    strange = list(
+        dict.fromkeys(c for c in body if c not in _SEPARATORS and c not in _ASCII_DIGITS)
+    )
+    if strange or not body:
+        what = "is empty" if not body else f"has characters other than digits: {''.join(strange)!r}"
+        raise ValueError(f"phone number {number!r:.80} {what}")
+    digits = "".join(c for c in body if c in _ASCII_DIGITS)
+    if international:
+        if not digits.startswith("1"):
+            raise ValueError(
+                f"phone number {number!r:.80} is not a US number: Bland takes +1 numbers only"
+            )
+        national = digits[1:]
+    elif len(digits) == 11 and digits.startswith("1"):
+        national = digits[1:]
+    else:
+        national = digits
+    if len(national) != 10:
+        raise ValueError(
+            f"phone number {number!r:.80} has {len(national)} digits after the country code; "
+            "a US number has 10"
+        )
+    return "+1" + national
+
+
+def _suggestion(number: object) -> str:
+    try:
+        return f" (did you mean {normalize_phone_number(number)!r}?)"
+    except ValueError:
+        return ""
 
 
 def check_pool_id(pool_id: Any) -> str:
@@ -70,7 +128,11 @@ def check_phone_numbers(numbers: Any) -> list[str]:
             "phone_numbers is empty; a pool needs at least one number",
             code="INVALID_PHONE_NUMBERS",
         )
-    bad = [f"{n!r} at index {i}" for i, n in enumerate(result) if not is_phone_number(n)]
+    bad = [
+        f"{n!r:.40} at index {i}{_suggestion(n)}"
+        for i, n in enumerate(result)
+        if not is_phone_number(n)
+    ]
     if bad:
         shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise InvalidPhoneNumbersError(

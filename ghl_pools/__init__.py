@@ -10,7 +10,7 @@
 The blocking :class:`GHLClient` has the same methods without ``await``.
 """
 
-from pools_core import NOT_GIVEN, RateLimitInfo, Secret, Timeout, __version__
+from pools_core import NOT_GIVEN, Clock, RateLimitInfo, RetryPolicy, Secret, Timeout, __version__
 
 from ._client import (
     DEFAULT_BASE_URL,
@@ -26,6 +26,7 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ConfigurationError,
     GHLError,
     NotFoundError,
@@ -48,6 +49,8 @@ __all__ = [
     "AsyncNumberPools",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
+    "Clock",
     "ConfigurationError",
     "GHLClient",
     "GHLError",
@@ -60,6 +63,7 @@ __all__ = [
     "PoolNumber",
     "RateLimitError",
     "RateLimitInfo",
+    "RetryPolicy",
     "Secret",
     "ServerError",
     "Timeout",

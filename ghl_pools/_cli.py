@@ -4,6 +4,7 @@
 
 The token comes from ``--token`` or ``GHL_ACCESS_TOKEN``, the location from ``--location`` or
 ``GHL_LOCATION_ID``; ``--emulator`` runs against an embedded emulator with sample pools.
+Every command is one entry of :data:`COMMANDS`; the parser, help and dispatch come from it.
 """
 
 from __future__ import annotations
@@ -12,46 +13,34 @@ import argparse
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pools_core._cli import (
-    announce_emulator,
+    CLI,
+    Command,
+    announced,
+    arg,
     client_settings,
-    new_parser,
     option,
     print_json,
     print_table,
-    run_command,
 )
 
-from ._client import AsyncGHLClient
-from ._models import NumberPool
+if TYPE_CHECKING:
+    from ._client import AsyncGHLClient
+    from ._models import NumberPool, NumberPoolPage
 
-__all__ = ["main"]
+__all__ = ["COMMANDS", "main"]
 
 PROG = "ghl-pools"
 _EMULATOR_TOKEN = "ghl-cli-emulator-token"
 _EMULATOR_LOCATION = "ve9EPM428h8vShlRW1KT"  # the docs' example location
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser, commands, common = new_parser(
-        PROG, "List GoHighLevel number pools.", credential="token", env="GHL_ACCESS_TOKEN"
-    )
-    listing = commands.add_parser("list", parents=[common], help="list a location's pools")
-    listing.add_argument(
-        "--location",
-        metavar="LOCATION_ID",
-        help="the location (default: $GHL_LOCATION_ID, else the token's own)",
-    )
-    listing.add_argument(
-        "--api-version", metavar="VERSION", help="the Version header (default: 2021-07-28)"
-    )
-    return parser
-
-
 @contextlib.asynccontextmanager
 async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncGHLClient]:
+    from ._client import AsyncGHLClient  # here: --help and --version need no aiohttp
+
     settings = client_settings(args)
     if option(args, "api_version"):
         settings["version"] = args.api_version
@@ -61,19 +50,16 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncGHLClient]:
         ) as ghl:
             yield ghl
         return
-    from .testing import GHLEmulator  # only here: the emulator needs aiohttp.web
+    from .testing import GHLEmulator
 
-    async with GHLEmulator(tokens={_EMULATOR_TOKEN: [_EMULATOR_LOCATION]}) as emu:
-        emu.seed_samples()
-        announce_emulator(emu.url)
-        # The location too: a real $GHL_LOCATION_ID is not one the emulator knows.
-        async with AsyncGHLClient(
-            token=_EMULATOR_TOKEN,
-            base_url=emu.url,
-            location_id=_EMULATOR_LOCATION,
-            **settings,
-        ) as ghl:
-            yield ghl
+    # The location too: a real $GHL_LOCATION_ID is not one the emulator knows.
+    async with (
+        announced(GHLEmulator(tokens={_EMULATOR_TOKEN: [_EMULATOR_LOCATION]})) as emu,
+        AsyncGHLClient(
+            token=_EMULATOR_TOKEN, base_url=emu.url, location_id=_EMULATOR_LOCATION, **settings
+        ) as ghl,
+    ):
+        yield ghl
 
 
 def _yes_no(value: bool | None) -> str:
@@ -96,14 +82,16 @@ def _row(pool: NumberPool) -> list[str]:
     ]
 
 
-async def _run(args: argparse.Namespace) -> None:
-    async with _client(args) as ghl:
-        kwargs: dict[str, Any] = {}
-        if args.location is not None:
-            kwargs["location_id"] = args.location
-        page = await ghl.pools.list(**kwargs)
+async def _list(ghl: AsyncGHLClient, args: argparse.Namespace) -> Any:
+    kwargs: dict[str, Any] = {}
+    if args.location is not None:
+        kwargs["location_id"] = args.location
+    return await ghl.pools.list(**kwargs)
+
+
+def _show_page(page: NumberPoolPage, args: argparse.Namespace) -> None:
     if option(args, "json"):
-        print_json(page.raw)
+        print_json(page.to_dict())
         return
     print_table(
         ["ID", "NAME", "ACTIVE", "FORWARDING", "INBOUND", "NUMBERS"], [_row(p) for p in page]
@@ -111,10 +99,44 @@ async def _run(args: argparse.Namespace) -> None:
     print(f"{len(page)} pools shown, total {page.total}", file=sys.stderr)
 
 
+_API_VERSION = arg(
+    "--api-version", metavar="VERSION", help="the Version header (default: 2021-07-28)"
+)
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        name="list",
+        summary="list a location's pools",
+        description="List the number pools of one location. With --json: "
+        '{"pools": [...], "total": N} (total as GoHighLevel states it).',
+        examples=("list --location ve9EPM428h8vShlRW1KT", "list --json"),
+        args=(
+            arg(
+                "--location",
+                metavar="LOCATION_ID",
+                help="the location (default: $GHL_LOCATION_ID, else the token's own)",
+            ),
+            _API_VERSION,
+        ),
+        run=_list,
+        show=_show_page,
+    ),
+)
+
+GHL_CLI = CLI(
+    prog=PROG,
+    description="List GoHighLevel number pools.",
+    credential="token",
+    credential_env="GHL_ACCESS_TOKEN",
+    base_url_env="GHL_BASE_URL",
+    commands=COMMANDS,
+    open=_client,
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``ghl-pools``; returns the exit code."""
-    args = _parser().parse_args(argv)
-    return run_command(PROG, args, _run)
+    return GHL_CLI.main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m ghl_pools._cli

@@ -29,6 +29,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConfigurationError",
     "GHLError",
     "NotFoundError",
@@ -45,6 +46,10 @@ class GHLError(core.PoolsError):
 
 class ConfigurationError(GHLError, core.ConfigurationError):
     __doc__ = core.ConfigurationError.__doc__
+
+
+class ClientClosedError(GHLError, core.ClientClosedError):
+    __doc__ = core.ClientClosedError.__doc__
 
 
 class APIError(GHLError, core.APIError):
@@ -89,6 +94,7 @@ class APITimeoutError(APIConnectionError, core.APITimeoutError):
 
 ERRORS: Final = core.ErrorTree(
     configuration=ConfigurationError,
+    closed=ClientClosedError,
     api=APIError,
     bad_request=BadRequestError,
     authentication=AuthenticationError,

@@ -2,6 +2,7 @@
 blocking facade, conversion helpers and the common error base. Users import the API packages;
 the names here are public for ``except pools_core.RateLimitError`` across both."""
 
+from ._clock import Clock, SystemClock
 from ._config import Timeout
 from ._exceptions import (
     APIConnectionError,
@@ -9,6 +10,7 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ConfigurationError,
     ErrorDetail,
     NotFoundError,
@@ -30,6 +32,8 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
+    "Clock",
     "ConfigurationError",
     "ErrorDetail",
     "NotFoundError",
@@ -41,6 +45,7 @@ __all__ = [
     "RetryPolicy",
     "Secret",
     "ServerError",
+    "SystemClock",
     "Timeout",
     "UnexpectedResponseError",
     "__version__",

@@ -1,102 +1,264 @@
-"""What both command lines share: common options, table output, error handling, exit codes.
+"""What both command lines share: the command table, the parser built from it, output, error
+handling and exit codes.
+
+A command line is a :class:`CLI`: its options and a table of :class:`Command` entries (name,
+arguments, the call, the output). The parser, its help, and the dispatch all come from the
+table, so a new command is one entry.
 
 Exit codes: 0 success, 1 the API (or the network) failed, 2 bad usage (argparse's own code),
-including input the SDK refuses before sending and a missing API key; 130 on Ctrl-C.
+including input the SDK refuses before sending and a missing credential; 130 on Ctrl-C.
+
+This module imports no network code: ``--help`` and ``--version`` answer without loading
+aiohttp (the commands' own code imports the clients when it runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import logging
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TextIO
+
+import attrs
 
 from ._exceptions import APIError, BadRequestError, ConfigurationError, PoolsError
 from ._version import __version__
 
 __all__ = [
-    "add_common_options",
-    "announce_emulator",
-    "client_settings",
-    "new_parser",
+    "CLI",
+    "Arg",
+    "Command",
+    "arg",
+    "option",
     "print_json",
     "print_record",
     "print_table",
-    "run_command",
 ]
 
+#: The loggers ``-v`` shows (never asyncio's own chatter).
+SDK_LOGGERS = ("bland_pools", "ghl_pools", "pools_core")
 
-def add_common_options(parser: argparse.ArgumentParser, *, credential: str, env: str) -> None:
-    """Options accepted before or after the subcommand (``--json list`` and ``list --json``).
 
-    Defaults are suppressed so a subcommand's copy does not overwrite what was given earlier.
+@attrs.frozen
+class Arg:
+    """One ``add_argument`` call: its names and options; arguments with the same
+    ``exclusive`` name are mutually exclusive."""
+
+    names: tuple[str, ...]
+    options: Mapping[str, Any]
+    exclusive: str | None = None
+
+
+def arg(*names: str, exclusive: str | None = None, **options: Any) -> Arg:
+    return Arg(names, options, exclusive)
+
+
+#: Opens the client a command runs with (the real API, or an embedded emulator).
+Opener = Callable[[argparse.Namespace], contextlib.AbstractAsyncContextManager[Any]]
+
+
+@attrs.frozen(kw_only=True)
+class Command:
+    """One subcommand.
+
+    Attributes:
+        name, summary: the command and its line in the command list.
+        description: what ``COMMAND --help`` says first.
+        examples: shown at the end of ``COMMAND --help``.
+        args: the command's own arguments.
+        run: ``await run(client, args)``: the call; its result goes to ``show``.
+        show: prints the result (``args.json`` asks for JSON); returns an exit code or
+            ``None`` (0).
+        open: the client to run with, when not the command line's default.
+        interrupted: said after "interrupted" when Ctrl-C stops this command.
     """
-    s = argparse.SUPPRESS
-    parser.add_argument(
-        f"--{credential.replace('_', '-')}",
-        dest=credential,
-        default=s,
-        metavar="SECRET",
-        help=f"credential (default: ${env}); prefer the environment variable, "
-        "since arguments are visible to other users of this machine",
-    )
-    parser.add_argument("--base-url", default=s, help="API base URL (default: $..._BASE_URL)")
-    parser.add_argument("--timeout", type=float, default=s, help="seconds per attempt")
-    parser.add_argument("--max-retries", type=int, default=s, help="retries after a failure")
-    parser.add_argument("--json", action="store_true", default=s, help="print JSON for scripts")
-    parser.add_argument(
-        "--emulator",
-        action="store_true",
-        default=s,
-        help="run against an embedded emulator seeded with sample pools (no account needed)",
-    )
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", default=s, help="log each request to stderr"
-    )
+
+    name: str
+    summary: str
+    description: str
+    examples: tuple[str, ...] = ()
+    args: tuple[Arg, ...] = ()
+    run: Callable[[Any, argparse.Namespace], Awaitable[Any]]
+    show: Callable[[Any, argparse.Namespace], int | None]
+    open: Opener | None = None
+    interrupted: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CLI:
+    """A command line: ``prog``, its credential option, and its command table."""
+
+    prog: str
+    description: str
+    credential: str  # the client keyword: "api_key" or "token"
+    credential_env: str  # "BLAND_API_KEY"
+    base_url_env: str  # "BLAND_BASE_URL"
+    commands: tuple[Command, ...]
+    open: Opener  # the default client of every command
+
+    def parser(self) -> argparse.ArgumentParser:
+        common = argparse.ArgumentParser(add_help=False)
+        self._add_common_options(common)
+        parser = argparse.ArgumentParser(
+            prog=self.prog,
+            description=self.description,
+            parents=[common],
+            epilog=f"Try it without an account: {self.prog} --emulator list\n"
+            f"Help on one command: {self.prog} COMMAND --help",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+        sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+        for command in self.commands:
+            examples = "\n".join(f"  {self.prog} {line}" for line in command.examples)
+            one = sub.add_parser(
+                command.name,
+                parents=[common],
+                help=command.summary,
+                description=command.description,
+                epilog=f"examples:\n{examples}" if examples else None,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+            groups: dict[str, Any] = {}
+            for item in command.args:
+                target: Any = one
+                if item.exclusive is not None:
+                    if item.exclusive not in groups:
+                        groups[item.exclusive] = one.add_mutually_exclusive_group()
+                    target = groups[item.exclusive]
+                target.add_argument(*item.names, **item.options)
+        return parser
+
+    def _add_common_options(self, parser: argparse.ArgumentParser) -> None:
+        """Options accepted before or after the command (``--json list`` and ``list --json``);
+        defaults are suppressed so the command's copy does not overwrite what came earlier."""
+        s = argparse.SUPPRESS
+        flag = "--" + self.credential.replace("_", "-")
+        parser.add_argument(
+            flag,
+            dest=self.credential,
+            default=s,
+            metavar="SECRET",
+            help=f"credential (default: ${self.credential_env}); prefer the environment "
+            "variable, since arguments are visible to other users of this machine",
+        )
+        parser.add_argument(
+            "--base-url", default=s, help=f"API base URL (default: ${self.base_url_env})"
+        )
+        parser.add_argument("--timeout", type=float, default=s, help="seconds per attempt")
+        parser.add_argument("--max-retries", type=int, default=s, help="retries after a failure")
+        parser.add_argument("--json", action="store_true", default=s, help="print JSON")
+        parser.add_argument(
+            "--emulator",
+            action="store_true",
+            default=s,
+            help="run against an embedded emulator seeded with sample pools (no account needed)",
+        )
+        parser.add_argument(
+            "-v", "--verbose", action="store_true", default=s, help="log each request to stderr"
+        )
+
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        """Parse ``argv``, run the command, return the exit code."""
+        args = self.parser().parse_args(argv)
+        command = next(c for c in self.commands if c.name == args.command)
+        return self._run(command, args)
+
+    def _run(self, command: Command, args: argparse.Namespace) -> int:
+        for stream in (sys.stdout, sys.stderr):
+            # Server text the console cannot encode (an emoji on cp1252, a lone surrogate) is
+            # shown escaped rather than ending the command in a UnicodeEncodeError.
+            if isinstance(stream, io.TextIOWrapper):
+                stream.reconfigure(errors="backslashreplace")
+        if option(args, "verbose"):
+            _log_sdk_to_stderr()
+        opener = command.open or self.open
+
+        async def go() -> int | None:
+            async with opener(args) as client:
+                result = await command.run(client, args)
+            return command.show(result, args)
+
+        prog = self.prog
+        try:
+            code = asyncio.run(go())
+        except KeyboardInterrupt:
+            print(f"{prog}: interrupted", file=sys.stderr)
+            if command.interrupted:
+                print(f"{prog}: {command.interrupted}", file=sys.stderr)
+            return 130
+        except ConfigurationError as exc:
+            print(f"{prog}: error: {self._configuration_message(exc)}", file=sys.stderr)
+            return 2
+        except APIError as exc:
+            print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+            # Refused before sending (status None, not a network error): the input was wrong.
+            return 2 if exc.status is None and isinstance(exc, BadRequestError) else 1
+        except PoolsError as exc:
+            print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+            return 1
+        except BrokenPipeError:
+            return 0  # `... | head` closed the pipe: not an error
+        return code or 0
+
+    def _configuration_message(self, exc: ConfigurationError) -> str:
+        # The SDK says "pass api_key=..."; on the command line that is the option.
+        keyword = f"pass {self.credential}=..."
+        flag = "--" + self.credential.replace("_", "-")
+        return _one_line(exc).replace(keyword, f"pass {flag}")
 
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
     return getattr(args, name, default)
 
 
-def new_parser(
-    prog: str, description: str, *, credential: str, env: str
-) -> tuple[argparse.ArgumentParser, Any, argparse.ArgumentParser]:
-    """A command line's parser, its subcommands, and the common options to give each
-    subcommand as a parent (``commands.add_parser(name, parents=[common], ...)``)."""
-    common = argparse.ArgumentParser(add_help=False)
-    add_common_options(common, credential=credential, env=env)
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=description,
-        parents=[common],
-        epilog=f"Try it without an account: {prog} --emulator list",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    return parser, commands, common
-
-
 def client_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The client options the common options set (the SDK's defaults otherwise)."""
-    return {
-        "timeout": option(args, "timeout", 30.0),
-        "max_retries": option(args, "max_retries", 2),
-    }
+    settings: dict[str, Any] = {"timeout": option(args, "timeout", 30.0)}
+    if option(args, "max_retries") is not None:
+        settings["max_retries"] = args.max_retries
+    return settings
 
 
-def announce_emulator(url: str) -> None:
-    print(f"(emulator at {url}, seeded with sample pools)", file=sys.stderr)
+@contextlib.asynccontextmanager
+async def announced(emulator: Any) -> AsyncIterator[Any]:
+    """Run ``emulator`` (seeded with samples) and say where, on stderr."""
+    async with emulator:
+        emulator.seed_samples()
+        print(f"(emulator at {emulator.url}, seeded with sample pools)", file=sys.stderr)
+        yield emulator
+
+
+class _StderrHandler(logging.Handler):
+    """Writes to whatever ``sys.stderr`` is when a record comes (not the stream of the
+    moment it was made)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+def _log_sdk_to_stderr() -> None:
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    for name in SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+            logger.addHandler(handler)
 
 
 def print_json(value: Any, out: TextIO | None = None) -> None:
     # ASCII with \u escapes: valid JSON on any console encoding (Windows' cp1252 too), and a
     # lone surrogate the server sent stays an escape instead of failing to encode.
-    json.dump(value, out or sys.stdout, indent=2, ensure_ascii=True, default=str)
+    json.dump(value, out or sys.stdout, indent=2, ensure_ascii=True)
     (out or sys.stdout).write("\n")
 
 
@@ -123,39 +285,3 @@ def print_record(fields: Sequence[tuple[str, str]], out: TextIO | None = None) -
 
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
-
-
-def run_command(
-    prog: str,
-    args: argparse.Namespace,
-    command: Callable[[argparse.Namespace], Coroutine[Any, Any, None]],
-) -> int:
-    """Run ``command(args)`` on a new event loop; turn expected failures into one line on
-    stderr and an exit code, never a traceback."""
-    for stream in (sys.stdout, sys.stderr):
-        # Server text the console cannot encode (an emoji on cp1252, a lone surrogate) is
-        # shown escaped rather than ending the command in a UnicodeEncodeError.
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="backslashreplace")
-    if option(args, "verbose"):
-        logging.basicConfig(
-            level=logging.DEBUG, format="%(asctime)s %(name)s %(levelname)s %(message)s"
-        )
-    try:
-        asyncio.run(command(args))
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
-    except ConfigurationError as exc:
-        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except APIError as exc:
-        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
-        # Refused before sending (status None, not a network error): the input was wrong.
-        return 2 if exc.status is None and isinstance(exc, BadRequestError) else 1
-    except PoolsError as exc:
-        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        return 0  # `... | head` closed the pipe: not an error
-    return 0

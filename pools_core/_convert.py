@@ -1,19 +1,26 @@
 """JSON <-> model conversion: one cattrs converter per API, built by :func:`make_model_converter`.
 
-The hooks are strict where leniency would corrupt data (``"false"`` must not become ``True``, a
-string must not become a tuple of characters) and tolerant where the APIs are loose: unknown
-keys are ignored, naive timestamps are read as UTC, a ``null`` array is an empty one, and
-every model keeps the server's object in ``raw`` so a field added tomorrow is reachable today.
+The hooks are strict where leniency would corrupt data (a string must not become a tuple of
+characters, ``"yes"`` or ``2`` must not become a bool) and tolerant where the APIs are loose:
+unknown keys are ignored, naive timestamps are read as UTC, a ``null`` array is an empty one,
+the strings ``"true"``/``"false"`` and the numbers ``1``/``0`` are read as the booleans they
+spell, and every model keeps the server's object in ``raw`` (read-only) so a field added
+tomorrow is reachable today.
+
+:class:`Model` gives every model ``to_dict()`` (JSON-ready, the SDK's field names, ISO 8601
+times) and ``from_dict()`` (back), for caching and serving pools.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType, UnionType
-from typing import Any, Final, TypeVar, Union, get_args, get_origin
+from typing import Any, ClassVar, Final, Self, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -21,8 +28,12 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 __all__ = [
     "DecodeFailure",
+    "FrozenDict",
+    "FrozenList",
+    "Model",
     "ModelConverter",
     "camel_case",
+    "freeze",
     "make_model_converter",
     "raw_field",
 ]
@@ -34,13 +45,104 @@ _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 def raw_field() -> Any:
-    """The ``raw`` attribute of a model: the server's JSON object, out of ``eq`` and ``repr``.
-    The converter sets it; a model built by hand gets a shared empty, read-only mapping."""
+    """The ``_raw`` attribute of a model (``raw=`` in ``__init__``): the server's JSON object,
+    out of ``eq`` and ``repr``, shown read-only by :attr:`Model.raw`. The converter sets it; a
+    model built by hand gets a shared empty mapping."""
     return attrs.field(default=_EMPTY, eq=False, repr=False)
 
 
-class DecodeFailure(Exception):
+_READ_ONLY: Final = "raw is read-only: copy it first (copy.deepcopy(pool.raw), or pool.to_dict())"
+
+
+def _refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(_READ_ONLY)
+
+
+class FrozenDict(dict[str, Any]):
+    """A JSON object that cannot be changed: equal to the dict it came from, and serialized
+    like one (``json.dumps(pool.raw)``); a copy (``copy.copy``, pickle) is a plain dict."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __copy__(self) -> dict[str, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return {k: copy.deepcopy(v, memo) for k, v in self.items()}
+
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self),))
+
+
+class FrozenList(list[Any]):
+    """A JSON array that cannot be changed; equal to, and serialized like, a list."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[Any]:
+        return [copy.deepcopy(v, memo) for v in self]
+
+    def __reduce__(self) -> Any:
+        return (list, (list(self),))
+
+
+def freeze(value: Any) -> Any:
+    """A read-only deep copy of parsed JSON (:class:`FrozenDict`, :class:`FrozenList`)."""
+    if isinstance(value, dict):
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return FrozenList([freeze(v) for v in value])
+    return value
+
+
+class DecodeFailure(ValueError):
     """A JSON value did not fit the model; the API package turns it into its own error."""
+
+
+class Model:
+    """What every model has: the server's JSON read-only in :attr:`raw`, and a plain dict form.
+
+    A model class sets ``__wire_names__`` to the function that maps its field names to the
+    API's JSON keys (GoHighLevel's camelCase); ``to_dict`` and ``from_dict`` use the SDK's own
+    (snake_case) names, the same for both APIs.
+    """
+
+    __slots__ = ()
+    __wire_names__: ClassVar[Callable[[str], str]] = str
+    _raw: Mapping[str, Any]
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """The server's JSON object as received, read-only (equal to the parsed JSON, and
+        ``json.dumps`` takes it): fields this version does not model are here. Empty for a
+        model built by hand."""
+        return freeze(self._raw)  # type: ignore[no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict in the SDK's field names: times as ISO 8601 text, tuples as
+        lists, nested models as dicts, no ``raw`` (``json.dumps(pool.to_dict())`` works)."""
+        return _python_names().unstructure(self)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """The model from :meth:`to_dict`'s form (a cache, a JSON body you serve). Its
+        :attr:`raw` is rebuilt in the API's own JSON keys, without fields the model lacks.
+
+        Raises:
+            ValueError: ``data`` does not fit the model (the message names the field).
+        """
+        model = _python_names().structure(data, cls)
+        object.__setattr__(
+            model, "_raw", make_model_converter(cls.__wire_names__).unstructure(model)
+        )
+        return model
 
 
 def camel_case(name: str) -> str:
@@ -102,7 +204,7 @@ def _is_optional(tp: Any) -> bool:
 
 
 def _has_raw(cls: Any) -> bool:
-    return attrs.has(cls) and any(a.name == "raw" for a in attrs.fields(cls))
+    return attrs.has(cls) and any(a.name == "_raw" for a in attrs.fields(cls))
 
 
 def _build(detailed: bool, rename: Callable[[str], str]) -> cattrs.Converter:
@@ -112,6 +214,10 @@ def _build(detailed: bool, rename: Callable[[str], str]) -> cattrs.Converter:
     conv.register_structure_hook(int, _structure_int)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat().replace("+00:00", "Z"))
+    # JSON-ready: arrays as lists (json.dumps takes tuples too, other consumers may not).
+    conv.register_unstructure_hook_func(
+        _is_homogeneous_tuple, lambda value: [conv.unstructure(v) for v in value]
+    )
 
     def tuple_factory(tp: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
         item_type = get_args(tp)[0]
@@ -154,24 +260,25 @@ def _build(detailed: bool, rename: Callable[[str], str]) -> cattrs.Converter:
 
     conv.register_structure_hook_factory(_is_optional, optional_factory)
 
-    def model_factory(cls: Any) -> Callable[[Any, Any], Any]:
+    def overrides(cls: Any) -> dict[str, Any]:
         names = {a.name: override(rename=rename(a.name)) for a in attrs.fields(cls)}
-        names["raw"] = override(omit=True)
-        inner = make_dict_structure_fn(cls, conv, **names)  # type: ignore[arg-type]
+        names["_raw"] = override(omit=True)
+        return names
+
+    def model_factory(cls: Any) -> Callable[[Any, Any], Any]:
+        inner = make_dict_structure_fn(cls, conv, **overrides(cls))
 
         def structure(value: Any, _: Any) -> Any:
             if type(value) is not dict and not isinstance(value, Mapping):
                 raise ValueError(f"expected an object, got {type(value).__name__}")
             obj = inner(value, cls)
-            object.__setattr__(obj, "raw", value)
+            object.__setattr__(obj, "_raw", value)
             return obj
 
         return structure
 
     def model_unstructure_factory(cls: Any) -> Callable[[Any], dict[str, Any]]:
-        names = {a.name: override(rename=rename(a.name)) for a in attrs.fields(cls)}
-        names["raw"] = override(omit=True)
-        return make_dict_unstructure_fn(cls, conv, **names)  # type: ignore[arg-type]
+        return make_dict_unstructure_fn(cls, conv, **overrides(cls))
 
     conv.register_structure_hook_factory(_has_raw, model_factory)
     conv.register_unstructure_hook_factory(_has_raw, model_unstructure_factory)
@@ -215,6 +322,12 @@ class ModelConverter:
         return f"{cls.__name__}: {type(fast_error).__name__}: {fast_error}"
 
 
+@functools.cache
 def make_model_converter(rename: Callable[[str], str] = str) -> ModelConverter:
-    """A converter for one API; ``rename`` maps a field name to its JSON key."""
+    """The converter for one API (one per ``rename``, which maps a field name to its JSON
+    key)."""
     return ModelConverter(rename)
+
+
+def _python_names() -> ModelConverter:
+    return make_model_converter(str)

@@ -2,6 +2,8 @@
 
     PoolsError                         anything this SDK raises on purpose
     +-- ConfigurationError             no API key, unsafe base URL, bad option (a ValueError)
+    +-- ClientClosedError              the client (or the session given to it) is closed, also
+    |                                  for calls in flight when it closed (a RuntimeError)
     +-- APIError                       a request failed; carries code, message, status, errors
         +-- BadRequestError            400/422, or input the server would reject (status None)
         +-- AuthenticationError        401 / UNAUTHORIZED
@@ -22,7 +24,8 @@ which of the package's classes to raise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -34,6 +37,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConfigurationError",
     "ErrorDetail",
     "ErrorTree",
@@ -52,6 +56,12 @@ class PoolsError(Exception):
 
 class ConfigurationError(PoolsError, ValueError):
     """The client cannot be built as asked: no API key, an unsafe base URL, a bad option."""
+
+
+class ClientClosedError(PoolsError, RuntimeError):
+    """The client is closed, or the ``aiohttp.ClientSession`` given to it was closed; also
+    raised by every call that was in flight when the client closed (its outcome on the server
+    is unknown). A ``RuntimeError``, so code written for the bare one keeps working."""
 
 
 @attrs.frozen
@@ -181,6 +191,7 @@ class ErrorTree:
     """The classes one API package raises, one per shared kind."""
 
     configuration: type[ConfigurationError]
+    closed: type[ClientClosedError]
     api: type[APIError]
     bad_request: type[BadRequestError]
     authentication: type[AuthenticationError]
@@ -191,6 +202,17 @@ class ErrorTree:
     unexpected: type[UnexpectedResponseError]
     connection: type[APIConnectionError]
     timeout: type[APITimeoutError]
+
+    @contextlib.contextmanager
+    def configuring(self) -> Iterator[None]:
+        """Raise a shared :class:`ConfigurationError` as this package's own (its message
+        never holds a credential)."""
+        try:
+            yield
+        except ConfigurationError as exc:
+            if isinstance(exc, self.configuration):
+                raise
+            raise self.configuration(str(exc)) from None
 
     def for_status(self, status: int) -> type[APIError]:
         """The class for an HTTP error status when the body names no better one."""

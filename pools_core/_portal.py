@@ -32,11 +32,38 @@ _PORTALS: weakref.WeakSet[Portal] = weakref.WeakSet()
 _PARENTS_OBJECTS: list[object] = []
 
 
-class Portal:
-    """Runs coroutines on a private loop and blocks the calling thread for their result."""
+class _Outcome:
+    """The result of one portal call, as the loop saw it (set on the loop thread)."""
 
-    def __init__(self, name: str, *, after_fork: Callable[[], object] | None = None) -> None:
+    __slots__ = ("result",)
+
+    def __init__(self) -> None:
+        self.result: Any = _NOTHING
+
+    def hand_over(self, undelivered: Callable[[Any], object]) -> None:
+        if self.result is not _NOTHING:
+            undelivered(self.result)
+
+
+_NOTHING: Any = object()
+
+
+class Portal:
+    """Runs coroutines on a private loop and blocks the calling thread for their result.
+
+    ``closed_error`` is the class raised for a call on a closed portal, or in flight when it
+    closed (the package's ``ClientClosedError``).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        after_fork: Callable[[], object] | None = None,
+        closed_error: Callable[[str], BaseException] = RuntimeError,
+    ) -> None:
         self._name = name
+        self._closed_error = closed_error
         self._after_fork = after_fork
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -82,11 +109,34 @@ class Portal:
         **kwargs: _P.kwargs,
     ) -> _T:
         """Run ``fn(*args, **kwargs)`` on the portal's loop and wait for its result."""
+        return self._run(None, fn, args, kwargs)
+
+    def call_keeping(
+        self,
+        undelivered: Callable[[_T], object],
+        fn: Callable[_P, Coroutine[Any, Any, _T]],
+        /,
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> _T:
+        """Like :meth:`call`; if the caller is interrupted (Ctrl-C) after the call finished
+        but before it got the result, ``undelivered(result)`` runs on the loop, so the result
+        is not silently lost (a pool that was created)."""
+        return self._run(undelivered, fn, args, kwargs)
+
+    def _run(
+        self,
+        undelivered: Callable[[_T], object] | None,
+        fn: Callable[..., Coroutine[Any, Any, _T]],
+        args: Any,
+        kwargs: Any,
+    ) -> _T:
+        outcome = _Outcome()
         # Submitted under the lock: a call either starts before close() marks the portal
         # closed (its task then exists when the loop stops, and is cancelled), or is refused.
         with self._lock:
             if self._closed:
-                raise RuntimeError(f"{self._name} is closed; create a new client")
+                raise self._closed_error(f"{self._name} is closed; create a new client")
             if self._loop is None:
                 self._start_thread()
             if self._on_own_loop():
@@ -94,30 +144,35 @@ class Portal:
                     f"{self._name} was called from its own event loop, which would deadlock; "
                     "use the async client there"
                 )
-            assert self._loop is not None
+            loop = self._loop
+            assert loop is not None
             future = asyncio.run_coroutine_threadsafe(
-                self._tracked(fn(*args, **kwargs)), self._loop
+                self._tracked(fn(*args, **kwargs), outcome), loop
             )
         try:
             return future.result()
         except concurrent.futures.CancelledError:
             if self._closed:  # close() stopped the loop under this call
-                raise RuntimeError(
+                raise self._closed_error(
                     f"{self._name} was closed while this call was in flight; "
                     "its outcome on the server is unknown"
                 ) from None
             raise
         except BaseException:
-            # Ctrl-C (or any interruption) while waiting cancels the work on the loop too.
+            # Ctrl-C (or any interruption) while waiting cancels the work on the loop too; a
+            # result that came back all the same is handed to ``undelivered`` there.
             future.cancel()
+            if undelivered is not None:
+                loop.call_soon_threadsafe(outcome.hand_over, undelivered)
             raise
 
-    async def _tracked(self, coro: Coroutine[Any, Any, _T]) -> _T:
+    async def _tracked(self, coro: Coroutine[Any, Any, _T], outcome: _Outcome) -> _T:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
         try:
-            return await coro
+            outcome.result = await coro
+            return outcome.result  # type: ignore[no-any-return]
         finally:
             self._tasks.discard(task)
 

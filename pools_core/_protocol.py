@@ -4,9 +4,10 @@ decoding, and building the right error from a status and a body."""
 from __future__ import annotations
 
 import json
+import json.scanner
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, cast
 
 from ._exceptions import APIError, ErrorDetail, ErrorTree, RateLimitError
 from ._retry import parse_retry_after
@@ -30,8 +31,10 @@ class Request(NamedTuple):
     """One API call, ready to send: ``path`` is already validated and percent-encoded.
 
     ``idempotent`` says whether sending it twice is harmless (retries on timeouts and 5xx);
-    ``limit_key`` names the rate-limit bucket (a GoHighLevel location), if any. (A named tuple,
-    like :class:`Response`: one is built per call, and it costs half an attrs class.)
+    ``limit_key`` names the rate-limit bucket (a GoHighLevel location), if any;
+    ``count_attempts`` asks the transport to notice when aiohttp itself sent it twice (see
+    :attr:`Response.repeated`). (A named tuple, like :class:`Response`: one is built per call,
+    and it costs half an attrs class.)
     """
 
     method: str
@@ -40,12 +43,16 @@ class Request(NamedTuple):
     body: bytes | None = None
     idempotent: bool = True
     limit_key: str | None = None
+    count_attempts: bool = False
 
 
 class Response(NamedTuple):
     """What came back for one attempt, before any interpretation.
 
-    A named tuple rather than an attrs class: one is built for every answer, in half the time.
+    ``repeated`` is true when an earlier attempt of the same call may have reached the server
+    (a retry after a lost answer, or aiohttp's own resend on a dropped connection): a DELETE
+    answered "not found" then did its work earlier. A named tuple rather than an attrs class:
+    one is built for every answer, in half the time.
     """
 
     status: int
@@ -53,6 +60,7 @@ class Response(NamedTuple):
     body: bytes
     method: str
     url: str
+    repeated: bool = False
 
 
 class _Invalid:
@@ -65,6 +73,9 @@ INVALID: Final = _Invalid()
 
 
 _DECODER: Final = json.JSONDecoder()
+# The C scanner behind json.loads, called directly: JSONDecoder.decode and raw_decode are two
+# Python frames per answer around it.
+_SCAN: Final = json.scanner.make_scanner(cast(Any, _DECODER))  # (typeshed's stub is off)
 
 
 def decode_json(body: bytes) -> Any:
@@ -74,8 +85,14 @@ def decode_json(body: bytes) -> Any:
     try:
         # Decoding to str first skips json's encoding detection, which costs more than the
         # decoding itself; ValueError covers JSONDecodeError and UnicodeDecodeError.
-        return _DECODER.decode(body.decode())
-    except (ValueError, RecursionError):
+        text = body.decode()
+        if text[0] == "{":  # an API answer: scanned straight, without json's two frames
+            value, end = _SCAN(text, 0)
+            if end == len(text) or text[end:].isspace():
+                return value
+            return INVALID  # trailing garbage, as json.loads would refuse it
+        return _DECODER.decode(text)
+    except (ValueError, RecursionError, StopIteration):
         pass
     try:
         return json.loads(body)  # a BOM, UTF-16 or UTF-32: json detects those

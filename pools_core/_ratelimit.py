@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
 
 import attrs
 
+from ._clock import SYSTEM_CLOCK, Clock
 from ._retry import parse_retry_after
 
 __all__ = ["Blocked", "RateLimitInfo", "SlidingWindowLimiter", "parse_rate_limit_headers"]
@@ -134,8 +134,6 @@ class SlidingWindowLimiter:
     out: :meth:`acquire` raises :class:`Blocked` until it is over.
     """
 
-    _PRUNE_ABOVE = 1024
-
     def __init__(
         self,
         *,
@@ -144,8 +142,8 @@ class SlidingWindowLimiter:
         safety: int = 0,
         max_block: float = 60.0,
         probe_first: bool = False,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock = SYSTEM_CLOCK,
+        prune_above: int = 1024,
     ) -> None:
         if limit < 1 or interval <= 0 or not 0 <= safety < limit:
             raise ValueError("limit >= 1, interval > 0 and 0 <= safety < limit are required")
@@ -154,8 +152,9 @@ class SlidingWindowLimiter:
         self._safety = safety
         self._max_block = max_block
         self._probe_first = probe_first
-        self._clock = clock
-        self._sleep = sleep
+        self._clock = clock.monotonic
+        self._sleep = clock.sleep
+        self._prune_above = prune_above  # windows kept before idle ones are dropped
         self._windows: dict[str, _Window] = {}
         self._latest: dict[str, RateLimitInfo] = {}
         self._last_key: str | None = None
@@ -163,7 +162,7 @@ class SlidingWindowLimiter:
     def _window(self, key: str) -> _Window:
         window = self._windows.get(key)
         if window is None:
-            if len(self._windows) >= self._PRUNE_ABOVE:
+            if len(self._windows) >= self._prune_above:
                 self._prune()
             window = self._windows[key] = _Window(self._limit, self._interval)
         return window
@@ -288,6 +287,20 @@ class SlidingWindowLimiter:
         """Hold every send for ``key`` for ``seconds`` (after a 429 with ``Retry-After``)."""
         window = self._window(key)
         window.blocked_until = max(window.blocked_until, self._clock() + seconds)
+
+    def tracked_keys(self) -> list[str]:
+        """The keys with a window (idle ones are dropped once more than ``prune_above``)."""
+        return list(self._windows)
+
+    def booked(self, key: str) -> list[float]:
+        """The send times booked for ``key`` in its current window (oldest first)."""
+        window = self._windows.get(key)
+        return [] if window is None else list(window.stamps)
+
+    def limit_of(self, key: str) -> int:
+        """The sends allowed per interval for ``key``, as the server last stated it."""
+        window = self._windows.get(key)
+        return self._limit if window is None else window.limit
 
     def latest(self, key: str | None = None) -> RateLimitInfo | None:
         """The latest figures for ``key``, or for whichever key answered last."""

@@ -13,6 +13,7 @@ import attrs
 from ._exceptions import (
     APIConnectionError,
     APIError,
+    ConfigurationError,
     RateLimitError,
     UnexpectedResponseError,
 )
@@ -20,6 +21,7 @@ from ._exceptions import (
 __all__ = [
     "RETRIED_STATUSES",
     "RetryPolicy",
+    "check_max_retries",
     "outcome_unknown",
     "parse_retry_after",
     "requested_wait",
@@ -86,6 +88,24 @@ def outcome_unknown(exc: BaseException) -> bool:
     return False
 
 
+def check_max_retries(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 20:
+        raise ConfigurationError(f"max_retries must be an integer from 0 to 20, got {value!r}")
+    return value
+
+
+def _seconds(_: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value < float("inf")
+    ):
+        raise ConfigurationError(
+            f"RetryPolicy.{attribute.name} must be a finite number of seconds, at least 0, "
+            f"got {value!r}"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
     """Exponential backoff with full jitter, capped, honoring ``Retry-After`` up to a cap.
@@ -99,10 +119,10 @@ class RetryPolicy:
             being retried early (a 429's ``retry_after`` tells the wait).
     """
 
-    max_retries: int = 2
-    initial_backoff: float = 0.5
-    max_backoff: float = 8.0
-    max_retry_after: float = 60.0
+    max_retries: int = attrs.field(default=2, validator=lambda _s, _a, v: check_max_retries(v))
+    initial_backoff: float = attrs.field(default=0.5, validator=_seconds)
+    max_backoff: float = attrs.field(default=8.0, validator=_seconds)
+    max_retry_after: float = attrs.field(default=60.0, validator=_seconds)
 
     def should_retry(self, exc: BaseException, *, idempotent: bool) -> bool:
         if not isinstance(exc, APIError):

@@ -8,7 +8,7 @@ from typing import Final, Literal, TypeAlias, TypeVar
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-__all__ = ["NOT_GIVEN", "NotGiven", "NotGivenOr", "RedactedHeaders", "Secret"]
+__all__ = ["NOT_GIVEN", "SECRET_HEADERS", "NotGiven", "NotGivenOr", "RedactedHeaders", "Secret"]
 
 _T = TypeVar("_T")
 
@@ -67,18 +67,31 @@ class Secret:
         raise TypeError("Secret values cannot be pickled")
 
 
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 class RedactedHeaders(Mapping[str, str]):
-    """Read-only request headers whose ``repr`` masks credentials (logs, debuggers, tracebacks)."""
+    """Read-only request headers whose ``repr`` masks credentials (logs, debuggers, tracebacks).
 
-    __slots__ = ("_data", "wire")
+    ``wire`` is the same headers as aiohttp takes them (built once, not per call);
+    ``json_wire`` adds ``Content-Type: application/json`` for a request with a body (the
+    docs' cURL examples send it only then).
+    """
+
+    __slots__ = ("_data", "_json_wire", "wire")
 
     def __init__(self, data: Mapping[str, str]) -> None:
         self._data = dict(data)
-        #: The same headers as aiohttp takes them, so it does not convert them on every call.
         self.wire: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict(self._data))
+        self._json_wire: CIMultiDictProxy[str] | None = None
+
+    @property
+    def json_wire(self) -> CIMultiDictProxy[str]:
+        if self._json_wire is None:
+            both = CIMultiDict(self._data)
+            both["Content-Type"] = "application/json"
+            self._json_wire = CIMultiDictProxy(both)
+        return self._json_wire
 
     def __getitem__(self, key: str) -> str:
         return self._data[key]
@@ -90,7 +103,7 @@ class RedactedHeaders(Mapping[str, str]):
         return len(self._data)
 
     def __repr__(self) -> str:
-        shown = {k: ("***" if k.lower() in _SECRET_HEADERS else v) for k, v in self._data.items()}
+        shown = {k: ("***" if k.lower() in SECRET_HEADERS else v) for k, v in self._data.items()}
         return f"RedactedHeaders({shown!r})"
 
     __str__ = __repr__

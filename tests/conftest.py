@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import types
 from collections.abc import Iterator
+from typing import Any
 
 import aiohttp
 import aioresponses.core as aioresponses_core
@@ -47,6 +48,21 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The developer's own credentials or base URLs never leak into a test."""
     for name in _ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def opened_sessions(monkeypatch: pytest.MonkeyPatch) -> list[aiohttp.ClientSession]:
+    """Every aiohttp session opened during the test, in order (recorded by wrapping aiohttp's
+    own constructor: the SDK's sessions are its business, but whether they close is ours)."""
+    sessions: list[aiohttp.ClientSession] = []
+    original = aiohttp.ClientSession.__init__
+
+    def record(self: aiohttp.ClientSession, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        sessions.append(self)
+
+    monkeypatch.setattr(aiohttp.ClientSession, "__init__", record)
+    return sessions
 
 
 @pytest.fixture

@@ -18,21 +18,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pools_core._emulator import Fault, FaultPlan, RecordedRequest
+    from pools_core.testing import FakeClock, Fault, FaultPlan, RecordedRequest
 
     from ._emulator import BlandEmulator
 
-__all__ = ["BlandEmulator", "Fault", "FaultPlan", "RecordedRequest"]
+__all__ = ["BlandEmulator", "FakeClock", "Fault", "FaultPlan", "RecordedRequest"]
 
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use: the pytest plugin imports this package in every test session.
+    # Imported on first use: the pytest plugin imports this package in every test session,
+    # and the emulator needs aiohttp.web.
     if name == "BlandEmulator":
         from ._emulator import BlandEmulator
 
         return BlandEmulator
-    if name in ("Fault", "FaultPlan", "RecordedRequest"):
-        import pools_core._emulator
+    if name in __all__:
+        import pools_core.testing
 
-        return getattr(pools_core._emulator, name)
+        return getattr(pools_core.testing, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

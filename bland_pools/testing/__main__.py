@@ -11,7 +11,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pools_core._emulator import add_standalone_options, fault_plan_from_args, run_standalone
+from pools_core.testing._emulator import (
+    add_standalone_options,
+    fault_plan_from_args,
+    run_standalone,
+)
 
 from ._emulator import DEFAULT_API_KEY, BlandEmulator
 

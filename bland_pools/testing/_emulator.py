@@ -33,14 +33,16 @@ Statuses (Bland documents body codes only; these are the emulator's choices):
     BAD_GATEWAY, ...        502...  in upper snake case
     ======================  ======  ====================================================
 
-Messages are the docs' own (``bland_pools._validation.MSG_*``), checked with the SDK's own
-predicates. ``created_at`` is ISO 8601 UTC to the second with ``Z``; ids are UUID4s. On
+The rules and messages are the emulator's own copy of the docs (it imports nothing of the
+SDK's checks: a test oracle that shared the SDK's validators would agree with every bug in
+them). ``created_at`` is ISO 8601 UTC to the second with ``Z``; ids are UUID4s. On
 update, the numbers are replaced; an omitted ``encrypted_key`` keeps the pool's, ``null``
 removes it. Answers carry a ``Date`` header (the SDK reads the server's clock from it).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -50,21 +52,18 @@ from typing import Any, Final
 import attrs
 from aiohttp import web
 
-from bland_pools._protocol import POOLS_PATH
-from bland_pools._validation import (
-    MSG_INVALID_CREDENTIALS,
-    MSG_INVALID_PHONE_NUMBERS,
-    MSG_INVALID_POOL_ID,
-    is_phone_number,
-    is_uuid,
-)
-from pools_core._emulator import EmulatorBase, FaultPlan, current_payload
+from pools_core.testing import EmulatorBase, FaultPlan, current_payload
 
 __all__ = ["DEFAULT_API_KEY", "MSG_UNAUTHORIZED", "BlandEmulator"]
 
+POOLS_PATH: Final = "/v1/custom-dialing-pools"
 DEFAULT_API_KEY: Final = "bland-emulator-key"
+# The docs' messages ("Error Response" examples of the three seed pages).
 MSG_UNAUTHORIZED: Final = "Invalid API key or insufficient permissions"
 MSG_POOL_NOT_FOUND: Final = "Geospatial dialing pool not found"
+MSG_INVALID_POOL_ID: Final = "Pool ID must be a valid UUID"
+MSG_INVALID_PHONE_NUMBERS: Final = "All phone numbers must be valid US numbers with +1 prefix"
+MSG_INVALID_CREDENTIALS: Final = "Twilio credentials not found or do not belong to your account"
 MSG_NOT_AN_OBJECT: Final = "The request body must be a JSON object"
 MSG_NO_PHONE_NUMBERS: Final = "phone_numbers is required"
 #: The docs' example credentials, known to every organization's samples.
@@ -79,6 +78,25 @@ class _Org:
     owner_id: str
     credentials: set[str] = attrs.Factory(set)  # lower-case UUIDs
     pools: dict[str, dict[str, Any]] = attrs.Factory(dict)  # lower-case id -> pool
+
+
+# The docs: a UUID "e.g. 550e8400-e29b-41d4-a716-446655440000"; a number "exactly 12
+# characters: +1 followed by 10 digits" (ASCII digits: Bland's validator is not Unicode-aware).
+_UUID_FORM: Final = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", re.IGNORECASE)
+_DIGITS: Final = frozenset("0123456789")
+
+
+def is_uuid(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 36 and bool(_UUID_FORM.fullmatch(value))
+
+
+def is_phone_number(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == 12
+        and value.startswith("+1")
+        and set(value[2:]) <= _DIGITS
+    )
 
 
 def _now() -> str:
@@ -117,6 +135,8 @@ class BlandEmulator(EmulatorBase):
             UUIDs of that organization's Twilio credentials.
         host, port: where to listen (port 0: a free one).
         faults: a random :class:`FaultPlan` (default: none).
+        log_limit, log_body_limit: how many requests the log keeps, and the largest body it
+            keeps of each (a soak test of hours stays small).
 
     Use as ``async with BlandEmulator(api_keys=["key-a"]) as emu:`` and point the client at
     ``emu.url``.
@@ -129,8 +149,16 @@ class BlandEmulator(EmulatorBase):
         host: str = "127.0.0.1",
         port: int = 0,
         faults: FaultPlan | None = None,
+        log_limit: int = 10_000,
+        log_body_limit: int = 64 * 1024,
     ) -> None:
-        super().__init__(host=host, port=port, faults=faults)
+        super().__init__(
+            host=host,
+            port=port,
+            faults=faults,
+            log_limit=log_limit,
+            log_body_limit=log_body_limit,
+        )
         if isinstance(api_keys, str):
             raise TypeError("api_keys must be a list of keys (or a mapping), not one string")
         self._orgs: dict[str, _Org] = {}

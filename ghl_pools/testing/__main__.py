@@ -12,7 +12,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pools_core._emulator import add_standalone_options, fault_plan_from_args, run_standalone
+from pools_core.testing._emulator import (
+    add_standalone_options,
+    fault_plan_from_args,
+    run_standalone,
+)
 
 from ._emulator import DEFAULT_LOCATION_ID, DEFAULT_TOKEN, GHLEmulator
 

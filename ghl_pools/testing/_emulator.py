@@ -35,6 +35,7 @@ page alone; the ``rate_limited`` fault adds ``Retry-After``. A ``server_error`` 
 
 from __future__ import annotations
 
+import collections
 import random
 import re
 import secrets
@@ -43,15 +44,12 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from http import HTTPStatus
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 from aiohttp import web
 
-from ghl_pools._protocol import NUMBER_POOLS_PATH
-from pools_core._convert import camel_case
-from pools_core._emulator import EmulatorBase, FaultPlan
-from pools_core._ratelimit import _Window
+from pools_core.testing import EmulatorBase, FaultPlan
 
 __all__ = [
     "ACCEPTED_VERSIONS",
@@ -61,6 +59,7 @@ __all__ = [
     "GHLEmulator",
 ]
 
+NUMBER_POOLS_PATH: Final = "/phone-system/number-pools"
 DEFAULT_TOKEN: Final = "ghl-emulator-token"
 #: The docs' example location id.
 DEFAULT_LOCATION_ID: Final = "ve9EPM428h8vShlRW1KT"
@@ -70,11 +69,22 @@ _LOCATION_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _ID_CHARS: Final = string.ascii_letters + string.digits
 
 
+class _Monotonic(Protocol):
+    def monotonic(self) -> float: ...
+
+
 @attrs.define
 class _Quota:
-    window: _Window
+    """One (token, location)'s counts: the arrival times within the interval, and today's."""
+
     day: date
+    arrivals: collections.deque[float] = attrs.Factory(collections.deque)
     used_today: int = 0
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 def _nest(status: int, message: str, headers: Mapping[str, str]) -> web.Response:
@@ -105,6 +115,10 @@ class GHLEmulator(EmulatorBase):
         rate_limit, rate_interval: the burst limit per token and location (GoHighLevel: 100
             per 10 seconds).
         daily_limit: requests per token and location per UTC day (GoHighLevel: 200,000).
+        clock: what the rate window counts by (an object with ``monotonic()``); share a
+            ``FakeClock`` with the client to test pacing without waiting.
+        log_limit, log_body_limit: how many requests the log keeps, and the largest body it
+            keeps of each.
     """
 
     def __init__(
@@ -117,8 +131,17 @@ class GHLEmulator(EmulatorBase):
         rate_limit: int = 100,
         rate_interval: float = 10.0,
         daily_limit: int = 200_000,
+        clock: _Monotonic | None = None,
+        log_limit: int = 10_000,
+        log_body_limit: int = 64 * 1024,
     ) -> None:
-        super().__init__(host=host, port=port, faults=faults)
+        super().__init__(
+            host=host,
+            port=port,
+            faults=faults,
+            log_limit=log_limit,
+            log_body_limit=log_body_limit,
+        )
         if tokens is None:
             tokens = {DEFAULT_TOKEN: [DEFAULT_LOCATION_ID]}
         if not isinstance(tokens, Mapping) or not tokens:
@@ -139,7 +162,7 @@ class GHLEmulator(EmulatorBase):
         self.rate_limit = rate_limit
         self.rate_interval = float(rate_interval)
         self.daily_limit = daily_limit
-        self._clock = time.monotonic
+        self._clock = time.monotonic if clock is None else clock.monotonic
         self._pools: dict[str, list[dict[str, Any]]] = {}
         self._quotas: dict[tuple[str, str], _Quota] = {}
 
@@ -185,7 +208,7 @@ class GHLEmulator(EmulatorBase):
             "isActive": True,
             "inboundCallService": None,
         }
-        pool.update({camel_case(key): value for key, value in fields.items()})
+        pool.update({_camel(key): value for key, value in fields.items()})
         self._pools.setdefault(location_id, []).append(pool)
         return _copy(pool)
 
@@ -243,21 +266,23 @@ class GHLEmulator(EmulatorBase):
         ``X-RateLimit-*`` headers after that."""
         quota = self._quotas.get(key)
         if quota is None:
-            quota = _Quota(_Window(self.rate_limit, self.rate_interval), datetime.now(UTC).date())
+            quota = _Quota(datetime.now(UTC).date())
             if count:
                 self._quotas[key] = quota
         now = self._clock()
-        quota.window.expire(now)
+        arrivals = quota.arrivals
+        while arrivals and arrivals[0] <= now - self.rate_interval:
+            arrivals.popleft()
         today = datetime.now(UTC).date()
         if quota.day != today:
             quota.day, quota.used_today = today, 0
-        allowed = len(quota.window.stamps) < self.rate_limit and quota.used_today < self.daily_limit
+        allowed = len(arrivals) < self.rate_limit and quota.used_today < self.daily_limit
         if count and allowed:
-            quota.window.stamps.append(now)
+            arrivals.append(now)
             quota.used_today += 1
         return allowed, {
             "X-RateLimit-Max": str(self.rate_limit),
-            "X-RateLimit-Remaining": str(max(0, self.rate_limit - len(quota.window.stamps))),
+            "X-RateLimit-Remaining": str(max(0, self.rate_limit - len(arrivals))),
             "X-RateLimit-Interval-Milliseconds": str(round(self.rate_interval * 1000)),
             "X-RateLimit-Limit-Daily": str(self.daily_limit),
             "X-RateLimit-Daily-Remaining": str(max(0, self.daily_limit - quota.used_today)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bland_pools.testing import BlandEmulator
 from ghl_pools.testing import GHLEmulator
@@ -29,6 +30,49 @@ def run(main: Main, argv: Sequence[str]) -> int:
         return main(list(argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
+
+
+_GHL_FIELDS = (
+    "id",
+    "name",
+    "locationId",
+    "numbers",
+    "forwardingNumber",
+    "whisper",
+    "whisperMessage",
+    "callRecording",
+    "isActive",
+    "inboundCallService",
+)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), name)
+
+
+def ghl_sdk_form(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored GoHighLevel pool (camelCase, as the API sends it) in the form the command
+    line's --json shows: the SDK's snake_case names, every field, a missing one as null."""
+    pool = {_snake(key): stored.get(key) for key in _GHL_FIELDS}
+    pool["numbers"] = [{_snake(k): v for k, v in n.items()} for n in stored.get("numbers") or []]
+    service = stored.get("inboundCallService")
+    pool["inbound_call_service"] = (
+        None if service is None else {_snake(k): v for k, v in service.items()}
+    )
+    return pool
+
+
+def ghl_list_json(stored: list[dict[str, Any]], total: int | None = None) -> dict[str, Any]:
+    """What ``ghl-pools list --json`` prints for these stored pools."""
+    return {
+        "pools": [ghl_sdk_form(p) for p in stored],
+        "total": len(stored) if total is None else total,
+    }
+
+
+def bland_list_json(stored: list[dict[str, Any]]) -> dict[str, Any]:
+    """What ``bland-pools list --json`` prints (a pool's JSON is the SDK's form already)."""
+    return {"pools": stored, "total": len(stored)}
 
 
 def cells(line: str) -> list[str]:

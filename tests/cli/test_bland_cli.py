@@ -19,6 +19,7 @@ from ._support import (
     SAMPLE_CREDENTIALS,
     SAMPLE_POOL_ID,
     Embedded,
+    bland_list_json,
     record,
     run,
     table,
@@ -90,7 +91,7 @@ def test_list_json_is_exactly_the_stored_pools(
 ) -> None:
     assert run(main, argv) == 0
 
-    assert json.loads(capsys.readouterr().out) == only(embedded).pools()
+    assert json.loads(capsys.readouterr().out) == bland_list_json(only(embedded).pools())
 
 
 def test_get_prints_the_pool(embedded: Embedded, capsys: pytest.CaptureFixture[str]) -> None:
@@ -169,7 +170,7 @@ def test_update_encrypted_key_sets_the_key(
     embedded: Embedded, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(main, ["--emulator", "list", "--json"]) == 0
-    second = json.loads(capsys.readouterr().out)[1]
+    second = json.loads(capsys.readouterr().out)["pools"][1]
     assert second["encrypted_key"] is None
     argv = ["--emulator", "--json", "update", second["id"], *NEW_NUMBERS]
 
@@ -189,7 +190,7 @@ def test_the_emulator_shows_the_same_sample_pools_every_run(
     assert run(main, ["--emulator", "list", "--json"]) == 0
     second = json.loads(capsys.readouterr().out)
 
-    assert [p["id"] for p in first] == [p["id"] for p in second]
+    assert [p["id"] for p in first["pools"]] == [p["id"] for p in second["pools"]]
 
 
 # -- real runs against an emulator the test started -------------------------------------------
@@ -248,7 +249,7 @@ async def test_an_explicit_api_key_beats_the_environment(
     monkeypatch.setenv("BLAND_BASE_URL", bland_emu.url)
 
     assert await cli("list", "--api-key", KEY, "--json") == 0
-    assert json.loads(capsys.readouterr().out) == []
+    assert json.loads(capsys.readouterr().out) == {"pools": [], "total": 0}
 
 
 @pytest.mark.parametrize(

@@ -213,7 +213,7 @@ async def test_a_bad_phone_number_is_refused_before_sending_and_exits_2(
 
     message = assert_one_error_line(capsys.readouterr().err, "bland-pools")
     assert message.startswith("[INVALID_PHONE_NUMBERS] ")
-    assert "'312555' at index 1" in message
+    assert "phone number '312555' has 6 digits" in message
     assert bland_emu.requests == []  # nothing was sent
 
 

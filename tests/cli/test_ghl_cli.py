@@ -13,7 +13,16 @@ import pytest
 from ghl_pools._cli import main
 from ghl_pools.testing import GHLEmulator
 
-from ._support import LOCATION, OTHER_LOCATION, OTHER_TOKEN, TOKEN, Embedded, run, table
+from ._support import (
+    LOCATION,
+    OTHER_LOCATION,
+    OTHER_TOKEN,
+    TOKEN,
+    Embedded,
+    ghl_list_json,
+    run,
+    table,
+)
 
 HEADER = ["ID", "NAME", "ACTIVE", "FORWARDING", "INBOUND", "NUMBERS"]
 
@@ -76,7 +85,7 @@ def test_list_json_is_exactly_the_servers_answer(
     assert run(main, argv) == 0
 
     stored = only(embedded).pools(LOCATION)
-    assert json.loads(capsys.readouterr().out) == {"success": True, "data": stored, "total": 3}
+    assert json.loads(capsys.readouterr().out) == ghl_list_json(stored)
 
 
 def test_list_with_the_emulators_location(
@@ -85,7 +94,7 @@ def test_list_with_the_emulators_location(
     assert run(main, ["--emulator", "list", "--location", LOCATION, "--json"]) == 0
 
     emu = only(embedded)
-    assert json.loads(capsys.readouterr().out)["data"] == emu.pools(LOCATION)
+    assert json.loads(capsys.readouterr().out) == ghl_list_json(emu.pools(LOCATION))
     assert emu.requests[0].query == {"locationId": LOCATION}
 
 
@@ -99,7 +108,7 @@ def test_emulator_ignores_the_real_environment(
     assert run(main, ["--emulator", "list", "--json"]) == 0
 
     emu = only(embedded)
-    assert json.loads(capsys.readouterr().out)["data"] == emu.pools(LOCATION)
+    assert json.loads(capsys.readouterr().out) == ghl_list_json(emu.pools(LOCATION))
     (request,) = emu.requests
     assert request.query == {"locationId": LOCATION}
     assert request.status == 200  # the emulator's own token, not the real one
@@ -149,7 +158,7 @@ async def test_options_after_the_command_work_the_same(
     code = await cli("list", "--json", "--token", OTHER_TOKEN, "--base-url", ghl_emu.url)
 
     assert code == 0
-    assert json.loads(capsys.readouterr().out)["data"] == ghl_emu.pools(OTHER_LOCATION)
+    assert json.loads(capsys.readouterr().out) == ghl_list_json(ghl_emu.pools(OTHER_LOCATION))
 
 
 async def test_a_real_run_from_the_environment(
@@ -164,7 +173,7 @@ async def test_a_real_run_from_the_environment(
 
     assert code == 0
     stored = ghl_emu.pools(OTHER_LOCATION)
-    assert json.loads(capsys.readouterr().out) == {"success": True, "data": stored, "total": 3}
+    assert json.loads(capsys.readouterr().out) == ghl_list_json(stored)
     assert ghl_emu.requests[0].query == {"locationId": OTHER_LOCATION}
 
 

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _interruptible import interruptible
 from aiohttp import web
 
 import pools_core
 from bland_pools.testing import BlandEmulator, Fault
 from ghl_pools.testing import GHLEmulator
 
-from ._support import KEY, LOCATION, SAMPLE_CREDENTIALS, SAMPLE_POOL_ID, table
+from ._support import KEY, LOCATION, SAMPLE_CREDENTIALS, SAMPLE_POOL_ID, ghl_list_json, table
 
 BIN = Path(sys.executable).parent
 # The embedded GoHighLevel emulator's token (ghl_pools._cli); its sample ids derive from the
@@ -57,7 +58,7 @@ def test_ghl_pools_emulator_list_json() -> None:
 
     assert done.returncode == 0, done.stderr
     expected = GHLEmulator(tokens={GHL_CLI_TOKEN: [LOCATION]}).seed_samples(LOCATION)
-    assert json.loads(done.stdout) == {"success": True, "data": expected, "total": 3}
+    assert json.loads(done.stdout) == ghl_list_json(expected)
     (banner,) = done.stderr.splitlines()  # JSON mode adds no summary line
     assert banner.startswith("(emulator at http://127.0.0.1:")
 
@@ -103,8 +104,9 @@ async def test_ctrl_c_while_waiting_exits_130_without_a_traceback() -> None:
     async with AnnouncingEmulator(api_keys=[KEY]) as emu:
         emu.inject(Fault.SLOW, slow_seconds=30)
         process = await asyncio.create_subprocess_exec(
-            str(BIN / "bland-pools"),
-            *("--api-key", KEY, "--base-url", emu.url, "list"),
+            *interruptible(
+                [str(BIN / "bland-pools"), "--api-key", KEY, "--base-url", emu.url, "list"]
+            ),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
@@ -137,7 +139,7 @@ async def test_text_the_console_cannot_encode_is_escaped_not_a_traceback(as_json
     assert b"Traceback" not in err
     text = out.decode("cp1252")
     if as_json:
-        names = [pool["name"] for pool in json.loads(text)["data"]]
+        names = [pool["name"] for pool in json.loads(text)["pools"]]
         assert names == ["Sales \U0001f4de", "broken \ud800 text"]  # exact, via \u escapes
     else:
         assert "Sales \\U0001f4de" in text

@@ -4,19 +4,22 @@ stands for, and an emulator served from its own event loop in a background threa
 from __future__ import annotations
 
 import asyncio
-import threading
-from typing import Any, Generic, TypeVar
+import json
+import time
+from typing import Any
 
+import aiohttp
 import attrs
-from _fakes import FakeTime
 from aiohttp import web
 
-from bland_pools import AsyncBlandClient, DialingPool
+from bland_pools import DialingPool
+from bland_pools._protocol import decode_pool
 from bland_pools.testing import BlandEmulator
-from ghl_pools import AsyncGHLClient, NumberPool
+from ghl_pools import NumberPool
 from ghl_pools.testing import GHLEmulator
 from pools_core._convert import camel_case
-from pools_core._emulator import EmulatorBase
+from pools_core._protocol import Response
+from pools_core.testing import FakeClock as FakeClock  # the tests import it from here
 
 # Distinctive enough that a leak would be found by a plain substring search.
 KEY_A = "sk-e2e-org-a-4c1f7d2b9e"
@@ -40,31 +43,35 @@ def numbers(index: int, count: int = 2) -> list[str]:
     return [f"+1{index:06d}{n:04d}" for n in range(count)]
 
 
-class RecordingSleep:
-    """A real ``asyncio.sleep`` that also records how long each wait was asked to be."""
+class RecordingClock:
+    """The real clock, recording how long each wait was asked to be."""
 
     def __init__(self) -> None:
         self.sleeps: list[float] = []
 
-    async def __call__(self, seconds: float) -> None:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         await asyncio.sleep(seconds)
 
 
-def fast_bland(client: AsyncBlandClient) -> FakeTime:
-    """Record the client's retry waits instead of sleeping them."""
-    fake = FakeTime()
-    client._transport._sleep = fake.sleep
-    return fake
-
-
-def fast_ghl(client: AsyncGHLClient) -> FakeTime:
-    """Record the client's retry and rate-limiter waits instead of sleeping them."""
-    fake = FakeTime()
-    client._transport._sleep = fake.sleep
-    client._limiter._clock = fake.clock
-    client._limiter._sleep = fake.sleep
-    return fake
+async def send_past_the_sdk(
+    base_url: str, api_key: str, method: str, path: str, body: Any = None
+) -> DialingPool:
+    """Send a request as the SDK would, but past its own checks, and decode the answer as the
+    SDK does: the server's verdict on input the SDK refuses, as the SDK's error."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Authorization": api_key}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, base_url + path, data=data, headers=headers) as resp,
+    ):
+        response = Response(resp.status, resp.headers, await resp.read(), method, str(resp.url))
+    return decode_pool(response)
 
 
 def pool_json(pool: DialingPool) -> dict[str, Any]:
@@ -102,11 +109,8 @@ def number_pool_json(pool: NumberPool) -> dict[str, Any]:
 def with_defaults(stored: dict[str, Any]) -> dict[str, Any]:
     """A stored GoHighLevel pool with every optional field the model knows, missing ones as
     ``None`` (what the model decodes a missing key to)."""
-    keys = [camel_case(field.name) for field in attrs.fields(NumberPool) if field.name != "raw"]
+    keys = [camel_case(field.name) for field in attrs.fields(NumberPool) if field.name != "_raw"]
     return {key: stored.get(key) for key in keys}
-
-
-_E = TypeVar("_E", bound=EmulatorBase)
 
 
 class PeerLog:
@@ -137,52 +141,3 @@ class PeerGHLEmulator(PeerLog, GHLEmulator):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.peers = []
-
-
-class ThreadedEmulator(Generic[_E]):
-    """Serves ``emulator`` from a private event loop in a daemon thread, for blocking code.
-
-    Inspect the emulator (``requests``, ``pools()``) only while no call is in flight.
-    """
-
-    def __init__(self, emulator: _E) -> None:
-        self.emulator = emulator
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def __enter__(self) -> _E:
-        ready = threading.Event()
-
-        def run() -> None:
-            try:
-                with asyncio.Runner() as runner:
-                    self._loop = runner.get_loop()
-                    self._stop = asyncio.Event()
-                    runner.run(self.emulator.start())
-                    ready.set()
-                    try:
-                        runner.run(self._stop.wait())
-                    finally:
-                        runner.run(self.emulator.stop())
-            except BaseException as exc:  # surfaced by __enter__ / __exit__
-                self._error = exc
-                ready.set()
-
-        self._thread = threading.Thread(target=run, name="emulator-loop", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        if self._error is not None:
-            raise self._error
-        return self.emulator
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._loop is not None
-        assert self._stop is not None
-        assert self._thread is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-        assert not self._thread.is_alive(), "the emulator thread did not stop"
-        if self._error is not None:
-            raise self._error

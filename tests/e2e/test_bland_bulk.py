@@ -9,7 +9,7 @@ from collections import Counter
 from bland_pools import AsyncBlandClient, DialingPool
 from bland_pools.testing import BlandEmulator, FaultPlan
 
-from ._support import KEY_A, fast_bland, numbers, pool_json
+from ._support import KEY_A, FakeClock, numbers, pool_json
 
 CREATES = 200
 WORKERS = 16
@@ -20,9 +20,10 @@ async def test_200_creates_under_random_faults_make_exactly_200_pools() -> None:
     async with (
         BlandEmulator(api_keys=[KEY_A], faults=plan) as emu,
         # Enough retries that a run of faults on one call cannot exhaust them (0.2 ** 9).
-        AsyncBlandClient(api_key=KEY_A, base_url=emu.url, max_retries=8) as client,
+        AsyncBlandClient(
+            api_key=KEY_A, base_url=emu.url, max_retries=8, clock=(fake := FakeClock())
+        ) as client,
     ):
-        fake = fast_bland(client)
         jobs: asyncio.Queue[int] = asyncio.Queue()
         for index in range(CREATES):
             jobs.put_nowait(index)

@@ -3,7 +3,6 @@ message and status; and the SDK's client-side input rules agree with the server'
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from urllib.parse import quote
@@ -13,20 +12,16 @@ import pytest
 import bland_pools
 import pools_core
 from bland_pools import AsyncBlandClient
-from bland_pools._protocol import create_request, decode_pool, update_request
-from bland_pools._validation import (
-    MSG_INVALID_CREDENTIALS,
-    MSG_INVALID_PHONE_NUMBERS,
-    MSG_INVALID_POOL_ID,
-)
 from bland_pools.testing import BlandEmulator
-from pools_core._protocol import Request
-from pools_core._types import NOT_GIVEN
 
-from ._support import CRED_A, KEY_A, POOLS_PATH, numbers
+from ._support import CRED_A, KEY_A, POOLS_PATH, numbers, send_past_the_sdk
 
-MSG_POOL_NOT_FOUND = "Geospatial dialing pool not found"  # the docs' message
+# The docs' messages ("Error Response" examples).
+MSG_POOL_NOT_FOUND = "Geospatial dialing pool not found"
 MSG_UNAUTHORIZED = "Invalid API key or insufficient permissions"
+MSG_INVALID_POOL_ID = "Pool ID must be a valid UUID"
+MSG_INVALID_PHONE_NUMBERS = "All phone numbers must be valid US numbers with +1 prefix"
+MSG_INVALID_CREDENTIALS = "Twilio credentials not found or do not belong to your account"
 
 
 @pytest.fixture
@@ -98,13 +93,13 @@ async def test_a_pool_id_that_is_no_uuid_is_refused_before_sending(
 async def test_the_server_answers_invalid_pool_id_for_the_same_ids(
     bland_emu: BlandEmulator, client: AsyncBlandClient
 ) -> None:
-    # Sent past the SDK's own check, straight through the client's transport.
-    for request in (
-        Request("GET", f"{POOLS_PATH}/pool-42"),
-        update_request("pool-42", numbers(1), NOT_GIVEN),
+    # Sent past the SDK's own check.
+    for method, path, body in (
+        ("GET", f"{POOLS_PATH}/pool-42", None),
+        ("POST", f"{POOLS_PATH}/pool-42/update", {"phone_numbers": numbers(1)}),
     ):
         with pytest.raises(bland_pools.InvalidPoolIdError) as caught:
-            await client._transport.request(request, decode_pool)
+            await send_past_the_sdk(bland_emu.url, KEY_A, method, path, body)
         assert_server_error(caught.value, "INVALID_POOL_ID", MSG_INVALID_POOL_ID, 400)
 
     assert [(r.method, r.status) for r in bland_emu.requests] == [("GET", 400), ("POST", 400)]
@@ -142,9 +137,10 @@ async def test_the_sdk_refuses_exactly_the_pool_ids_the_server_refuses(
     requests_by_sdk = len(bland_emu.requests)
 
     # The same id, sent past the SDK's check (percent-encoded as the SDK would).
-    raw = Request("GET", f"{POOLS_PATH}/{quote(pool_id, safe='')}")
     with pytest.raises(bland_pools.APIError) as caught:
-        await client._transport.request(raw, decode_pool)
+        await send_past_the_sdk(
+            bland_emu.url, KEY_A, "GET", f"{POOLS_PATH}/{quote(pool_id, safe='')}"
+        )
 
     assert caught.value.code in ("INVALID_POOL_ID", "POOL_NOT_FOUND")
     assert sdk_refuses == (caught.value.code == "INVALID_POOL_ID")
@@ -172,12 +168,12 @@ async def test_the_server_answers_invalid_phone_numbers_for_the_same_input(
     bland_emu: BlandEmulator, client: AsyncBlandClient
 ) -> None:
     pool = bland_emu.add_pool(KEY_A, numbers(1))
-    for request in (
-        create_request(["+12345678901", "+1555123456"], None),
-        update_request(pool["id"], ["5551234567"], NOT_GIVEN),
+    for path, body in (
+        (POOLS_PATH, {"phone_numbers": ["+12345678901", "+1555123456"]}),
+        (f"{POOLS_PATH}/{pool['id']}/update", {"phone_numbers": ["5551234567"]}),
     ):
         with pytest.raises(bland_pools.InvalidPhoneNumbersError) as caught:
-            await client._transport.request(request, decode_pool)
+            await send_past_the_sdk(bland_emu.url, KEY_A, "POST", path, body)
         assert_server_error(caught.value, "INVALID_PHONE_NUMBERS", MSG_INVALID_PHONE_NUMBERS, 400)
 
     assert bland_emu.pools(KEY_A) == [pool]  # nothing created, nothing changed
@@ -211,11 +207,10 @@ async def test_the_sdk_refuses_exactly_the_numbers_the_server_refuses(
     assert refusal is None or refusal.status is None  # refused before sending
     bland_emu.reset()
 
-    body = json.dumps({"phone_numbers": phone_numbers}).encode()
     answer: bland_pools.InvalidPhoneNumbersError | None = None
     try:
-        await client._transport.request(
-            Request("POST", POOLS_PATH, body=body, idempotent=False), decode_pool
+        await send_past_the_sdk(
+            bland_emu.url, KEY_A, "POST", POOLS_PATH, {"phone_numbers": phone_numbers}
         )
     except bland_pools.InvalidPhoneNumbersError as exc:
         answer = exc
@@ -259,12 +254,10 @@ async def test_malformed_credentials_are_refused_before_sending(
 async def test_the_server_refuses_malformed_credentials_too(
     bland_emu: BlandEmulator, client: AsyncBlandClient
 ) -> None:
-    body = json.dumps({"phone_numbers": numbers(1), "encrypted_key": "twilio-sid-123"}).encode()
+    body = {"phone_numbers": numbers(1), "encrypted_key": "twilio-sid-123"}
 
     with pytest.raises(bland_pools.InvalidCredentialsError) as caught:
-        await client._transport.request(
-            Request("POST", POOLS_PATH, body=body, idempotent=False), decode_pool
-        )
+        await send_past_the_sdk(bland_emu.url, KEY_A, "POST", POOLS_PATH, body)
 
     assert_server_error(caught.value, "INVALID_CREDENTIALS", MSG_INVALID_CREDENTIALS, 400)
 

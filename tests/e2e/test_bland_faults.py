@@ -16,7 +16,7 @@ from bland_pools import AsyncBlandClient, Timeout
 from bland_pools.testing import BlandEmulator, Fault
 from pools_core import ConfigurationError
 
-from ._support import CRED_A, KEY_A, POOLS_PATH, FakeTime, fast_bland, numbers, pool_json
+from ._support import CRED_A, KEY_A, POOLS_PATH, FakeClock, numbers, pool_json
 
 SLOW = 5.0  # seconds a slow answer is late
 TIMEOUT = 0.25  # the client's timeout where slowness is tested
@@ -25,21 +25,23 @@ UPDATE_PATH = f"{POOLS_PATH}/*/update"
 
 
 @pytest.fixture
-async def client(bland_emu: BlandEmulator) -> AsyncIterator[AsyncBlandClient]:
-    async with AsyncBlandClient(api_key=KEY_A, base_url=bland_emu.url) as client:
-        yield client
+def fake() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def fake(client: AsyncBlandClient) -> FakeTime:
-    return fast_bland(client)
+async def client(bland_emu: BlandEmulator, fake: FakeClock) -> AsyncIterator[AsyncBlandClient]:
+    """A client whose retry waits are recorded, not slept."""
+    async with AsyncBlandClient(api_key=KEY_A, base_url=bland_emu.url, clock=fake) as client:
+        yield client
 
 
 @pytest.fixture
 async def slow_client(bland_emu: BlandEmulator) -> AsyncIterator[AsyncBlandClient]:
     """A client that gives up after TIMEOUT seconds; its retry waits are recorded."""
-    async with AsyncBlandClient(api_key=KEY_A, base_url=bland_emu.url, timeout=TIMEOUT) as client:
-        fast_bland(client)
+    async with AsyncBlandClient(
+        api_key=KEY_A, base_url=bland_emu.url, timeout=TIMEOUT, clock=FakeClock()
+    ) as client:
         yield client
 
 
@@ -55,7 +57,7 @@ def methods(emu: BlandEmulator) -> list[str]:
 
 
 async def test_a_429_waits_exactly_retry_after_then_succeeds(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     stored = bland_emu.add_pool(KEY_A, numbers(1))
     bland_emu.inject(Fault.RATE_LIMITED, method="GET", retry_after=3)
@@ -68,7 +70,7 @@ async def test_a_429_waits_exactly_retry_after_then_succeeds(
 
 
 async def test_a_429_on_create_is_retried_without_listing(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     bland_emu.inject(Fault.RATE_LIMITED, method="POST", retry_after=2.5)
 
@@ -80,7 +82,7 @@ async def test_a_429_on_create_is_retried_without_listing(
 
 
 async def test_a_429_asking_for_too_long_a_wait_is_raised_at_once(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     bland_emu.inject(Fault.RATE_LIMITED, retry_after=120)
 
@@ -94,7 +96,7 @@ async def test_a_429_asking_for_too_long_a_wait_is_raised_at_once(
 
 
 async def test_429s_on_every_attempt_raise_rate_limit_error(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     bland_emu.inject(Fault.RATE_LIMITED, times=3, retry_after=1)
 
@@ -118,7 +120,7 @@ SERVER_FAULTS = [
 
 @pytest.mark.parametrize(("fault", "status"), SERVER_FAULTS)
 async def test_a_server_error_on_list_is_retried_then_succeeds(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime, fault: Fault, status: int
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock, fault: Fault, status: int
 ) -> None:
     stored = bland_emu.add_pool(KEY_A, numbers(1))
     bland_emu.inject(fault, status=status)
@@ -133,7 +135,7 @@ async def test_a_server_error_on_list_is_retried_then_succeeds(
 
 @pytest.mark.parametrize(("fault", "status"), SERVER_FAULTS)
 async def test_a_server_error_on_get_is_retried_then_succeeds(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime, fault: Fault, status: int
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock, fault: Fault, status: int
 ) -> None:
     stored = bland_emu.add_pool(KEY_A, numbers(1), CRED_A)
     bland_emu.inject(fault, times=2, status=status)
@@ -147,7 +149,7 @@ async def test_a_server_error_on_get_is_retried_then_succeeds(
 
 @pytest.mark.parametrize(("fault", "status"), SERVER_FAULTS)
 async def test_server_errors_on_every_get_attempt_raise_server_error(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime, fault: Fault, status: int
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock, fault: Fault, status: int
 ) -> None:
     stored = bland_emu.add_pool(KEY_A, numbers(1))
     bland_emu.inject(fault, times=3, status=status)
@@ -168,7 +170,7 @@ async def test_server_errors_on_every_get_attempt_raise_server_error(
 
 
 async def test_a_server_error_on_update_is_retried_with_the_same_body(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     stored = bland_emu.add_pool(KEY_A, numbers(1), CRED_A)
     bland_emu.inject(Fault.SERVER_ERROR, status=503, path=UPDATE_PATH)
@@ -183,7 +185,7 @@ async def test_a_server_error_on_update_is_retried_with_the_same_body(
 
 
 async def test_a_dropped_update_is_sent_again_and_applied_once(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     stored = bland_emu.add_pool(KEY_A, numbers(1))
     bland_emu.inject(Fault.DROP_AFTER, path=UPDATE_PATH)
@@ -195,7 +197,7 @@ async def test_a_dropped_update_is_sent_again_and_applied_once(
 
 
 async def test_a_get_dropped_past_aiohttps_own_resend_is_retried(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     stored = bland_emu.add_pool(KEY_A, numbers(1))
     # aiohttp resends a dropped GET once by itself; the second drop reaches the SDK.
@@ -213,7 +215,7 @@ async def test_a_get_dropped_past_aiohttps_own_resend_is_retried(
 
 
 async def test_a_client_error_is_never_retried(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     bland_emu.inject(Fault.SERVER_ERROR, status=501)
 
@@ -269,7 +271,7 @@ def test_an_infinite_or_nan_timeout_is_refused_up_front(
 
 
 async def test_a_create_dropped_before_it_was_applied_is_sent_again_once(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     bland_emu.inject(Fault.DROP_BEFORE, method="POST")
 
@@ -306,7 +308,7 @@ async def test_a_create_applied_but_unanswered_is_adopted_not_repeated(
     ids=["500", "503", "html-502"],
 )
 async def test_a_create_answered_with_a_server_error_is_checked_then_sent_again(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime, fault: Fault, status: int
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock, fault: Fault, status: int
 ) -> None:
     # The emulator applies nothing on a staged 5xx: the check finds no pool, so the create is
     # sent again, and exactly one pool results.
@@ -343,8 +345,8 @@ async def test_a_create_applied_then_answered_with_a_5xx_is_adopted_not_repeated
 ) -> None:
     async with CommitThenFail(api_keys={KEY_A: [CRED_A]}) as emu:
         emu.fail_next, emu.fail_status = 1, status
-        async with AsyncBlandClient(api_key=KEY_A, base_url=emu.url) as client:
-            fake = fast_bland(client)
+        fake = FakeClock()
+        async with AsyncBlandClient(api_key=KEY_A, base_url=emu.url, clock=fake) as client:
             pool = await client.pools.create(numbers(1), encrypted_key=CRED_A)
 
     assert emu.pools(KEY_A) == [pool_json(pool)]
@@ -353,7 +355,7 @@ async def test_a_create_applied_then_answered_with_a_5xx_is_adopted_not_repeated
 
 
 async def test_a_lost_create_is_adopted_even_without_retries(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     bland_emu.inject(Fault.DROP_AFTER, method="POST")
 
@@ -364,7 +366,7 @@ async def test_a_lost_create_is_adopted_even_without_retries(
 
 
 async def test_creates_lost_before_applying_on_every_attempt_check_each_time(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     bland_emu.inject(Fault.DROP_BEFORE, times=3, method="POST")
 
@@ -377,7 +379,7 @@ async def test_creates_lost_before_applying_on_every_attempt_check_each_time(
 
 
 async def test_after_a_lost_create_another_clients_identical_pool_is_not_adopted(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     # A pool with the same numbers made long before the create is someone else's.
     bland_emu.add_pool(KEY_A, numbers(1), created_at="2024-01-15T10:30:00Z")
@@ -420,7 +422,7 @@ async def test_when_the_check_fails_too_the_original_error_is_raised_and_nothing
 
 
 async def test_a_rejected_create_is_neither_checked_nor_resent(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     with pytest.raises(bland_pools.InvalidCredentialsError):
         await client.pools.create(numbers(1), encrypted_key=str(uuid.uuid4()))
@@ -495,7 +497,7 @@ async def test_after_a_cancelled_create_several_identical_pools_are_not_claimed(
 
 
 async def test_when_the_check_after_a_cancelled_create_fails_nothing_is_sent_until_it_works(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeTime
+    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
 ) -> None:
     await _cancelled_unapplied(bland_emu, client, numbers(1))
     bland_emu.inject(Fault.SERVER_ERROR, times=3, method="GET", status=503)
@@ -511,16 +513,18 @@ async def test_when_the_check_after_a_cancelled_create_fails_nothing_is_sent_unt
     assert [p["id"] for p in bland_emu.pools(KEY_A)] == [pool.id]
 
 
+@pytest.mark.parametrize(("later", "expected"), [(899.0, ["GET", "POST"]), (901.0, ["POST"])])
 async def test_a_cancelled_create_is_looked_for_only_within_fifteen_minutes(
-    bland_emu: BlandEmulator, client: AsyncBlandClient
+    bland_emu: BlandEmulator,
+    client: AsyncBlandClient,
+    fake: FakeClock,
+    later: float,
+    expected: list[str],
 ) -> None:
     await _cancelled_unapplied(bland_emu, client, numbers(1))
-    # Fifteen minutes on: the ids it returned since are forgotten, so adopting is no longer safe.
-    pending = client.pools._cancelled
-    ((fingerprint, (sent_at, cancelled_at)),) = pending.items()
-    pending[fingerprint] = (sent_at, cancelled_at - 901.0)
+    # Fifteen minutes on, the ids it returned since are forgotten: adopting is no longer safe.
+    fake.advance(later)
 
     await client.pools.create(numbers(1))
 
-    assert methods(bland_emu) == ["POST"]
-    assert pending == {}
+    assert methods(bland_emu) == expected

@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import aiohttp
 import pytest
 
 import bland_pools
@@ -27,7 +28,6 @@ from ._support import (
     TOKEN,
     PeerBlandEmulator,
     PeerGHLEmulator,
-    ThreadedEmulator,
     number_pool_json,
     numbers,
     pool_json,
@@ -40,14 +40,14 @@ CALLS_PER_THREAD = 5
 
 @pytest.fixture
 def bland_emu() -> Iterator[PeerBlandEmulator]:
-    with ThreadedEmulator(PeerBlandEmulator(api_keys={KEY_A: [CRED_A], KEY_B: []})) as emu:
+    with PeerBlandEmulator(api_keys={KEY_A: [CRED_A], KEY_B: []}).in_thread() as emu:
         yield emu
 
 
 @pytest.fixture
 def ghl_emu() -> Iterator[PeerGHLEmulator]:
     tokens = {TOKEN: [LOCATION, SECOND_LOCATION]}
-    with ThreadedEmulator(PeerGHLEmulator(tokens=tokens)) as emu:
+    with PeerGHLEmulator(tokens=tokens).in_thread() as emu:
         yield emu
 
 
@@ -116,7 +116,7 @@ def test_the_ghl_list_from_plain_blocking_code(ghl_emu: PeerGHLEmulator) -> None
 
 @pytest.mark.usefixtures("no_warnings")
 def test_many_threads_share_one_client_and_its_connections(
-    bland_emu: PeerBlandEmulator,
+    bland_emu: PeerBlandEmulator, opened_sessions: list[aiohttp.ClientSession]
 ) -> None:
     stored = [bland_emu.add_pool(KEY_A, numbers(i)) for i in range(THREADS)]
     start = threading.Barrier(THREADS)
@@ -131,8 +131,7 @@ def test_many_threads_share_one_client_and_its_connections(
 
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
             results = list(pool.map(work, range(THREADS)))
-        session = bland._async._transport._session
-        loop_thread = bland._portal._thread
+        loop_threads = {t for t in threading.enumerate() if t.name == "BlandClient-loop"}
 
     for index, got in enumerate(results):
         assert got[:CALLS_PER_THREAD] == [stored[index]] * CALLS_PER_THREAD
@@ -142,15 +141,16 @@ def test_many_threads_share_one_client_and_its_connections(
     assert len(bland_emu.requests) == calls
     assert 1 <= len(ports(bland_emu)) <= THREADS  # reused: far fewer connections than calls
     # Closed cleanly: the session, its connections and the private loop's thread.
-    assert session is not None
-    assert session.closed
-    assert loop_thread is not None
-    assert not loop_thread.is_alive()
+    assert [s.closed for s in opened_sessions] == [True]
+    assert len(loop_threads) == 1
+    assert not any(t.is_alive() for t in loop_threads)
     assert bland.closed
 
 
 @pytest.mark.usefixtures("no_warnings")
-def test_ghl_threads_share_one_client(ghl_emu: PeerGHLEmulator) -> None:
+def test_ghl_threads_share_one_client(
+    ghl_emu: PeerGHLEmulator, opened_sessions: list[aiohttp.ClientSession]
+) -> None:
     ghl_emu.seed_samples(LOCATION)
     with GHLClient(token=TOKEN, base_url=ghl_emu.url, location_id=LOCATION) as ghl:
 
@@ -159,13 +159,11 @@ def test_ghl_threads_share_one_client(ghl_emu: PeerGHLEmulator) -> None:
 
         with ThreadPoolExecutor(max_workers=THREADS) as pool:
             totals = list(pool.map(work, range(THREADS)))
-        session = ghl._async._transport._session
 
     assert totals == [[3] * CALLS_PER_THREAD] * THREADS
     assert len(ghl_emu.requests) == THREADS * CALLS_PER_THREAD
     assert 1 <= len(ports(ghl_emu)) <= THREADS
-    assert session is not None
-    assert session.closed
+    assert [s.closed for s in opened_sessions] == [True]
 
 
 @pytest.mark.usefixtures("no_warnings")

@@ -20,22 +20,22 @@ from ._support import (
     OTHER_TOKEN,
     SECOND_LOCATION,
     TOKEN,
-    FakeTime,
-    fast_ghl,
+    FakeClock,
     number_pool_json,
     with_defaults,
 )
 
 
 @pytest.fixture
-async def client(ghl_emu: GHLEmulator) -> AsyncIterator[AsyncGHLClient]:
-    async with AsyncGHLClient(token=TOKEN, base_url=ghl_emu.url) as client:
-        yield client
+def fake() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def fake(client: AsyncGHLClient) -> FakeTime:
-    return fast_ghl(client)
+async def client(ghl_emu: GHLEmulator, fake: FakeClock) -> AsyncIterator[AsyncGHLClient]:
+    """A client whose retry and rate-limiter waits are recorded, not slept."""
+    async with AsyncGHLClient(token=TOKEN, base_url=ghl_emu.url, clock=fake) as client:
+        yield client
 
 
 def assert_page_is_stored(page: NumberPoolPage, emu: GHLEmulator, location: str) -> None:
@@ -154,8 +154,7 @@ async def test_version_v3_is_sent_when_asked_for(ghl_emu: GHLEmulator) -> None:
 
 async def test_a_wrong_token_raises_authentication_error(ghl_emu: GHLEmulator) -> None:
     wrong = "pit-e2e-wrong-token-5a5a"
-    async with AsyncGHLClient(token=wrong, base_url=ghl_emu.url) as client:
-        fast_ghl(client)
+    async with AsyncGHLClient(token=wrong, base_url=ghl_emu.url, clock=FakeClock()) as client:
         with pytest.raises(ghl_pools.AuthenticationError) as caught:
             await client.pools.list(location_id=LOCATION)
 
@@ -225,7 +224,7 @@ async def test_a_location_that_cannot_be_an_id_is_refused_before_sending(
 
 
 async def test_a_staged_429_raises_rate_limit_error_with_retry_after(
-    ghl_emu: GHLEmulator, client: AsyncGHLClient, fake: FakeTime
+    ghl_emu: GHLEmulator, client: AsyncGHLClient, fake: FakeClock
 ) -> None:
     ghl_emu.inject(Fault.RATE_LIMITED, retry_after=7)
 
@@ -247,8 +246,7 @@ async def test_the_burst_limit_of_the_server_raises_rate_limit_error() -> None:
         async with AsyncGHLClient(token=TOKEN, base_url=emu.url) as first:
             await first.pools.list(location_id=LOCATION)
         # A second client has not seen the first one's figures: the server refuses it.
-        async with AsyncGHLClient(token=TOKEN, base_url=emu.url) as second:
-            fast_ghl(second)
+        async with AsyncGHLClient(token=TOKEN, base_url=emu.url, clock=FakeClock()) as second:
             with pytest.raises(ghl_pools.RateLimitError) as caught:
                 await second.pools.list(location_id=LOCATION, max_retries=0)
 
@@ -263,9 +261,8 @@ async def test_the_burst_limit_of_the_server_raises_rate_limit_error() -> None:
 async def test_a_used_up_daily_quota_fails_fast_without_retrying() -> None:
     async with (
         GHLEmulator(tokens={TOKEN: [LOCATION]}, daily_limit=2) as emu,
-        AsyncGHLClient(token=TOKEN, base_url=emu.url) as client,
+        AsyncGHLClient(token=TOKEN, base_url=emu.url, clock=(fake := FakeClock())) as client,
     ):
-        fake = fast_ghl(client)
         await client.pools.list(location_id=LOCATION)
         await client.pools.list(location_id=LOCATION)
         with pytest.raises(ghl_pools.RateLimitError) as caught:
@@ -338,7 +335,7 @@ async def test_a_provider_whose_tokens_all_fail_raises_after_one_fresh_try(
 
 
 async def test_a_429_with_retry_after_is_waited_once_then_succeeds(
-    ghl_emu: GHLEmulator, client: AsyncGHLClient, fake: FakeTime
+    ghl_emu: GHLEmulator, client: AsyncGHLClient, fake: FakeClock
 ) -> None:
     ghl_emu.seed_samples(LOCATION)
     ghl_emu.inject(Fault.RATE_LIMITED, retry_after=4)
@@ -363,7 +360,7 @@ async def test_a_429_with_retry_after_is_waited_once_then_succeeds(
     ids=["500", "502", "503", "html-502"],
 )
 async def test_server_errors_are_retried_then_raised_when_they_persist(
-    ghl_emu: GHLEmulator, client: AsyncGHLClient, fake: FakeTime, fault: Fault, status: int
+    ghl_emu: GHLEmulator, client: AsyncGHLClient, fake: FakeClock, fault: Fault, status: int
 ) -> None:
     ghl_emu.seed_samples(LOCATION)
     ghl_emu.inject(fault, times=2, status=status)
@@ -384,8 +381,9 @@ async def test_server_errors_are_retried_then_raised_when_they_persist(
 async def test_a_slow_answer_times_out_and_is_retried(ghl_emu: GHLEmulator) -> None:
     ghl_emu.seed_samples(LOCATION)
     ghl_emu.inject(Fault.SLOW, slow_seconds=5)
-    async with AsyncGHLClient(token=TOKEN, base_url=ghl_emu.url, timeout=0.25) as client:
-        fast_ghl(client)
+    async with AsyncGHLClient(
+        token=TOKEN, base_url=ghl_emu.url, timeout=0.25, clock=FakeClock()
+    ) as client:
         page = await client.pools.list(location_id=LOCATION)
 
         assert_page_is_stored(page, ghl_emu, LOCATION)

@@ -18,7 +18,7 @@ import ghl_pools
 from ghl_pools import AsyncGHLClient
 from ghl_pools.testing import GHLEmulator
 
-from ._support import LOCATION, SECOND_LOCATION, TOKEN, RecordingSleep, fast_ghl
+from ._support import LOCATION, SECOND_LOCATION, TOKEN, FakeClock, RecordingClock
 
 LIMIT = 5
 INTERVAL = 0.5
@@ -53,12 +53,11 @@ def statuses(emu: GHLEmulator) -> list[int | None]:
 async def test_a_burst_of_30_is_paced_by_the_servers_figures(paced_emu: GHLEmulator) -> None:
     paced_emu.seed_samples(LOCATION)
     answers = AnswerHeaders()
+    waits = RecordingClock()
     async with (
         aiohttp.ClientSession(trace_configs=[answers.config]) as session,
-        AsyncGHLClient(token=TOKEN, base_url=paced_emu.url, session=session) as client,
+        AsyncGHLClient(token=TOKEN, base_url=paced_emu.url, session=session, clock=waits) as client,
     ):
-        waits = RecordingSleep()
-        client._limiter._sleep = waits
         for _ in range(BURST):
             page = await client.pools.list(location_id=LOCATION)
             assert page.total == 3
@@ -86,17 +85,24 @@ async def test_a_burst_of_30_is_paced_by_the_servers_figures(paced_emu: GHLEmula
 
 
 @pytest.fixture
-async def long_window_emu() -> AsyncIterator[GHLEmulator]:
-    """A window of a minute: nothing expires during a test, so any wait is the limiter's."""
+def fake() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def long_window_emu(fake: FakeClock) -> AsyncIterator[GHLEmulator]:
+    """A window of a minute on a fake clock shared with the client: time moves only when the
+    client waits, so any wait is the limiter's."""
     tokens = {TOKEN: [LOCATION, SECOND_LOCATION]}
-    async with GHLEmulator(tokens=tokens, rate_limit=LIMIT, rate_interval=60) as emu:
+    async with GHLEmulator(tokens=tokens, rate_limit=LIMIT, rate_interval=60, clock=fake) as emu:
         yield emu
 
 
-async def test_locations_are_paced_independently(long_window_emu: GHLEmulator) -> None:
+async def test_locations_are_paced_independently(
+    long_window_emu: GHLEmulator, fake: FakeClock
+) -> None:
     emu = long_window_emu
-    async with AsyncGHLClient(token=TOKEN, base_url=emu.url) as client:
-        fake = fast_ghl(client)
+    async with AsyncGHLClient(token=TOKEN, base_url=emu.url, clock=fake) as client:
         await client.pools.list(location_id=LOCATION)  # learn the server's figures
         await client.pools.list(location_id=SECOND_LOCATION)
 
@@ -118,21 +124,23 @@ async def test_locations_are_paced_independently(long_window_emu: GHLEmulator) -
     assert queried.count(LOCATION) == queried.count(SECOND_LOCATION) == LIMIT
 
 
-async def test_a_full_location_does_not_hold_up_another(long_window_emu: GHLEmulator) -> None:
+async def test_a_full_location_does_not_hold_up_another(
+    long_window_emu: GHLEmulator, fake: FakeClock
+) -> None:
     emu = long_window_emu
-    async with AsyncGHLClient(token=TOKEN, base_url=emu.url) as client:
-        fake = fast_ghl(client)
+    async with AsyncGHLClient(token=TOKEN, base_url=emu.url, clock=fake) as client:
         for _ in range(LIMIT):
             await client.pools.list(location_id=LOCATION)
         # LOCATION's window is full; SECOND_LOCATION goes at once.
         await client.pools.list(location_id=SECOND_LOCATION)
         assert fake.sleeps == []
-        # ...while one more for LOCATION has to wait for its window (recorded, not slept).
-        await client._limiter.acquire(LOCATION)
+        # ...while one more for LOCATION waits for its window (on the shared fake clock),
+        # and is then served, not refused.
+        await client.pools.list(location_id=LOCATION, max_retries=0)
         assert len(fake.sleeps) == 1
         assert 59 < fake.sleeps[0] <= 60
 
-    assert statuses(emu) == [200] * (LIMIT + 1)
+    assert statuses(emu) == [200] * (LIMIT + 2)
 
 
 # -- known defects ----------------------------------------------------------------------------
@@ -169,11 +177,12 @@ async def test_a_burst_on_slow_new_connections_draws_no_429(
     paced_emu: GHLEmulator,
 ) -> None:
     delayed = 0
+    warm = False
 
     async def slow_first_sends(*_: object) -> None:
         # The first window's requests take 0.2 s to reach the server (say, TLS handshakes).
         nonlocal delayed
-        if delayed < LIMIT:
+        if warm and delayed < LIMIT:
             delayed += 1
             await asyncio.sleep(0.2)
 
@@ -183,12 +192,11 @@ async def test_a_burst_on_slow_new_connections_draws_no_429(
         aiohttp.ClientSession(trace_configs=[trace]) as session,
         AsyncGHLClient(token=TOKEN, base_url=paced_emu.url, session=session) as client,
     ):
-        # The client knows the server's figures already: it is not a cold start.
-        client._limiter.observe(
-            LOCATION,
-            {"X-RateLimit-Max": str(LIMIT), "X-RateLimit-Remaining": str(LIMIT)}
-            | {"X-RateLimit-Interval-Milliseconds": str(int(INTERVAL * 1000))},
-        )
+        # The client knows the server's figures already (one answer), not a cold start; the
+        # burst starts once that request has left both windows.
+        await client.pools.list(location_id=LOCATION)
+        await asyncio.sleep(INTERVAL + 0.05)
+        warm = True
         refused = await _burst_with_workers(client, LIMIT + 1, workers=LIMIT)
 
     assert refused == []

@@ -298,8 +298,11 @@ def test_fault_plan_checks_its_shares() -> None:
         FaultPlan(slow=-0.1)
     with pytest.raises(ValueError, match="add up"):
         FaultPlan(server_error=0.6, drop_after=0.6)
-    with pytest.raises(ValueError, match="at least 0"):
+    with pytest.raises(ValueError, match="retry_after must be from 0"):
         FaultPlan(retry_after=-1)
+    for bad in (float("nan"), float("inf"), 1e400, "5", True):
+        with pytest.raises(ValueError, match="slow_seconds"):
+            FaultPlan(slow_seconds=bad)
     with pytest.raises(TypeError):
         FaultPlan(0)  # type: ignore[call-arg]  # keyword-only
     with pytest.raises(TypeError):

@@ -11,7 +11,7 @@ import pytest
 import bland_pools
 import ghl_pools
 from bland_pools import AsyncBlandClient, BlandClient
-from bland_pools.testing import BlandEmulator, Fault
+from bland_pools.testing import BlandEmulator, FakeClock, Fault
 from ghl_pools import AsyncGHLClient
 from ghl_pools.testing import GHLEmulator
 
@@ -58,8 +58,7 @@ async def test_bland_create_survives_a_lost_answer_without_duplicates(
     bland: BlandEmulator, fault: Fault
 ) -> None:
     bland.inject(fault, method="POST")
-    async with AsyncBlandClient(api_key=KEY_A, base_url=bland.url) as client:
-        client._transport._sleep = _no_sleep
+    async with AsyncBlandClient(api_key=KEY_A, base_url=bland.url, clock=FakeClock()) as client:
         pool = await client.pools.create(NUMBERS)
     assert [p["id"] for p in bland.pools(KEY_A)] == [pool.id]
 
@@ -75,8 +74,7 @@ async def test_bland_create_adopts_the_pool_of_a_timed_out_attempt(bland: BlandE
 async def test_bland_retries_staged_failures(bland: BlandEmulator) -> None:
     bland.inject(Fault.SERVER_ERROR, status=503)
     bland.inject(Fault.RATE_LIMITED, retry_after=0.01)
-    async with AsyncBlandClient(api_key=KEY_A, base_url=bland.url) as client:
-        client._transport._sleep = _no_sleep
+    async with AsyncBlandClient(api_key=KEY_A, base_url=bland.url, clock=FakeClock()) as client:
         assert await client.pools.list() == []
         bland.inject(Fault.HTML_ERROR)
         with pytest.raises(bland_pools.ServerError) as caught:
@@ -138,8 +136,9 @@ async def test_ghl_client_stays_under_the_burst_limit() -> None:
 async def test_ghl_client_retries_a_staged_rate_limit(ghl: GHLEmulator) -> None:
     ghl.inject(Fault.RATE_LIMITED, retry_after=0.05)
     ghl.inject(Fault.SERVER_ERROR, status=502)
-    async with AsyncGHLClient(token=TOKEN, base_url=ghl.url, location_id=LOCATION) as client:
-        client._transport._sleep = _no_sleep
+    async with AsyncGHLClient(
+        token=TOKEN, base_url=ghl.url, location_id=LOCATION, clock=FakeClock()
+    ) as client:
         assert (await client.pools.list()).total == 0
     assert [r.status for r in ghl.requests] == [429, 502, 200]
 
@@ -169,7 +168,3 @@ async def test_ghl_429_waits_the_servers_interval_not_the_default() -> None:
             page = await asyncio.wait_for(second.pools.list(), 3)
         assert page.total == 0
         assert [r.status for r in ghl.requests] == [200, 200, 429, 200]
-
-
-async def _no_sleep(seconds: float) -> None:
-    await asyncio.sleep(0)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import aiohttp
 import pytest
+from _interruptible import interruptible
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -19,12 +20,7 @@ URL = re.compile(r"listening on (http://127\.0\.0\.1:\d+)$")
 
 async def _start(module: str, *args: str) -> tuple[asyncio.subprocess.Process, str, list[str]]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        module,
-        "--port",
-        "0",
-        *args,
+        *interruptible([sys.executable, "-m", module, "--port", "0", *args]),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -35,6 +35,7 @@ class LocalServer:
     def __init__(self) -> None:
         self.pools: dict[str, dict[str, Any]] = {}
         self.received: list[Received] = []
+        self.slow_cancelled = threading.Event()  # a client gave up on a SLOW_POOL_ID request
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -149,7 +150,11 @@ class LocalServer:
             return denied
         pool_id = request.match_info["pool_id"]
         if pool_id == SLOW_POOL_ID:
-            await asyncio.sleep(60)
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                self.slow_cancelled.set()  # the client closed the connection
+                raise
         pool = self.pools.get(pool_id)
         if pool is None:
             return self._bland_error("POOL_NOT_FOUND", "Geospatial dialing pool not found", 404)

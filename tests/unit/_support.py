@@ -12,13 +12,13 @@ from typing import Any, Protocol
 
 import aiohttp
 import attrs
-from _fakes import FakeTime as FakeTime  # the tests import it from here
 from aioresponses import CallbackResult, aioresponses
 from aioresponses.core import RequestCall
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from pools_core._protocol import Response
+from pools_core.testing import FakeClock as FakeClock  # the tests import it from here
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -12,12 +12,12 @@ from bland_pools import AsyncBlandClient
 from ghl_pools import AsyncGHLClient
 
 from ._server import LocalServer
-from ._support import API_KEY, GHL_TOKEN, FakeTime, Wire
+from ._support import API_KEY, GHL_TOKEN, FakeClock, Wire
 
 
 @pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
@@ -26,22 +26,16 @@ def wire(mock_http: aioresponses) -> Wire:
 
 
 @pytest.fixture
-async def bland(fake_time: FakeTime) -> AsyncIterator[AsyncBlandClient]:
+async def bland(clock: FakeClock) -> AsyncIterator[AsyncBlandClient]:
     """An async Bland client on the default base URL whose retry waits are recorded, not slept."""
-    client = AsyncBlandClient(api_key=API_KEY)
-    client._transport._sleep = fake_time.sleep
-    async with client:
+    async with AsyncBlandClient(api_key=API_KEY, clock=clock) as client:
         yield client
 
 
 @pytest.fixture
-async def ghl(fake_time: FakeTime) -> AsyncIterator[AsyncGHLClient]:
+async def ghl(clock: FakeClock) -> AsyncIterator[AsyncGHLClient]:
     """An async GoHighLevel client whose retry waits and rate-limiter waits are faked."""
-    client = AsyncGHLClient(token=GHL_TOKEN)
-    client._transport._sleep = fake_time.sleep
-    client._limiter._clock = fake_time.clock
-    client._limiter._sleep = fake_time.sleep
-    async with client:
+    async with AsyncGHLClient(token=GHL_TOKEN, clock=clock) as client:
         yield client
 
 

@@ -220,7 +220,7 @@ def test_a_base_url_with_credentials_is_refused_without_echoing_them() -> None:
 # -- option checks -------------------------------------------------------------------------
 
 BAD_TIMEOUTS: list[Any] = [0, -1, 0.0, float("nan"), "30", True, None, [30]]
-BAD_RETRIES: list[Any] = [-1, 21, 1.5, True, "2", None]
+BAD_RETRIES: list[Any] = [-1, 21, 1.5, True, "2"]
 BAD_CONNECTIONS: list[Any] = [0, -1, True, 1.5, "10", None]
 
 
@@ -238,6 +238,31 @@ def test_bad_max_retries_is_refused_at_construction(max_retries: Any) -> None:
         AsyncBlandClient(api_key=API_KEY, max_retries=max_retries)
     with pytest.raises(ghl_pools.ConfigurationError, match="max_retries"):
         AsyncGHLClient(token=GHL_TOKEN, max_retries=max_retries)
+
+
+@pytest.mark.parametrize(
+    "policy", [{"initial_backoff": -1}, {"max_backoff": float("inf")}, {"max_retry_after": "5"}]
+)
+def test_a_bad_retry_policy_is_refused_naming_the_figure(policy: dict[str, Any]) -> None:
+    (name,) = policy
+    with pytest.raises(pools_core.ConfigurationError, match=name):
+        pools_core.RetryPolicy(**policy)
+
+
+def test_a_retry_policy_of_the_wrong_type_is_refused() -> None:
+    with pytest.raises(bland_pools.ConfigurationError, match="retry_policy"):
+        AsyncBlandClient(api_key=API_KEY, retry_policy={"max_retries": 3})  # type: ignore[arg-type]
+
+
+async def test_max_retries_none_means_the_policys(mock_http: aioresponses) -> None:
+    mock_http.get(pool_url(), status=503, repeat=3)
+    policy = pools_core.RetryPolicy(max_retries=1, initial_backoff=0.0)
+
+    async with AsyncBlandClient(api_key=API_KEY, max_retries=None, retry_policy=policy) as bland:
+        with pytest.raises(bland_pools.ServerError):
+            await bland.pools.get(POOL_ID)
+
+    assert request_count(mock_http) == 2  # the policy's one retry
 
 
 @pytest.mark.parametrize("max_connections", BAD_CONNECTIONS)
@@ -424,15 +449,17 @@ async def test_a_closed_client_refuses_calls_with_a_clear_error(mock_http: aiore
     assert "closed" in repr(client)
 
 
-async def test_close_is_idempotent_and_async_with_closes(mock_http: aioresponses) -> None:
+async def test_close_is_idempotent_and_async_with_closes(
+    mock_http: aioresponses, opened_sessions: list[aiohttp.ClientSession]
+) -> None:
     mock_http.get(POOLS_URL, payload=envelope([]))
+    sessions = opened_sessions
     async with AsyncBlandClient(api_key=API_KEY) as client:
         await client.pools.list()
-        session = client._transport._session
-        assert session is not None
+        assert [s.closed for s in sessions] == [False]
 
     assert client.closed
-    assert session.closed
+    assert [s.closed for s in sessions] == [True]  # the client's own session was closed
     await client.close()
     assert client.closed
 

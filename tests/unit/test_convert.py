@@ -3,6 +3,9 @@ loose, camelCase for GoHighLevel, ``raw`` kept at every level, failures named.""
 
 from __future__ import annotations
 
+import copy
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -174,10 +177,42 @@ def test_raw_is_kept_at_every_level() -> None:
 
     pool = GHL.structure(data, NumberPool)
 
-    assert pool.raw is data
-    assert pool.numbers[0].raw is data["numbers"][0]
+    assert pool.raw == data
+    assert pool.numbers[0].raw == data["numbers"][0]
     assert pool.inbound_call_service is not None
-    assert pool.inbound_call_service.raw is data["inboundCallService"]
+    assert pool.inbound_call_service.raw == data["inboundCallService"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda raw: raw.__setitem__("id", "x"),
+        lambda raw: raw.pop("id"),
+        lambda raw: raw.update(id="x"),
+        lambda raw: raw["numbers"].append({}),
+        lambda raw: raw["numbers"][0].__setitem__("phoneNumber", "+1"),
+        lambda raw: raw["inboundCallService"].clear(),
+    ],
+)
+def test_raw_is_read_only_at_every_level(change: Callable[[Any], object]) -> None:
+    data = fixture_json("ghl/list_success.json")["data"][0]
+    pool = GHL.structure(data, NumberPool)
+
+    with pytest.raises(TypeError, match="read-only"):
+        change(pool.raw)
+
+    assert pool.raw == fixture_json("ghl/list_success.json")["data"][0]  # unchanged
+    assert json.loads(json.dumps(pool.raw)) == data  # still JSON as it came
+
+
+def test_a_copy_of_raw_is_a_plain_dict_to_change() -> None:
+    pool = GHL.structure(fixture_json("ghl/list_success.json")["data"][0], NumberPool)
+
+    mine = copy.deepcopy(pool.raw)
+    mine["numbers"].append({"phoneNumber": "+14155550000"})
+
+    assert type(mine) is dict
+    assert len(pool.raw["numbers"]) == 1
 
 
 def test_bland_unstructure_gives_the_api_json_without_raw() -> None:

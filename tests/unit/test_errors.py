@@ -20,9 +20,13 @@ from ghl_pools._protocol import decode_page
 from pools_core import ErrorDetail
 
 from ._support import (
+    API_KEY,
+    GHL_TOKEN,
     LOCATION,
+    NUMBERS,
     POOL_ID,
     POOLS_URL,
+    FakeClock,
     envelope,
     error_envelope,
     fixture_bytes,
@@ -502,25 +506,30 @@ def test_errors_with_notes_keep_their_notes_when_pickled() -> None:
 
 
 async def test_a_refused_oversized_answer_names_the_url_with_its_query(
-    mock_http: aioresponses, ghl: AsyncGHLClient, monkeypatch: pytest.MonkeyPatch
+    mock_http: aioresponses, clock: FakeClock
 ) -> None:
-    monkeypatch.setattr(pools_core._transport, "MAX_BODY", 10)
-    mock_http.get(ghl_list_url(), payload=fixture_json("ghl/list_success.json"))
+    page = fixture_json("ghl/list_success.json")
+    page["data"] *= 250  # over the smallest cap allowed (64 KiB), under what aioresponses feeds
+    mock_http.get(ghl_list_url(), payload=page)
 
-    with pytest.raises(ghl_pools.UnexpectedResponseError, match="larger than") as caught:
-        await ghl.pools.list(location_id=LOCATION, max_retries=0)
+    async with AsyncGHLClient(
+        token=GHL_TOKEN, max_response_bytes=pools_core._transport.MAX_ERROR_BODY, clock=clock
+    ) as ghl:
+        with pytest.raises(ghl_pools.UnexpectedResponseError, match="larger than") as caught:
+            await ghl.pools.list(location_id=LOCATION, max_retries=0)
 
     assert caught.value.url == ghl_list_url()
     assert f"locationId={LOCATION}" in str(caught.value)
 
 
 async def test_a_success_answer_larger_than_the_cap_is_refused(
-    mock_http: aioresponses, bland: AsyncBlandClient, monkeypatch: pytest.MonkeyPatch
+    mock_http: aioresponses, clock: FakeClock
 ) -> None:
-    monkeypatch.setattr(pools_core._transport, "MAX_BODY", 100)
-    mock_http.get(pool_url(), payload=envelope(pool_json()))
+    cap = pools_core._transport.MAX_ERROR_BODY
+    mock_http.get(pool_url(), payload=envelope(pool_json(numbers=[NUMBERS[0]] * (cap // 10))))
 
-    with pytest.raises(bland_pools.UnexpectedResponseError, match="larger than") as caught:
-        await bland.pools.get(POOL_ID, max_retries=0)
+    async with AsyncBlandClient(api_key=API_KEY, max_response_bytes=cap, clock=clock) as bland:
+        with pytest.raises(bland_pools.UnexpectedResponseError, match="larger than") as caught:
+            await bland.pools.get(POOL_ID, max_retries=0)
 
     assert caught.value.status == 200

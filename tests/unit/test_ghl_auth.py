@@ -9,7 +9,7 @@ from aioresponses import aioresponses
 import ghl_pools
 from ghl_pools import AsyncGHLClient
 
-from ._support import LOCATION, FakeTime, Wire, fixture_json, ghl_list_url, sent, sent_headers
+from ._support import LOCATION, FakeClock, Wire, fixture_json, ghl_list_url, sent, sent_headers
 
 LIST_URL = ghl_list_url(LOCATION)
 
@@ -27,12 +27,8 @@ class TokenSource:
         return token
 
 
-def _client(token: object, fake_time: FakeTime) -> AsyncGHLClient:
-    client = AsyncGHLClient(token=token, location_id=LOCATION)  # type: ignore[arg-type]
-    client._transport._sleep = fake_time.sleep
-    client._limiter._clock = fake_time.clock
-    client._limiter._sleep = fake_time.sleep
-    return client
+def _client(token: object, clock: FakeClock) -> AsyncGHLClient:
+    return AsyncGHLClient(token=token, location_id=LOCATION, clock=clock)  # type: ignore[arg-type]
 
 
 def _authorizations(wire: Wire) -> list[str]:
@@ -41,22 +37,22 @@ def _authorizations(wire: Wire) -> list[str]:
 
 @pytest.mark.parametrize("given", ["Bearer tok-123", "bearer tok-123", "BEARER   tok-123"])
 async def test_a_bearer_prefix_in_a_token_string_is_not_doubled(
-    mock_http: aioresponses, fake_time: FakeTime, given: str
+    mock_http: aioresponses, clock: FakeClock, given: str
 ) -> None:
     mock_http.get(LIST_URL, payload=fixture_json("ghl/list_success.json"))
 
-    async with _client(given, fake_time) as client:
+    async with _client(given, clock) as client:
         await client.pools.list()
 
     (call,) = sent(mock_http, "GET", LIST_URL)
     assert sent_headers(call).getall("Authorization") == ["Bearer tok-123"]
 
 
-async def test_provider_is_called_for_every_request(wire: Wire, fake_time: FakeTime) -> None:
+async def test_provider_is_called_for_every_request(wire: Wire, clock: FakeClock) -> None:
     source = TokenSource("tok-a", "tok-b", "tok-c")
     wire.add("GET", LIST_URL, payload=fixture_json("ghl/list_success.json"), repeat=3)
 
-    async with _client(source, fake_time) as client:
+    async with _client(source, clock) as client:
         for _ in range(3):
             await client.pools.list()
 
@@ -65,24 +61,24 @@ async def test_provider_is_called_for_every_request(wire: Wire, fake_time: FakeT
 
 
 async def test_a_bearer_prefix_from_the_provider_is_not_doubled(
-    wire: Wire, fake_time: FakeTime
+    wire: Wire, clock: FakeClock
 ) -> None:
     wire.add("GET", LIST_URL, payload=fixture_json("ghl/list_success.json"))
 
-    async with _client(TokenSource("Bearer tok-p"), fake_time) as client:
+    async with _client(TokenSource("Bearer tok-p"), clock) as client:
         await client.pools.list()
 
     assert _authorizations(wire) == ["Bearer tok-p"]
 
 
 async def test_after_a_401_the_provider_is_asked_again_and_the_request_retried_once(
-    wire: Wire, fake_time: FakeTime
+    wire: Wire, clock: FakeClock
 ) -> None:
     source = TokenSource("expired", "fresh")
     wire.add("GET", LIST_URL, status=401)
     wire.add("GET", LIST_URL, payload=fixture_json("ghl/list_success.json"))
 
-    async with _client(source, fake_time) as client:
+    async with _client(source, clock) as client:
         page = await client.pools.list()
 
     assert page.total == 1
@@ -92,12 +88,12 @@ async def test_after_a_401_the_provider_is_asked_again_and_the_request_retried_o
 
 
 async def test_after_a_401_an_unchanged_token_raises_without_resending(
-    wire: Wire, fake_time: FakeTime
+    wire: Wire, clock: FakeClock
 ) -> None:
     source = TokenSource("same")
     wire.add("GET", LIST_URL, status=401)
 
-    async with _client(source, fake_time) as client:
+    async with _client(source, clock) as client:
         with pytest.raises(ghl_pools.AuthenticationError) as caught:
             await client.pools.list()
 
@@ -107,11 +103,11 @@ async def test_after_a_401_an_unchanged_token_raises_without_resending(
     wire.assert_complete()
 
 
-async def test_a_second_401_with_the_fresh_token_raises(wire: Wire, fake_time: FakeTime) -> None:
+async def test_a_second_401_with_the_fresh_token_raises(wire: Wire, clock: FakeClock) -> None:
     source = TokenSource("old", "new", "newer")
     wire.add("GET", LIST_URL, status=401, repeat=2)
 
-    async with _client(source, fake_time) as client:
+    async with _client(source, clock) as client:
         with pytest.raises(ghl_pools.AuthenticationError):
             await client.pools.list()
 
@@ -119,10 +115,10 @@ async def test_a_second_401_with_the_fresh_token_raises(wire: Wire, fake_time: F
     wire.assert_complete()
 
 
-async def test_a_static_token_is_not_resent_after_a_401(wire: Wire, fake_time: FakeTime) -> None:
+async def test_a_static_token_is_not_resent_after_a_401(wire: Wire, clock: FakeClock) -> None:
     wire.add("GET", LIST_URL, status=401)
 
-    async with _client("static-token", fake_time) as client:
+    async with _client("static-token", clock) as client:
         with pytest.raises(ghl_pools.AuthenticationError):
             await client.pools.list()
 
@@ -132,12 +128,12 @@ async def test_a_static_token_is_not_resent_after_a_401(wire: Wire, fake_time: F
 
 @pytest.mark.parametrize("bad", [None, 42, b"bytes-token"])
 async def test_a_provider_returning_a_non_string_is_a_configuration_error(
-    mock_http: aioresponses, fake_time: FakeTime, bad: object
+    mock_http: aioresponses, clock: FakeClock, bad: object
 ) -> None:
     async def provider() -> object:
         return bad
 
-    async with _client(provider, fake_time) as client:
+    async with _client(provider, clock) as client:
         with pytest.raises(ghl_pools.ConfigurationError, match="not a string"):
             await client.pools.list()
 
@@ -146,24 +142,24 @@ async def test_a_provider_returning_a_non_string_is_a_configuration_error(
 
 @pytest.mark.parametrize("bad", ["", "   ", "tok\nen", "tok en\r"])
 async def test_a_provider_returning_an_unusable_token_is_refused_before_sending(
-    mock_http: aioresponses, fake_time: FakeTime, bad: str
+    mock_http: aioresponses, clock: FakeClock, bad: str
 ) -> None:
     async def provider() -> str:
         return bad
 
-    async with _client(provider, fake_time) as client:
+    async with _client(provider, clock) as client:
         with pytest.raises(ghl_pools.ConfigurationError):
             await client.pools.list()
 
     assert mock_http.requests == {}
 
 
-async def test_a_plain_callable_is_a_token_provider_too(wire: Wire, fake_time: FakeTime) -> None:
+async def test_a_plain_callable_is_a_token_provider_too(wire: Wire, clock: FakeClock) -> None:
     tokens = iter(["tok-old", "tok-new"])
     wire.add("GET", LIST_URL, status=401)
     wire.add("GET", LIST_URL, payload=fixture_json("ghl/list_success.json"))
 
-    async with _client(lambda: next(tokens), fake_time) as client:
+    async with _client(lambda: next(tokens), clock) as client:
         page = await client.pools.list()
 
     assert page.pools[0].id == "ve9EPM428h8vShlRW1KT"
@@ -171,12 +167,12 @@ async def test_a_plain_callable_is_a_token_provider_too(wire: Wire, fake_time: F
 
 
 async def test_a_provider_returning_no_string_is_a_configuration_error(
-    mock_http: aioresponses, fake_time: FakeTime
+    mock_http: aioresponses, clock: FakeClock
 ) -> None:
     async def provider() -> object:
         return 12345
 
-    async with _client(provider, fake_time) as client:
+    async with _client(provider, clock) as client:
         with pytest.raises(ghl_pools.ConfigurationError, match="returned int"):
             await client.pools.list()
 

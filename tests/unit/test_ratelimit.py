@@ -13,7 +13,7 @@ import ghl_pools
 from ghl_pools import AsyncGHLClient, RateLimitInfo
 from pools_core._ratelimit import Blocked, SlidingWindowLimiter, parse_rate_limit_headers
 
-from ._support import LOCATION, FakeTime, Wire, fixture_json, ghl_list_url, headers
+from ._support import LOCATION, FakeClock, Wire, fixture_json, ghl_list_url, headers
 
 GHL_HEADERS = {
     "X-RateLimit-Max": "100",
@@ -24,12 +24,23 @@ GHL_HEADERS = {
 }
 
 
-def _limiter(fake: FakeTime, **kwargs: float) -> SlidingWindowLimiter:
-    return SlidingWindowLimiter(clock=fake.clock, sleep=fake.sleep, **kwargs)  # type: ignore[arg-type]
+def _limiter(fake: FakeClock, **kwargs: float) -> SlidingWindowLimiter:
+    return SlidingWindowLimiter(clock=fake, **kwargs)  # type: ignore[arg-type]
+
+
+class _GatedClock(FakeClock):
+    """A fake clock whose every sleep waits until ``gate`` is set (a timer not yet fired)."""
+
+    def __init__(self, gate: asyncio.Event) -> None:
+        super().__init__()
+        self.gate = gate
+
+    async def sleep(self, seconds: float) -> None:
+        await self.gate.wait()
 
 
 async def _acquire_times(
-    limiter: SlidingWindowLimiter, fake: FakeTime, key: str, n: int
+    limiter: SlidingWindowLimiter, fake: FakeClock, key: str, n: int
 ) -> list[float]:
     times = []
     for _ in range(n):
@@ -46,7 +57,7 @@ def _max_in_any_window(times: list[float], interval: float) -> int:
 
 
 async def test_never_more_than_limit_acquisitions_per_interval() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=5, interval=10.0)
 
     times = await _acquire_times(limiter, fake, "loc", 23)
@@ -57,7 +68,7 @@ async def test_never_more_than_limit_acquisitions_per_interval() -> None:
 
 
 async def test_the_documented_burst_of_100_per_10_seconds_is_the_default() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake)
 
     times = await _acquire_times(limiter, fake, "loc", 250)
@@ -68,7 +79,7 @@ async def test_the_documented_burst_of_100_per_10_seconds_is_the_default() -> No
 
 
 async def test_concurrent_acquisitions_respect_the_limit() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=4, interval=1.0)
     times: list[float] = []
 
@@ -83,7 +94,7 @@ async def test_concurrent_acquisitions_respect_the_limit() -> None:
 
 
 async def test_keys_are_independent() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=5, interval=10.0)
 
     await _acquire_times(limiter, fake, "a", 5)
@@ -93,7 +104,7 @@ async def test_keys_are_independent() -> None:
 
 
 async def test_a_safety_margin_is_kept_back() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=5, interval=10.0, safety=1)
 
     times = await _acquire_times(limiter, fake, "loc", 12)
@@ -102,7 +113,7 @@ async def test_a_safety_margin_is_kept_back() -> None:
 
 
 async def test_remaining_lower_than_the_local_count_books_the_difference() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=10, interval=10.0)
     await limiter.acquire("loc")
 
@@ -116,7 +127,7 @@ async def test_remaining_lower_than_the_local_count_books_the_difference() -> No
 
 
 async def test_remaining_higher_than_the_local_count_books_nothing() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=10, interval=10.0)
     await _acquire_times(limiter, fake, "loc", 5)
 
@@ -127,7 +138,7 @@ async def test_remaining_higher_than_the_local_count_books_nothing() -> None:
 
 
 async def test_limit_and_interval_adapt_to_the_headers() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=100, interval=10.0)
 
     limiter.observe(
@@ -147,7 +158,7 @@ async def test_limit_and_interval_adapt_to_the_headers() -> None:
 
 
 async def test_headers_for_one_key_do_not_touch_another() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=10, interval=10.0)
 
     limiter.observe("a", headers({"X-RateLimit-Max": "10", "X-RateLimit-Remaining": "0"}))
@@ -157,7 +168,7 @@ async def test_headers_for_one_key_do_not_touch_another() -> None:
 
 
 async def test_a_429_blocks_the_key_for_retry_after() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=10, interval=10.0)
 
     limiter.observe("a", headers({"Retry-After": "7"}), 429)
@@ -172,7 +183,7 @@ async def test_a_429_blocks_the_key_for_retry_after() -> None:
 async def test_a_429_block_is_jittered_so_sharers_do_not_return_together() -> None:
     waits = []
     for _ in range(50):  # fifty processes, each told the same Retry-After
-        fake = FakeTime()
+        fake = FakeClock()
         limiter = _limiter(fake, limit=10, interval=10.0)
         limiter.observe("a", headers({"Retry-After": "4"}), 429)
         await limiter.acquire("a")
@@ -184,7 +195,7 @@ async def test_a_429_block_is_jittered_so_sharers_do_not_return_together() -> No
 
 
 async def test_a_429_without_retry_after_blocks_the_key_for_an_interval() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=10, interval=10.0)
 
     limiter.observe("a", headers({}), 429)
@@ -195,7 +206,7 @@ async def test_a_429_without_retry_after_blocks_the_key_for_an_interval() -> Non
 
 
 async def test_a_hold_longer_than_max_block_is_refused_not_waited() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=10, interval=10.0, max_block=60.0)
 
     limiter.observe("a", headers({"Retry-After": "86400"}), 429)
@@ -212,7 +223,7 @@ async def test_a_hold_longer_than_max_block_is_refused_not_waited() -> None:
 
 async def test_the_jitter_never_turns_an_accepted_wait_into_a_refusal() -> None:
     for _ in range(50):
-        fake = FakeTime()
+        fake = FakeClock()
         limiter = _limiter(fake, limit=10, interval=10.0, max_block=60.0)
         limiter.observe("a", headers({"Retry-After": "55"}), 429)
         await limiter.acquire("a")  # never Blocked, though 55 s x 1.25 would be over 60
@@ -221,7 +232,7 @@ async def test_the_jitter_never_turns_an_accepted_wait_into_a_refusal() -> None:
 
 
 def test_latest_figures_per_key_and_overall() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake)
     assert limiter.latest() is None
 
@@ -321,21 +332,21 @@ async def test_client_keeps_figures_per_location(
 
 
 async def test_client_paces_a_bulk_job_under_the_burst_limit(
-    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+    wire: Wire, ghl: AsyncGHLClient, clock: FakeClock
 ) -> None:
     wire.add("GET", ghl_list_url(), payload={"data": []}, repeat=True)
 
     for _ in range(100):
         await ghl.pools.list(location_id=LOCATION)
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
     await ghl.pools.list(location_id=LOCATION)
 
-    assert fake_time.sleeps == [10.0]
+    assert clock.sleeps == [10.0]
     assert len(wire.log) == 101
 
 
 async def test_client_waits_when_the_server_says_nothing_remains(
-    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+    wire: Wire, ghl: AsyncGHLClient, clock: FakeClock
 ) -> None:
     wire.add(
         "GET",
@@ -346,14 +357,14 @@ async def test_client_waits_when_the_server_says_nothing_remains(
     wire.add("GET", ghl_list_url(), payload={"data": []})
 
     await ghl.pools.list(location_id=LOCATION)
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
     await ghl.pools.list(location_id=LOCATION)
 
-    assert fake_time.sleeps == [10.0]
+    assert clock.sleeps == [10.0]
 
 
 async def test_client_paces_other_locations_independently(
-    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+    wire: Wire, ghl: AsyncGHLClient, clock: FakeClock
 ) -> None:
     wire.add(
         "GET",
@@ -366,11 +377,11 @@ async def test_client_paces_other_locations_independently(
     await ghl.pools.list(location_id="locA")
     await ghl.pools.list(location_id="locB")
 
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
 
 
 async def test_a_used_up_daily_quota_fails_fast_without_retrying(
-    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+    wire: Wire, ghl: AsyncGHLClient, clock: FakeClock
 ) -> None:
     exhausted = {**GHL_HEADERS, "X-RateLimit-Remaining": "50", "X-RateLimit-Daily-Remaining": "0"}
     wire.add("GET", ghl_list_url(), status=429, headers=exhausted)
@@ -379,7 +390,7 @@ async def test_a_used_up_daily_quota_fails_fast_without_retrying(
         await ghl.pools.list(location_id=LOCATION)
 
     assert len(wire.log) == 1  # not retried: seconds of backoff cannot bring a day back
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
     # retry_after is the wait until the next UTC midnight (GoHighLevel's reset is undocumented)
     now = datetime.now(UTC)
     midnight = datetime.combine(now.date(), datetime.min.time(), UTC).timestamp() + 86400
@@ -388,11 +399,11 @@ async def test_a_used_up_daily_quota_fails_fast_without_retrying(
     # and later calls for the location are not held back by a block
     wire.add("GET", ghl_list_url(), payload={"data": []})
     await ghl.pools.list(location_id=LOCATION)
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
 
 
 async def test_a_burst_429_waits_the_interval_the_answer_states(
-    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+    wire: Wire, ghl: AsyncGHLClient, clock: FakeClock
 ) -> None:
     burst = {
         **GHL_HEADERS,
@@ -407,11 +418,11 @@ async def test_a_burst_429_waits_the_interval_the_answer_states(
     assert len(wire.log) == 2
     # The retry waited in the limiter for this answer's 0.5 s interval (plus up to a
     # quarter of jitter), not the default 10 s.
-    assert 0.5 <= sum(fake_time.sleeps) <= 0.625
+    assert 0.5 <= sum(clock.sleeps) <= 0.625
 
 
 async def test_done_moves_a_booking_to_the_answer_time() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=1, interval=10.0)
     first = await limiter.acquire("loc")
     fake.now += 4.0  # the answer comes 4 s later: the server counted it then, at the latest
@@ -425,7 +436,7 @@ async def test_done_moves_a_booking_to_the_answer_time() -> None:
 
 
 async def test_probe_first_holds_a_new_key_until_its_first_answer() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, limit=100, interval=10.0, probe_first=True)  # type: ignore[arg-type]
     probe = await limiter.acquire("loc")
     waiting = asyncio.create_task(limiter.acquire("loc"))
@@ -445,7 +456,7 @@ async def test_probe_first_holds_a_new_key_until_its_first_answer() -> None:
 
 
 async def test_a_probe_that_fails_without_an_answer_releases_the_key() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake, probe_first=True)  # type: ignore[arg-type]
     probe = await limiter.acquire("loc")
     waiting = asyncio.create_task(limiter.acquire("loc"))
@@ -457,15 +468,9 @@ async def test_a_probe_that_fails_without_an_answer_releases_the_key() -> None:
 
 
 async def test_a_probe_cancelled_before_it_went_out_lets_another_request_probe() -> None:
-    fake = FakeTime()
     gate = asyncio.Event()
-
-    async def stuck(seconds: float) -> None:
-        await gate.wait()
-
-    limiter = SlidingWindowLimiter(
-        limit=1, interval=10.0, probe_first=True, clock=fake.clock, sleep=stuck
-    )
+    fake = _GatedClock(gate)
+    limiter = SlidingWindowLimiter(limit=1, interval=10.0, probe_first=True, clock=fake)
     # Figures learned without an answer of our own: the window is full, the key unprobed.
     limiter.observe("loc", headers({"X-RateLimit-Max": "1", "X-RateLimit-Remaining": "0"}))
     prober = asyncio.create_task(limiter.acquire("loc"))  # holds the probe, waits for room
@@ -486,7 +491,7 @@ async def test_a_probe_cancelled_before_it_went_out_lets_another_request_probe()
 
 
 async def test_a_ghl_call_after_a_long_retry_after_is_refused_without_sending(
-    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+    wire: Wire, ghl: AsyncGHLClient, clock: FakeClock
 ) -> None:
     wire.add("GET", ghl_list_url(), status=429, headers={**GHL_HEADERS, "Retry-After": "3600"})
 
@@ -500,15 +505,12 @@ async def test_a_ghl_call_after_a_long_retry_after_is_refused_without_sending(
     assert second.value.retry_after == pytest.approx(3600.0)
     assert second.value.status is None
     assert len(wire.log) == 1  # the second call never reached the server
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
 
 
-async def test_pruning_many_keys_keeps_the_windows_of_requests_in_flight(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(SlidingWindowLimiter, "_PRUNE_ABOVE", 4)
-    fake = FakeTime()
-    limiter = _limiter(fake, interval=10.0, probe_first=True)  # type: ignore[arg-type]
+async def test_pruning_many_keys_keeps_the_windows_of_requests_in_flight() -> None:
+    fake = FakeClock()
+    limiter = _limiter(fake, interval=10.0, probe_first=True, prune_above=4)  # type: ignore[arg-type]
     probe = await limiter.acquire("slow-location")  # its answer takes longer than the window
     waiter = asyncio.create_task(limiter.acquire("slow-location"))
     await asyncio.sleep(0)
@@ -521,33 +523,25 @@ async def test_pruning_many_keys_keeps_the_windows_of_requests_in_flight(
     limiter.done("slow-location", probe, headers(GHL_HEADERS))
 
     await asyncio.wait_for(waiter, 1)  # released by the probe's answer, not stranded
-    assert len(limiter._windows) <= 5  # and idle windows were pruned all along
+    assert len(limiter.tracked_keys()) <= 5  # and idle windows were pruned all along
 
 
-async def test_pruning_never_drops_a_window_a_request_waits_on(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(SlidingWindowLimiter, "_PRUNE_ABOVE", 2)
-    fake = FakeTime()
+async def test_pruning_never_drops_a_window_a_request_waits_on() -> None:
     timer_fired = asyncio.Event()
-
-    async def timer(seconds: float) -> None:
-        await timer_fired.wait()
-
-    limiter = SlidingWindowLimiter(limit=2, interval=10.0, clock=fake.clock, sleep=timer)
+    fake = _GatedClock(timer_fired)
+    limiter = SlidingWindowLimiter(limit=2, interval=10.0, clock=fake, prune_above=2)
     for _ in range(2):
         limiter.done("A", await limiter.acquire("A"))  # A's window is full
-    window = limiter._windows["A"]
     sleeper = asyncio.create_task(limiter.acquire("A"))  # waits for room in it
     await asyncio.sleep(0)
     limiter.done("B", await limiter.acquire("B"))
     fake.now += 10.0  # A's sends expire; the sleeper has not woken yet
     limiter.done("C", await limiter.acquire("C"))  # a new key: pruning runs
 
-    assert limiter._windows.get("A") is window  # kept: a request waits on it
+    assert "A" in limiter.tracked_keys()  # kept: a request waits on it
     timer_fired.set()
     booking = await asyncio.wait_for(sleeper, 1)
-    assert list(window.stamps) == [booking]  # booked where later requests will count it
+    assert limiter.booked("A") == [booking]  # booked where later requests will count it
 
 
 @pytest.mark.parametrize(
@@ -562,18 +556,17 @@ async def test_pruning_never_drops_a_window_a_request_waits_on(
 def test_the_sends_booked_for_others_stay_within_the_window(
     figures: dict[str, str], booked: int
 ) -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake)
 
     limiter.observe("loc", headers(figures))
 
-    window = limiter._windows["loc"]
-    assert len(window.stamps) == booked
-    assert window.limit == min(int(figures["X-RateLimit-Max"]), 10_000)
+    assert len(limiter.booked("loc")) == booked
+    assert limiter.limit_of("loc") == min(int(figures["X-RateLimit-Max"]), 10_000)
 
 
 async def test_absurd_header_figures_are_bounded() -> None:
-    fake = FakeTime()
+    fake = FakeClock()
     limiter = _limiter(fake)
     limiter.observe(
         "loc",
@@ -586,7 +579,6 @@ async def test_absurd_header_figures_are_bounded() -> None:
         ),
     )
 
-    window = limiter._windows["loc"]
-    assert len(window.stamps) <= 10_000  # not twenty million bookings
+    assert len(limiter.booked("loc")) <= 10_000  # not twenty million bookings
     await limiter.acquire("loc")
     assert fake.sleeps == [pytest.approx(300.0)]  # at most five minutes, not a day

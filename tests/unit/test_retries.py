@@ -19,6 +19,7 @@ from bland_pools._exceptions import ERRORS
 from bland_pools._protocol import decode_pool, get_request
 from ghl_pools import AsyncGHLClient
 from pools_core import RetryPolicy
+from pools_core._auth import Auth
 from pools_core._retry import outcome_unknown, parse_retry_after
 from pools_core._transport import Transport
 from pools_core._types import RedactedHeaders
@@ -29,7 +30,7 @@ from ._support import (
     NUMBERS,
     POOL_ID,
     POOLS_URL,
-    FakeTime,
+    FakeClock,
     Wire,
     connector_error,
     envelope,
@@ -53,7 +54,7 @@ def _ok_pool() -> dict[str, object]:
 
 
 async def test_429_with_retry_after_seconds_waits_that_long(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock
 ) -> None:
     wire.add("GET", pool_url(), status=429, headers={"Retry-After": "3"})
     wire.add("GET", pool_url(), payload=_ok_pool())
@@ -61,24 +62,24 @@ async def test_429_with_retry_after_seconds_waits_that_long(
     pool = await bland.pools.get(POOL_ID)
 
     assert pool.id == POOL_ID
-    assert fake_time.sleeps == [3.0]
+    assert clock.sleeps == [3.0]
     assert len(wire.log) == 2
     wire.assert_complete()
 
 
 async def test_retry_after_ms_is_honored_before_retry_after(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock
 ) -> None:
     wire.add("GET", pool_url(), status=429, headers={"retry-after-ms": "1500", "Retry-After": "9"})
     wire.add("GET", pool_url(), payload=_ok_pool())
 
     await bland.pools.get(POOL_ID)
 
-    assert fake_time.sleeps == [1.5]
+    assert clock.sleeps == [1.5]
 
 
 async def test_retry_after_as_an_http_date_waits_until_then(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock
 ) -> None:
     when = datetime.now(UTC) + timedelta(seconds=30)
     wire.add(
@@ -91,7 +92,7 @@ async def test_retry_after_as_an_http_date_waits_until_then(
 
     await bland.pools.get(POOL_ID)
 
-    (slept,) = fake_time.sleeps
+    (slept,) = clock.sleeps
     assert 25.0 <= slept <= 30.0  # the date has one-second resolution
 
 
@@ -103,7 +104,7 @@ async def test_retry_after_as_an_http_date_waits_until_then(
 async def test_retry_after_beyond_the_cap_raises_at_once(
     wire: Wire,
     bland: AsyncBlandClient,
-    fake_time: FakeTime,
+    clock: FakeClock,
     status: int,
     error: type[bland_pools.APIError],
 ) -> None:
@@ -117,68 +118,101 @@ async def test_retry_after_beyond_the_cap_raises_at_once(
     assert caught.value.headers["Retry-After"] == "3600"
     if isinstance(caught.value, bland_pools.RateLimitError):
         assert caught.value.retry_after == 3600.0
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
     assert len(wire.log) == 1
     wire.assert_complete()
 
 
-async def test_the_retry_after_cap_comes_from_the_policy(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+@pytest.mark.parametrize(("retry_after", "sleeps"), [("6", []), ("5", [5.0])])
+async def test_the_retry_after_cap_comes_from_the_clients_policy(
+    wire: Wire, clock: FakeClock, retry_after: str, sleeps: list[float]
 ) -> None:
-    bland._transport.retry_policy = RetryPolicy(max_retries=2, max_retry_after=5.0)
-    wire.add("GET", pool_url(), status=429, headers={"Retry-After": "6"})
+    wire.add("GET", pool_url(), status=429, headers={"Retry-After": retry_after})
+    wire.add("GET", pool_url(), payload=_ok_pool())
+    policy = RetryPolicy(max_retries=2, max_retry_after=5.0)
 
-    with pytest.raises(bland_pools.RateLimitError):
-        await bland.pools.get(POOL_ID)
+    async with AsyncBlandClient(api_key=API_KEY, retry_policy=policy, clock=clock) as client:
+        if sleeps:
+            await client.pools.get(POOL_ID)
+        else:
+            with pytest.raises(bland_pools.RateLimitError):
+                await client.pools.get(POOL_ID)
 
-    assert fake_time.sleeps == []
+    assert clock.sleeps == sleeps
+
+
+async def test_the_backoff_figures_come_from_the_clients_policy(
+    wire: Wire, clock: FakeClock
+) -> None:
+    wire.add("GET", pool_url(), status=503, repeat=3)
+    wire.add("GET", pool_url(), payload=_ok_pool())
+    policy = RetryPolicy(max_retries=3, initial_backoff=0.01, max_backoff=0.02)
+
+    async with AsyncBlandClient(api_key=API_KEY, retry_policy=policy, clock=clock) as client:
+        await client.pools.get(POOL_ID)
+
+    assert len(clock.sleeps) == 3
+    assert all(0.0 <= s <= 0.02 for s in clock.sleeps)
+
+
+async def test_max_retries_overrides_the_policys(wire: Wire, clock: FakeClock) -> None:
+    wire.add("GET", pool_url(), status=503, repeat=True)
+    policy = RetryPolicy(max_retries=5)
+
+    async with AsyncBlandClient(
+        api_key=API_KEY, retry_policy=policy, max_retries=1, clock=clock
+    ) as client:
+        with pytest.raises(bland_pools.ServerError):
+            await client.pools.get(POOL_ID)
+
+    assert len(wire.log) == 2
 
 
 async def test_429_without_retry_after_backs_off_with_jitter(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock
 ) -> None:
     wire.add("GET", pool_url(), status=429)
     wire.add("GET", pool_url(), payload=_ok_pool())
 
     await bland.pools.get(POOL_ID)
 
-    (slept,) = fake_time.sleeps
+    (slept,) = clock.sleeps
     assert 0.0 <= slept <= 0.5  # under the first ceiling; the spread is tested on RetryPolicy
 
 
 @pytest.mark.parametrize("status", [408, 500, 502, 503, 504])
 async def test_retry_after_on_a_retried_status_is_honored(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime, status: int
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock, status: int
 ) -> None:
     wire.add("GET", pool_url(), status=status, headers={"Retry-After": "3"})
     wire.add("GET", pool_url(), payload=_ok_pool())
 
     await bland.pools.get(POOL_ID)
 
-    assert fake_time.sleeps == [3.0]
+    assert clock.sleeps == [3.0]
     assert len(wire.log) == 2
 
 
 async def test_retry_after_ms_on_a_503_is_honored_for_an_update(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock
 ) -> None:
     wire.add("POST", update_url(), status=503, headers={"retry-after-ms": "1500"})
     wire.add("POST", update_url(), payload=_ok_pool())
 
     await bland.pools.update(POOL_ID, NUMBERS)
 
-    assert fake_time.sleeps == [1.5]
+    assert clock.sleeps == [1.5]
 
 
 async def test_retry_after_on_a_refused_status_does_not_make_it_retried(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock
 ) -> None:
     wire.add("GET", pool_url(), status=400, headers={"Retry-After": "1"}, payload={})
 
     with pytest.raises(bland_pools.BlandError):
         await bland.pools.get(POOL_ID)
 
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
     assert len(wire.log) == 1
 
 
@@ -187,14 +221,14 @@ async def test_retry_after_on_a_refused_status_does_not_make_it_retried(
 
 @pytest.mark.parametrize("status", RETRIED_STATUSES)
 async def test_get_is_retried_after_a_retryable_status(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime, status: int
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock, status: int
 ) -> None:
     wire.add("GET", pool_url(), status=status, body=b"")
     wire.add("GET", pool_url(), payload=_ok_pool())
 
     assert (await bland.pools.get(POOL_ID)).id == POOL_ID
     assert wire.calls == [("GET", pool_url())] * 2
-    assert len(fake_time.sleeps) == 1
+    assert len(clock.sleeps) == 1
 
 
 @pytest.mark.parametrize("status", RETRIED_STATUSES)
@@ -223,7 +257,7 @@ async def test_update_is_retried_after_a_retryable_status_with_the_same_body(
 
 @pytest.mark.parametrize("status", NOT_RETRIED_STATUSES)
 async def test_get_is_not_retried_after_a_client_error_or_501(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime, status: int
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock, status: int
 ) -> None:
     wire.add("GET", pool_url(), status=status, body=b"")
 
@@ -232,7 +266,7 @@ async def test_get_is_not_retried_after_a_client_error_or_501(
 
     assert caught.value.status == status
     assert len(wire.log) == 1
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
     wire.assert_complete()
 
 
@@ -250,7 +284,7 @@ async def test_create_is_not_retried_after_a_client_error(
 
 
 async def test_create_is_retried_after_a_429_without_listing(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock
 ) -> None:
     wire.add("POST", POOLS_URL, status=429, headers={"Retry-After": "2"})
     wire.add("POST", POOLS_URL, payload=_ok_pool())
@@ -258,7 +292,7 @@ async def test_create_is_retried_after_a_429_without_listing(
     await bland.pools.create(NUMBERS)
 
     assert wire.calls == [("POST", POOLS_URL), ("POST", POOLS_URL)]
-    assert fake_time.sleeps == [2.0]
+    assert clock.sleeps == [2.0]
     wire.assert_complete()
 
 
@@ -279,22 +313,21 @@ async def test_create_after_a_5xx_is_retried_only_once_a_list_shows_nothing_was_
 # -- limits --------------------------------------------------------------------------------
 
 
-async def test_max_retries_zero_on_the_client_sends_once(wire: Wire, fake_time: FakeTime) -> None:
+async def test_max_retries_zero_on_the_client_sends_once(wire: Wire, clock: FakeClock) -> None:
     wire.add("GET", pool_url(), status=503, repeat=True)
-    client = AsyncBlandClient(api_key=API_KEY, max_retries=0)
-    client._transport._sleep = fake_time.sleep
+    client = AsyncBlandClient(api_key=API_KEY, max_retries=0, clock=clock)
 
     async with client:
         with pytest.raises(bland_pools.ServerError):
             await client.pools.get(POOL_ID)
 
     assert len(wire.log) == 1
-    assert fake_time.sleeps == []
+    assert clock.sleeps == []
 
 
 @pytest.mark.parametrize(("per_call", "attempts"), [(0, 1), (1, 2), (3, 4), (5, 6)])
 async def test_per_call_max_retries_overrides_the_client(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime, per_call: int, attempts: int
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock, per_call: int, attempts: int
 ) -> None:
     wire.add("GET", pool_url(), status=503, repeat=True)
 
@@ -302,16 +335,15 @@ async def test_per_call_max_retries_overrides_the_client(
         await bland.pools.get(POOL_ID, max_retries=per_call)
 
     assert len(wire.log) == attempts
-    assert len(fake_time.sleeps) == attempts - 1
+    assert len(clock.sleeps) == attempts - 1
 
 
 async def test_per_call_max_retries_beats_a_client_without_retries(
-    wire: Wire, fake_time: FakeTime
+    wire: Wire, clock: FakeClock
 ) -> None:
     wire.add("GET", POOLS_URL, status=502, repeat=2)
     wire.add("GET", POOLS_URL, payload=envelope([]))
-    client = AsyncBlandClient(api_key=API_KEY, max_retries=0)
-    client._transport._sleep = fake_time.sleep
+    client = AsyncBlandClient(api_key=API_KEY, max_retries=0, clock=clock)
 
     async with client:
         assert await client.pools.list(max_retries=2) == []
@@ -336,15 +368,15 @@ async def test_exhausted_retries_raise_the_last_typed_error(
 
 
 async def test_backoff_ceiling_doubles_between_retries(
-    wire: Wire, bland: AsyncBlandClient, fake_time: FakeTime
+    wire: Wire, bland: AsyncBlandClient, clock: FakeClock
 ) -> None:
     wire.add("GET", pool_url(), status=503, repeat=True)
 
     with pytest.raises(bland_pools.ServerError):
         await bland.pools.get(POOL_ID, max_retries=5)
 
-    assert len(fake_time.sleeps) == 5
-    for number, slept in enumerate(fake_time.sleeps, start=1):
+    assert len(clock.sleeps) == 5
+    for number, slept in enumerate(clock.sleeps, start=1):
         assert 0.0 <= slept <= min(8.0, 0.5 * 2 ** (number - 1))
 
 
@@ -479,7 +511,7 @@ async def test_no_retry_no_retry_log(
 
 
 async def test_ghl_429_waits_retry_after_and_retries(
-    wire: Wire, ghl: AsyncGHLClient, fake_time: FakeTime
+    wire: Wire, ghl: AsyncGHLClient, clock: FakeClock
 ) -> None:
     wire.add("GET", ghl_list_url(), status=429, headers={"Retry-After": "4"})
     wire.add("GET", ghl_list_url(), payload=fixture_json("ghl/list_success.json"))
@@ -487,9 +519,9 @@ async def test_ghl_429_waits_retry_after_and_retries(
     page = await ghl.pools.list(location_id=LOCATION)
 
     assert page.total == 1
-    assert fake_time.sleeps[0] == 4.0
+    assert clock.sleeps[0] == 4.0
     # The limiter adds at most its jitter (a quarter), not a second full wait.
-    assert 4.0 <= sum(fake_time.sleeps) <= 5.0
+    assert 4.0 <= sum(clock.sleeps) <= 5.0
     assert len(wire.log) == 2
 
 
@@ -517,14 +549,14 @@ async def test_ghl_exhausted_retries_raise_ghl_server_error(
 # -- the transport on its own --------------------------------------------------------------
 
 
-async def test_transport_takes_an_injected_sleep(mock_http: aioresponses) -> None:
-    fake = FakeTime()
+async def test_transport_takes_an_injected_clock(mock_http: aioresponses) -> None:
+    fake = FakeClock()
     transport = Transport(
         base_url="https://us.api.bland.ai",
-        headers=RedactedHeaders({"Authorization": API_KEY}),
+        auth=Auth(RedactedHeaders({"Authorization": API_KEY})),
         errors=ERRORS,
         logger=logging.getLogger("bland_pools"),
-        sleep=fake.sleep,
+        clock=fake,
     )
     mock_http.get(pool_url(), status=429, headers={"Retry-After": "5"})
     mock_http.get(pool_url(), payload=_ok_pool())

@@ -14,12 +14,14 @@ from typing import Any
 import aiohttp
 import pytest
 from aioresponses import aioresponses
+from yarl import URL
 
 import bland_pools
 import ghl_pools
 import pools_core
 from bland_pools import AsyncBlandClient, BlandClient
 from ghl_pools import AsyncGHLClient, GHLClient
+from pools_core._types import RedactedHeaders
 
 from ._server import SLOW_POOL_ID, LocalServer
 from ._support import (
@@ -304,7 +306,6 @@ async def test_async_clients_do_not_show_the_credential() -> None:
     for client in clients:
         _assert_secret_free(repr(client))
         _assert_secret_free(str(client))
-        _assert_secret_free(repr(client._transport._headers))
         _assert_secret_free(repr(vars(client)))
         await client.close()
 
@@ -458,7 +459,21 @@ def test_a_secret_of_another_type_is_refused_without_showing_it(value: object) -
     assert all(repr(value) not in repr(frame.locals) for frame in sdk_frames)
 
 
-def test_a_secret_can_be_passed_wrapped() -> None:
-    client = AsyncBlandClient(api_key=bland_pools.Secret(API_KEY))
+async def test_a_secret_can_be_passed_wrapped(mock_http: aioresponses) -> None:
+    mock_http.get(POOLS_URL, payload={"status": "success", "data": [], "errors": None})
 
-    assert client._transport._headers["Authorization"] == API_KEY
+    async with AsyncBlandClient(api_key=bland_pools.Secret(API_KEY)) as client:
+        await client.pools.list()
+
+    (call,) = mock_http.requests[("GET", URL(POOLS_URL))]
+    assert call.kwargs["headers"]["Authorization"] == API_KEY
+
+
+def test_request_headers_mask_credentials_in_their_repr() -> None:
+    headers = RedactedHeaders({"Authorization": API_KEY, "Cookie": "c=1", "Accept": "x/y"})
+
+    _assert_secret_free(repr(headers) + str(headers))
+    assert "c=1" not in repr(headers)
+    assert "x/y" in repr(headers)
+    assert headers.wire["Authorization"] == API_KEY  # what aiohttp gets is the real value
+    assert headers.json_wire["Content-Type"] == "application/json"

@@ -44,14 +44,18 @@ from __future__ import annotations
 import abc
 import argparse
 import asyncio
+import collections
 import contextlib
 import contextvars
 import enum
 import fnmatch
+import json
+import math
 import random
 import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Final, Self
@@ -60,11 +64,9 @@ import attrs
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ._protocol import INVALID, decode_json
-from ._types import _SECRET_HEADERS
-
 __all__ = [
     "INSPECTION_PREFIX",
+    "NOT_JSON",
     "EmulatorBase",
     "Fault",
     "FaultPlan",
@@ -76,9 +78,39 @@ __all__ = [
 ]
 
 INSPECTION_PREFIX: Final = "/_emulator/"
+#: Headers the request log masks.
+_SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
+# Bounds of the staged-fault figures: a typo must not hang an emulator for a day.
+_MAX_RETRY_AFTER: Final = 86_400.0
+_MAX_SLOW_SECONDS: Final = 3_600.0
+_MAX_TIMES: Final = 1_000_000
+
+
+class _NotJson:
+    """Marks a request body that is not JSON (kept apart from a JSON ``null``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_JSON"
+
+
+NOT_JSON: Final = _NotJson()
+
+
+def _parse_json(body: bytes) -> Any:
+    """The parsed body, or :data:`NOT_JSON`; the emulator's own reading, not the SDK's."""
+    if not body:
+        return NOT_JSON
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return NOT_JSON
+
+
 # The parsed body of the request being handled (a context variable: aiohttp's request storage
 # wants typed keys that older aiohttp versions lack).
-_PAYLOAD: Final[contextvars.ContextVar[Any]] = contextvars.ContextVar("payload", default=INVALID)
+_PAYLOAD: Final[contextvars.ContextVar[Any]] = contextvars.ContextVar("payload", default=NOT_JSON)
 # In-flight handlers get this long at shutdown before they are cancelled (a slow answer).
 _SHUTDOWN_TIMEOUT: Final = 0.5
 _HTML_PAGE: Final = (
@@ -99,17 +131,30 @@ class Fault(enum.Enum):
     DROP_AFTER = "drop_after"
 
 
-def _share(instance: Any, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{attribute.name} must be a probability from 0 to 1, got {value!r}")
+def _number(name: str, value: Any, low: float, high: float) -> float:
+    """``value`` as a float from ``low`` to ``high``, else a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number, got {value!r:.60}")
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"{name} must be from {low:g} to {high:g}, got {value!r:.60}")
+    return float(value)
 
 
-def _non_negative(instance: Any, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value >= 0.0:
-        raise ValueError(f"{attribute.name} must be at least 0, got {value!r}")
+def _share(instance: Any, attribute: attrs.Attribute[float], value: Any) -> None:
+    try:
+        _number(attribute.name, value, 0.0, 1.0)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (a probability)") from None
 
 
-_SHARE = attrs.field(default=0.0, converter=float, validator=_share)
+def _seconds_up_to(high: float) -> Callable[[Any, attrs.Attribute[float], Any], None]:
+    def check(instance: Any, attribute: attrs.Attribute[float], value: Any) -> None:
+        _number(attribute.name, value, 0.0, high)
+
+    return check
+
+
+_SHARE = attrs.field(default=0.0, validator=_share)
 
 
 @attrs.frozen(kw_only=True)
@@ -131,8 +176,8 @@ class FaultPlan:
     slow: float = _SHARE
     drop_before: float = _SHARE
     drop_after: float = _SHARE
-    retry_after: float = attrs.field(default=1.0, converter=float, validator=_non_negative)
-    slow_seconds: float = attrs.field(default=5.0, converter=float, validator=_non_negative)
+    retry_after: float = attrs.field(default=1.0, validator=_seconds_up_to(_MAX_RETRY_AFTER))
+    slow_seconds: float = attrs.field(default=5.0, validator=_seconds_up_to(_MAX_SLOW_SECONDS))
 
     def __attrs_post_init__(self) -> None:
         total = sum(share for _, share in self.shares())
@@ -164,9 +209,10 @@ class RecordedRequest:
 
     ``headers`` have lower-case names (``"authorization"``, ``"version"``), credentials
     (``authorization``, ``proxy-authorization``, ``cookie``) shown as ``"***"``;
-    ``json`` is the parsed body, or ``None`` when there is none or it is not JSON; ``status``
-    is the answer's HTTP status (``None`` while in flight, or when the connection was
-    dropped); ``fault`` is the staged fault's value (``"server_error"``), or ``None``.
+    ``json`` is the parsed body, or ``None`` when there is none, it is not JSON, or it is
+    larger than the emulator's ``log_body_limit``; ``body_size`` is its length in bytes;
+    ``status`` is the answer's HTTP status (``None`` while in flight, or when the connection
+    was dropped); ``fault`` is the staged fault's value (``"server_error"``), or ``None``.
     """
 
     method: str
@@ -176,6 +222,7 @@ class RecordedRequest:
     json: Any = None
     status: int | None = None
     fault: str | None = None
+    body_size: int = 0
 
 
 @attrs.define
@@ -196,9 +243,49 @@ class _Injected:
         return self.path is None or fnmatch.fnmatchcase(request.path, self.path)
 
 
+_INJECT_FIELDS: Final = frozenset(
+    {"fault", "times", "method", "path", "status", "retry_after", "slow_seconds"}
+)
+
+
+def _checked_injection(
+    fault: Any,
+    times: Any,
+    method: Any,
+    path: Any,
+    status: Any,
+    retry_after: Any,
+    slow_seconds: Any,
+) -> _Injected:
+    """A one-shot fault from arguments checked field by field: a ValueError names the bad
+    one (the inspection route answers it with a 400), so nothing odd is ever staged."""
+    try:
+        kind = Fault(fault)
+    except ValueError:
+        known = ", ".join(f.value for f in Fault)
+        raise ValueError(f"fault must be one of {known}, got {fault!r:.60}") from None
+    if isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= _MAX_TIMES:
+        raise ValueError(f"times must be a whole number from 1 to {_MAX_TIMES}, got {times!r:.60}")
+    for name, value in (("method", method), ("path", path)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ValueError(f"{name} must be a non-empty string or null, got {value!r:.60}")
+    if status is not None:
+        if kind not in (Fault.SERVER_ERROR, Fault.HTML_ERROR):
+            raise ValueError(f"status applies to server_error and html_error, not {kind.value}")
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (400-599), got {status!r:.60}")
+    if retry_after is not None:
+        retry_after = _number("retry_after", retry_after, 0.0, _MAX_RETRY_AFTER)
+    if slow_seconds is not None:
+        slow_seconds = _number("slow_seconds", slow_seconds, 0.0, _MAX_SLOW_SECONDS)
+    return _Injected(
+        times, kind, method.upper() if method else None, path, status, retry_after, slow_seconds
+    )
+
+
 def current_payload() -> Any:
-    """The parsed JSON body of the request being handled, or
-    :data:`~pools_core._protocol.INVALID` when it has none or it is not JSON."""
+    """The parsed JSON body of the request being handled, or :data:`NOT_JSON` when it has
+    none or it is not JSON."""
     return _PAYLOAD.get()
 
 
@@ -211,13 +298,25 @@ class EmulatorBase(abc.ABC):
     """
 
     def __init__(
-        self, *, host: str = "127.0.0.1", port: int = 0, faults: FaultPlan | None = None
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultPlan | None = None,
+        log_limit: int = 10_000,
+        log_body_limit: int = 64 * 1024,
     ) -> None:
+        for name, value in (("log_limit", log_limit), ("log_body_limit", log_body_limit)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a whole number, at least 0, got {value!r}")
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
         self._bound_port: int | None = None
-        self._log: list[RecordedRequest] = []
+        # A ring of the latest requests: a soak test of hours must not grow without bound.
+        self._log_limit = log_limit
+        self._log_body_limit = log_body_limit
+        self._log: collections.deque[RecordedRequest] = collections.deque(maxlen=log_limit)
         self._injected: list[_Injected] = []
         self.faults = faults if faults is not None else FaultPlan()
 
@@ -281,6 +380,45 @@ class EmulatorBase(abc.ABC):
         await self.start()
         return self
 
+    @contextlib.contextmanager
+    def in_thread(self) -> Iterator[Self]:
+        """Serve from a private event loop in a daemon thread, for blocking code and plain
+        (non-async) tests: ``with BlandEmulator().in_thread() as emu:``. Inspect the emulator
+        (``requests``, ``pools()``) between calls, not while one is in flight."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        holder: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+        def serve() -> None:
+            try:
+                with asyncio.Runner() as runner:
+                    stop = asyncio.Event()
+                    holder.append((runner.get_loop(), stop))
+                    runner.run(self.start())
+                    ready.set()
+                    try:
+                        runner.run(stop.wait())
+                    finally:
+                        runner.run(self.stop())
+            except BaseException as exc:  # reported to the thread that started it
+                failure.append(exc)
+                ready.set()
+
+        thread = threading.Thread(target=serve, name=f"{type(self).__name__}-thread", daemon=True)
+        thread.start()
+        ready.wait()
+        if failure:
+            thread.join()
+            raise failure[0]
+        loop, stop = holder[0]
+        try:
+            yield self
+        finally:
+            loop.call_soon_threadsafe(stop.set)
+            thread.join()
+        if failure:
+            raise failure[0]
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
@@ -309,7 +447,8 @@ class EmulatorBase(abc.ABC):
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every API request received, in arrival order (a new list each time)."""
+        """The latest API requests received (up to ``log_limit``), in arrival order (a new
+        list each time)."""
         return list(self._log)
 
     @property
@@ -342,24 +481,15 @@ class EmulatorBase(abc.ABC):
         ``status`` overrides the status of a ``SERVER_ERROR`` or ``HTML_ERROR``;
         ``retry_after`` and ``slow_seconds`` override the plan's for this fault.
         """
-        fault = Fault(fault)
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise ValueError(f"times must be a positive integer, got {times!r}")
-        if status is not None:
-            if fault not in (Fault.SERVER_ERROR, Fault.HTML_ERROR):
-                raise ValueError(f"status applies to server_error and html_error, not {fault}")
-            if not 400 <= status <= 599:
-                raise ValueError(f"status must be an HTTP error status, got {status!r}")
-        method = method.upper() if method else None
         self._injected.append(
-            _Injected(times, fault, method, path, status, retry_after, slow_seconds)
+            _checked_injection(fault, times, method, path, status, retry_after, slow_seconds)
         )
 
     def reset(self) -> None:
         """Forget the stored pools, the request log and every fault (plan and injected);
         credentials (API keys, tokens, Twilio credentials) stay."""
         self._clear_state()
-        self._log.clear()
+        self._log = collections.deque(maxlen=self._log_limit)
         self._injected.clear()
         self.faults = FaultPlan()
 
@@ -383,8 +513,10 @@ class EmulatorBase(abc.ABC):
     ) -> web.StreamResponse:
         if request.path.startswith(INSPECTION_PREFIX):
             return await handler(request)
-        payload = decode_json(await request.read())
+        raw = await request.read()
+        payload = _parse_json(raw)
         _PAYLOAD.set(payload)
+        logged = payload is not NOT_JSON and len(raw) <= self._log_body_limit
         record = RecordedRequest(
             request.method,
             request.path,
@@ -393,8 +525,10 @@ class EmulatorBase(abc.ABC):
                 name: "***" if name in _SECRET_HEADERS else value
                 for name, value in ((k.lower(), v) for k, v in request.headers.items())
             },
-            None if payload is INVALID else payload,
+            payload if logged else None,
+            body_size=len(raw),
         )
+        del raw
         self._log.append(record)
         fault, injected = (None, None)
         if request.match_info.http_exception is None:  # an API route, not a 404/405
@@ -455,22 +589,28 @@ class EmulatorBase(abc.ABC):
         return web.json_response(self._snapshot())
 
     async def _inspect_inject(self, request: web.Request) -> web.Response:
-        body = decode_json(await request.read())
+        body = _parse_json(await request.read())
         try:
-            if not isinstance(body, Mapping):
+            if not isinstance(body, dict):
                 raise ValueError("the body must be a JSON object")
-            self.inject(
-                Fault(body.get("fault")),
+            unknown = sorted(set(body) - _INJECT_FIELDS)
+            if unknown:
+                raise ValueError(f"unknown field(s) {', '.join(map(repr, unknown))}")
+            if "fault" not in body:
+                raise ValueError("fault is required")
+            entry = _checked_injection(
+                body["fault"],
                 body.get("times", 1),
-                method=body.get("method"),
-                path=body.get("path"),
-                status=body.get("status"),
-                retry_after=body.get("retry_after"),
-                slow_seconds=body.get("slow_seconds"),
+                body.get("method"),
+                body.get("path"),
+                body.get("status"),
+                body.get("retry_after"),
+                body.get("slow_seconds"),
             )
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:
             return web.json_response({"error": str(exc)}, status=400)
-        return web.json_response({"injected": body.get("fault")})
+        self._injected.append(entry)
+        return web.json_response({"injected": entry.fault.value})
 
     async def _inspect_reset(self, request: web.Request) -> web.Response:
         self.reset()
