@@ -29,9 +29,6 @@ from pools_core._cli import (
     print_record,
     print_table,
 )
-from pools_core._types import NOT_GIVEN, NotGivenOr
-
-from ._validation import normalize_phone_number
 
 if TYPE_CHECKING:
     from ._client import AsyncBlandClient
@@ -66,6 +63,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
 def _numbers(values: Sequence[str]) -> list[str]:
     """The numbers as typed, in Bland's form (``(555) 123-4567`` -> ``+15551234567``)."""
     from ._exceptions import InvalidPhoneNumbersError
+    from ._validation import normalize_phone_number
 
     try:
         return [normalize_phone_number(value) for value in values]
@@ -111,10 +109,30 @@ async def _get(bland: AsyncBlandClient, args: argparse.Namespace) -> Any:
 
 
 async def _create(bland: AsyncBlandClient, args: argparse.Namespace) -> Any:
-    return await bland.pools.create(_numbers(args.numbers), encrypted_key=args.encrypted_key)
+    numbers, key = _numbers(args.numbers), args.encrypted_key
+    if args.if_absent:
+        return await bland.pools.ensure(numbers, encrypted_key=key)
+    return await bland.pools.create(numbers, encrypted_key=key)
+
+
+def _show_created(result: Any, args: argparse.Namespace) -> None:
+    from ._client import Ensured
+
+    if not isinstance(result, Ensured):
+        _show_pool(result, args)
+        return
+    pool, created = result
+    if option(args, "json"):
+        print_json({"pool": pool.to_dict(), "created": created})
+        return
+    _show_pool(pool, args)
+    said = "created" if created else "already there: nothing was created"
+    print(f"{PROG}: {said}", file=sys.stderr)
 
 
 async def _update(bland: AsyncBlandClient, args: argparse.Namespace) -> Any:
+    from pools_core._types import NOT_GIVEN, NotGivenOr
+
     key: NotGivenOr[str | None] = NOT_GIVEN
     if args.remove_credentials:
         key = None
@@ -155,19 +173,29 @@ COMMANDS: tuple[Command, ...] = (
         summary="create a pool",
         description="Create a pool of the given numbers, optionally tied to Twilio credentials "
         "(BYOT). Numbers in everyday US formats are turned into +1 and ten digits. With "
-        "--json: the pool object.",
+        "--if-absent, an existing pool with exactly these numbers (in any order) and "
+        "credentials is shown instead of making a second one: safe to run again after a "
+        "crash or Ctrl-C. With --json: the pool object (with --if-absent: "
+        '{"pool": {...}, "created": true|false}).',
         examples=(
             "create +12345678901 +19876543210",
             "create '(555) 123-4567' --encrypted-key 550e8400-e29b-41d4-a716-446655440000",
+            "create +12345678901 +19876543210 --if-absent",
         ),
         args=(
             _NUMBERS,
             arg("--encrypted-key", metavar="KEY", help="UUID of Twilio credentials"),
+            arg(
+                "--if-absent",
+                action="store_true",
+                help="keep an existing identical pool instead of making another",
+            ),
         ),
         run=_create,
-        show=_show_pool,
-        interrupted="the pool may have been created all the same; check with "
-        f"'{PROG} list' before creating it again",
+        show=_show_created,
+        interrupted="the pool may have been created all the same: check with "
+        f"'{PROG} list', or run the same command with --if-absent, which creates it only if "
+        "it is not there",
     ),
     Command(
         name="update",
@@ -204,6 +232,7 @@ BLAND_CLI = CLI(
     prog=PROG,
     description="Manage Bland AI custom dialing pools.",
     credential="api_key",
+    credential_name="API key",
     credential_env="BLAND_API_KEY",
     base_url_env="BLAND_BASE_URL",
     commands=COMMANDS,

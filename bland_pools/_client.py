@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import logging
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, NamedTuple
 
 import aiohttp
 
@@ -29,7 +29,7 @@ from pools_core._retry import RetryPolicy
 from pools_core._transport import Recover, Transport
 from pools_core._types import NOT_GIVEN, NotGivenOr, RedactedHeaders, Secret
 
-from ._exceptions import ERRORS
+from ._exceptions import ERRORS, DuplicatePoolsError
 from ._models import DialingPool
 from ._protocol import (
     create_request,
@@ -42,14 +42,29 @@ from ._protocol import (
 from ._recovery import CreateRecovery, fingerprint
 from ._validation import check_encrypted_key, check_phone_numbers, check_pool_id
 
-__all__ = ["DEFAULT_BASE_URL", "AsyncBlandClient", "AsyncPools", "BlandClient", "Pools"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "AsyncBlandClient",
+    "AsyncPools",
+    "BlandClient",
+    "Ensured",
+    "Pools",
+]
 
 DEFAULT_BASE_URL: Final = "https://us.api.bland.ai"
 logger: Final = logging.getLogger("bland_pools")
 
 
+class Ensured(NamedTuple):
+    """What :meth:`AsyncPools.ensure` found or made: the pool, and whether it was created
+    now (``pool, created = await bland.pools.ensure(numbers)``)."""
+
+    pool: DialingPool
+    created: bool
+
+
 class AsyncPools:
-    """``client.pools``: list, get, create and update custom dialing pools."""
+    """``client.pools``: list, get, create, ensure and update custom dialing pools."""
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
@@ -105,6 +120,17 @@ class AsyncPools:
         """
         numbers = check_phone_numbers(phone_numbers)
         key = check_encrypted_key(encrypted_key)
+        async with self._recovery.turn(fingerprint(numbers, key)):
+            return await self._create(numbers, key, timeout, max_retries)
+
+    async def _create(
+        self,
+        numbers: builtins.list[str],
+        key: str | None,
+        timeout: NotGivenOr[TimeoutLike],
+        max_retries: NotGivenOr[int],
+    ) -> DialingPool:
+        """A create in its turn, duplicate-free (see ``_recovery.py``)."""
         request = create_request(numbers, key)
 
         async def send(recover: Recover[DialingPool]) -> DialingPool:
@@ -112,8 +138,51 @@ class AsyncPools:
                 request, decode_pool, timeout=timeout, max_retries=max_retries, recover=recover
             )
 
-        async with self._recovery.turn(fingerprint(numbers, key)):
-            return await self._recovery.create(numbers, key, send, timeout)
+        return await self._recovery.create(numbers, key, send, timeout)
+
+    async def ensure(
+        self,
+        phone_numbers: Iterable[str],
+        *,
+        encrypted_key: str | None = None,
+        timeout: NotGivenOr[TimeoutLike] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+    ) -> Ensured:
+        """The organization's pool with exactly these numbers (in any order) and these
+        credentials, or a new one: ``Ensured(pool, created)``.
+
+        Safe to run again after a crash or a Ctrl-C, from any process: it lists the
+        organization's pools (one request) and creates only when none matches, so a create
+        that was lost is found instead of made twice. Identical calls of one client take
+        turns. Two processes running it at the same instant can still both create (a check
+        then a create is not atomic, and Bland has no idempotency key): the bulk engine's
+        manifest lock is the answer to that.
+
+        Raises:
+            DuplicatePoolsError: several pools match already; none is picked or made.
+            InvalidPhoneNumbersError, InvalidCredentialsError: as :meth:`create`.
+        """
+        numbers = check_phone_numbers(phone_numbers)
+        key = check_encrypted_key(encrypted_key)
+        wanted = fingerprint(numbers, key)
+        async with self._recovery.turn(wanted):
+            pools = await self.list(timeout=timeout, max_retries=max_retries)
+            same = sorted(
+                (p for p in pools if fingerprint(p.phone_numbers, p.encrypted_key) == wanted),
+                key=lambda p: p.created_at,
+            )
+            if len(same) > 1:
+                ids = tuple(p.id for p in same)
+                raise DuplicatePoolsError(
+                    f"{len(same)} pools have exactly these numbers and credentials "
+                    f"({', '.join(ids)}); none was picked and none was made: delete the extra "
+                    "ones or use one by its id",
+                    pool_ids=ids,
+                )
+            if same:
+                self._recovery.returned(same[0].id)
+                return Ensured(same[0], created=False)
+            return Ensured(await self._create(numbers, key, timeout, max_retries), created=True)
 
     async def update(
         self,
@@ -196,7 +265,7 @@ class AsyncBlandClient(AsyncClientBase):
                 errors=ERRORS,
                 logger=logger,
                 auth=auth,
-                base_url=(base_url, "BLAND_BASE_URL", DEFAULT_BASE_URL),
+                base_url=(base_url, "BLAND_BASE_URL", DEFAULT_BASE_URL, "/v1"),
                 timeout=timeout,
                 max_retries=max_retries,
                 retry_policy=retry_policy,
@@ -216,6 +285,7 @@ class Pools(BlockingResource[AsyncPools]):
     list = blocking(AsyncPools.list)
     get = blocking(AsyncPools.get)
     create = blocking(AsyncPools.create, undelivered=AsyncPools._undelivered)
+    ensure = blocking(AsyncPools.ensure)  # a lost answer is found again by the next one
     update = blocking(AsyncPools.update)
 
 

@@ -2,6 +2,8 @@
 
     BlandError                              base of everything below (a pools_core.PoolsError)
     +-- ConfigurationError                  no API key, unsafe base URL, bad option
+    +-- ClientClosedError                   the client is closed (also in flight at close)
+    +-- DuplicatePoolsError                 pools.ensure found several identical pools
     +-- APIError                            code, message, status, errors, body
         +-- BadRequestError                 400, or another code the API names
         |   +-- InvalidPoolIdError          INVALID_POOL_ID
@@ -38,6 +40,7 @@ __all__ = [
     "BlandError",
     "ClientClosedError",
     "ConfigurationError",
+    "DuplicatePoolsError",
     "InvalidCredentialsError",
     "InvalidPhoneNumbersError",
     "InvalidPoolIdError",
@@ -60,6 +63,26 @@ class ConfigurationError(BlandError, core.ConfigurationError):
 
 class ClientClosedError(BlandError, core.ClientClosedError):
     __doc__ = core.ClientClosedError.__doc__
+
+
+class DuplicatePoolsError(BlandError):
+    """``pools.ensure`` found several pools with exactly the asked numbers and credentials;
+    which one is meant cannot be told, so none is returned and none is made.
+
+    Attributes:
+        pool_ids: the identical pools' ids, oldest first.
+    """
+
+    def __init__(self, message: str, *, pool_ids: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.pool_ids = pool_ids
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_duplicate, (str(self), self.pool_ids))
+
+
+def _duplicate(message: str, pool_ids: tuple[str, ...]) -> DuplicatePoolsError:
+    return DuplicatePoolsError(message, pool_ids=pool_ids)
 
 
 class APIError(BlandError, core.APIError):
@@ -127,7 +150,9 @@ ERRORS: Final = core.ErrorTree(
     bad_request=BadRequestError,
     authentication=AuthenticationError,
     permission_denied=PermissionDeniedError,
-    not_found=PoolNotFoundError,  # every Bland path names a pool (DESIGN: 404 -> pool)
+    # A 404 is PoolNotFoundError only when the body says POOL_NOT_FOUND: a bare 404 is a
+    # wrong URL far more often (a base_url ending in /v1), not a missing pool.
+    not_found=NotFoundError,
     rate_limit=RateLimitError,
     server=ServerError,
     unexpected=UnexpectedResponseError,

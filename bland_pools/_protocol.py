@@ -15,6 +15,7 @@ from pools_core._convert import DecodeFailure, make_model_converter
 from pools_core._exceptions import APIError, ErrorDetail
 from pools_core._protocol import (
     INVALID,
+    WRONG_URL,
     Request,
     Response,
     decode_json,
@@ -104,6 +105,8 @@ def _error(response: Response, payload: Any) -> APIError:
         message = first.message or first.code
         if len(details) > 1:
             message = f"{message} (and {len(details) - 1} more)"
+    elif response.status == 404:
+        message = WRONG_URL  # not Bland's POOL_NOT_FOUND: a wrong base_url, most likely
     return error_from_response(
         ERRORS,
         response,

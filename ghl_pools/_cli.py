@@ -127,6 +127,7 @@ GHL_CLI = CLI(
     prog=PROG,
     description="List GoHighLevel number pools.",
     credential="token",
+    credential_name="access token",
     credential_env="GHL_ACCESS_TOKEN",
     base_url_env="GHL_BASE_URL",
     commands=COMMANDS,

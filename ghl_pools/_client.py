@@ -154,7 +154,7 @@ class AsyncGHLClient(AsyncClientBase):
                 errors=ERRORS,
                 logger=logger,
                 auth=auth,
-                base_url=(base_url, "GHL_BASE_URL", DEFAULT_BASE_URL),
+                base_url=(base_url, "GHL_BASE_URL", DEFAULT_BASE_URL, "/phone-system"),
                 timeout=timeout,
                 max_retries=max_retries,
                 retry_policy=retry_policy,

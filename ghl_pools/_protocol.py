@@ -15,6 +15,7 @@ from pools_core._convert import DecodeFailure, camel_case, make_model_converter
 from pools_core._exceptions import APIError
 from pools_core._protocol import (
     INVALID,
+    WRONG_URL,
     Request,
     Response,
     decode_json,
@@ -83,6 +84,11 @@ def _error(response: Response, payload: Any) -> APIError:
         code=error if isinstance(error, str) else None,
         fallback=_STATUS_MESSAGES.get(response.status),
     )
+    if response.status == 404:
+        # The one documented path never answers 404 on its own: the URL is wrong.
+        said = f" (the server said: {exc.message})" if exc.message != "Not found" else ""
+        exc.message = WRONG_URL + said
+        exc.args = (exc.message,)
     if isinstance(exc, RateLimitError):
         info = parse_rate_limit_headers(response.headers)
         if info is not None and info.daily_remaining == 0 and exc.retry_after is None:

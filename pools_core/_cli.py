@@ -15,18 +15,16 @@ aiohttp (the commands' own code imports the clients when it runs).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import io
 import json
 import logging
+import os
 import sys
+import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
-import attrs
-
-from ._exceptions import APIError, BadRequestError, ConfigurationError, PoolsError
 from ._version import __version__
 
 __all__ = [
@@ -44,8 +42,7 @@ __all__ = [
 SDK_LOGGERS = ("bland_pools", "ghl_pools", "pools_core")
 
 
-@attrs.frozen
-class Arg:
+class Arg(NamedTuple):
     """One ``add_argument`` call: its names and options; arguments with the same
     ``exclusive`` name are mutually exclusive."""
 
@@ -62,8 +59,7 @@ def arg(*names: str, exclusive: str | None = None, **options: Any) -> Arg:
 Opener = Callable[[argparse.Namespace], contextlib.AbstractAsyncContextManager[Any]]
 
 
-@attrs.frozen(kw_only=True)
-class Command:
+class Command(NamedTuple):
     """One subcommand.
 
     Attributes:
@@ -81,21 +77,21 @@ class Command:
     name: str
     summary: str
     description: str
-    examples: tuple[str, ...] = ()
-    args: tuple[Arg, ...] = ()
     run: Callable[[Any, argparse.Namespace], Awaitable[Any]]
     show: Callable[[Any, argparse.Namespace], int | None]
+    examples: tuple[str, ...] = ()
+    args: tuple[Arg, ...] = ()
     open: Opener | None = None
     interrupted: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class CLI:
+class CLI(NamedTuple):
     """A command line: ``prog``, its credential option, and its command table."""
 
     prog: str
     description: str
     credential: str  # the client keyword: "api_key" or "token"
+    credential_name: str  # "API key"
     credential_env: str  # "BLAND_API_KEY"
     base_url_env: str  # "BLAND_BASE_URL"
     commands: tuple[Command, ...]
@@ -120,7 +116,7 @@ class CLI:
                 command.name,
                 parents=[common],
                 help=command.summary,
-                description=command.description,
+                description=textwrap.fill(command.description, 79),
                 epilog=f"examples:\n{examples}" if examples else None,
                 formatter_class=argparse.RawDescriptionHelpFormatter,
             )
@@ -170,6 +166,10 @@ class CLI:
         return self._run(command, args)
 
     def _run(self, command: Command, args: argparse.Namespace) -> int:
+        import asyncio  # here: --help and --version need no event loop machinery
+
+        from ._exceptions import APIError, BadRequestError, ConfigurationError, PoolsError
+
         for stream in (sys.stdout, sys.stderr):
             # Server text the console cannot encode (an emoji on cp1252, a lone surrogate) is
             # shown escaped rather than ending the command in a UnicodeEncodeError.
@@ -177,6 +177,18 @@ class CLI:
                 stream.reconfigure(errors="backslashreplace")
         if option(args, "verbose"):
             _log_sdk_to_stderr()
+        flag = "--" + self.credential.replace("_", "-")
+        if not (
+            option(args, "emulator")
+            or option(args, self.credential)
+            or os.environ.get(self.credential_env)
+        ):
+            print(
+                f"{self.prog}: error: no {self.credential_name}: pass {flag} or set "
+                f"{self.credential_env} (or try --emulator)",
+                file=sys.stderr,
+            )
+            return 2
         opener = command.open or self.open
 
         async def go() -> int | None:
@@ -206,11 +218,10 @@ class CLI:
             return 0  # `... | head` closed the pipe: not an error
         return code or 0
 
-    def _configuration_message(self, exc: ConfigurationError) -> str:
-        # The SDK says "pass api_key=..."; on the command line that is the option.
-        keyword = f"pass {self.credential}=..."
+    def _configuration_message(self, exc: Exception) -> str:
+        # The SDK says "api_key"; on the command line that is the option.
         flag = "--" + self.credential.replace("_", "-")
-        return _one_line(exc).replace(keyword, f"pass {flag}")
+        return _one_line(exc).replace(f"pass {self.credential}=...", f"pass {flag}")
 
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:

@@ -38,7 +38,7 @@ def build_transport(
     errors: ErrorTree,
     logger: logging.Logger,
     auth: Auth,
-    base_url: tuple[str | None, str, str],
+    base_url: tuple[str | None, str, str, str],
     timeout: TimeoutLike,
     max_retries: int | None,
     retry_policy: RetryPolicy | None,
@@ -49,7 +49,8 @@ def build_transport(
     limiter: SlidingWindowLimiter | None = None,
 ) -> Transport:
     """The transport for a client's options; ``base_url`` is (the argument, its environment
-    variable, the default). ``max_retries`` given overrides the policy's."""
+    variable, the default, the API's own path prefix). ``max_retries`` given overrides the
+    policy's."""
     policy = retry_policy if retry_policy is not None else RetryPolicy()
     if max_retries is not None and isinstance(policy, RetryPolicy):
         policy = attrs.evolve(policy, max_retries=check_max_retries(max_retries))

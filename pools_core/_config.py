@@ -7,6 +7,7 @@ import math
 import os
 import platform
 import re
+import socket
 from typing import Any, Final, TypeAlias
 
 import aiohttp
@@ -18,12 +19,15 @@ from ._types import Secret
 from ._version import __version__
 
 __all__ = [
+    "LoopbackResolver",
     "Timeout",
     "TimeoutLike",
     "check_header_value",
     "conceal",
+    "needs_loopback_resolver",
     "resolve_base_url",
     "resolve_secret",
+    "shown_url",
     "to_client_timeout",
     "user_agent",
 ]
@@ -154,7 +158,10 @@ def check_header_value(value: str | Secret, what: str) -> None:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+    """A literal loopback address, or the name ``localhost`` (which the SDK's own connector
+    resolves to loopback addresses only: see :class:`LoopbackResolver`). Other names under
+    ``.localhost`` are not trusted: a resolver may send them to DNS."""
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
@@ -162,36 +169,90 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+class LoopbackResolver(aiohttp.abc.AbstractResolver):
+    """aiohttp's resolver, keeping only loopback addresses: plain http to ``localhost`` must
+    not carry the key to another machine when a hosts file or DNS says otherwise. Created on
+    the loop that uses it."""
+
+    def __init__(self, inner: aiohttp.abc.AbstractResolver | None = None) -> None:
+        self._inner = inner or aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[aiohttp.abc.ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        kept = [r for r in found if ipaddress.ip_address(r["host"]).is_loopback]
+        if not kept:
+            raise OSError(f"{host} resolves to no loopback address; plain http is not sent")
+        return kept
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def shown_url(raw: str) -> str:
+    """A URL as an error may show it: without credentials, query or fragment (where a key
+    may hide: ``https://user:KEY@host``, ``?key=...``)."""
+    try:
+        url = yarl.URL(raw.strip())
+    except (ValueError, TypeError):
+        return "(a value that is not a URL)"
+    if not url.absolute:
+        return "(a value that is not an absolute URL)"
+    masked = url.with_user(None).with_query(None).with_fragment(None)
+    hidden = " (credentials, query and fragment hidden)" if masked != url else ""
+    return repr(str(masked)) + hidden
+
+
 # A host as it goes on the wire: letters, digits, '-', '_' and dots (IDNA already applied),
 # or an IP address (IPv6 without its brackets).
 _HOST: Final = re.compile(r"[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+")
 
 
-def resolve_base_url(value: str | None, env_var: str, default: str) -> str:
+def resolve_base_url(value: str | None, env_var: str, default: str, api_prefix: str = "") -> str:
     """The explicit base URL, else the environment variable, else the default; without a
-    trailing slash. Plain ``http://`` is refused except on loopback (the emulators), because
-    the API key would cross the network in clear text."""
+    trailing slash. Plain ``http://`` is refused except to loopback (the emulators), because
+    the API key would cross the network in clear text. A URL whose path ends in the API's own
+    prefix (``/v1``, which every path starts with) is refused: every call would go to
+    ``/v1/v1/...`` and answer 404. Errors never repeat credentials or a query."""
     raw = value if value is not None else (os.environ.get(env_var) or default)
     if not isinstance(raw, str):
-        raise ConfigurationError(f"base_url must be a string, got {raw!r}")
+        raise ConfigurationError(f"base_url must be a string, got {type(raw).__name__}")
+    shown = shown_url(raw)
     try:
         url = yarl.URL(raw.strip())
-    except (ValueError, TypeError) as exc:
-        raise ConfigurationError(f"base_url {raw!r} is not a valid URL: {exc}") from None
+    except (ValueError, TypeError):
+        raise ConfigurationError(f"base_url {shown} is not a valid URL") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url {raw!r} must be an absolute http(s) URL")
-    if not _HOST.fullmatch(url.raw_host or ""):
-        raise ConfigurationError(f"base_url {raw!r} has an invalid host name")
+        raise ConfigurationError(f"base_url {shown} must be an absolute http(s) URL")
     if url.user or url.password:
-        raise ConfigurationError("base_url must not carry credentials; pass the API key instead")
+        raise ConfigurationError(
+            f"base_url {shown} must not carry credentials; pass the API key instead"
+        )
     if url.query_string or url.fragment:
-        raise ConfigurationError(f"base_url {raw!r} must not have a query or fragment")
+        raise ConfigurationError(f"base_url {shown} must not have a query or fragment")
+    if not _HOST.fullmatch(url.raw_host or ""):
+        raise ConfigurationError(f"base_url {shown} has an invalid host name")
+    if api_prefix and url.path.rstrip("/").endswith(api_prefix):
+        fixed = str(url.with_path(url.path.rstrip("/")[: -len(api_prefix)] or "/")).rstrip("/")
+        raise ConfigurationError(
+            f"base_url {shown} ends in {api_prefix!r}, which the SDK puts at the start of "
+            f"every path itself; use {fixed!r}"
+        )
     if url.scheme == "http" and not _is_loopback(url.host):
         raise ConfigurationError(
-            f"base_url {raw!r} uses plain http to a non-loopback host; the API key would be "
-            "sent in clear text. Use https://"
+            f"base_url {shown} uses plain http to a host that is not a loopback address; the "
+            "API key would be sent in clear text. Use https:// (or http://127.0.0.1 for a "
+            "local emulator)"
         )
     return str(url).rstrip("/")
+
+
+def needs_loopback_resolver(base_url: str) -> bool:
+    """Plain http by the name ``localhost``: only a resolver that keeps loopback addresses
+    may connect it (:class:`LoopbackResolver`)."""
+    url = yarl.URL(base_url)
+    return url.scheme == "http" and url.host == "localhost"
 
 
 def user_agent(sdk: str) -> str:

@@ -14,6 +14,7 @@ from ._retry import parse_retry_after
 
 __all__ = [
     "INVALID",
+    "WRONG_URL",
     "Request",
     "Response",
     "decode_json",
@@ -119,6 +120,13 @@ def _message_of(payload: Any) -> str | None:
         return message
     error = payload.get("error")
     return error if isinstance(error, str) and error else None
+
+
+#: The message of a 404 that is not the API's own "not found": a path the API does not have.
+WRONG_URL: Final = (
+    "Not found: this path answered 404 without the API's own error, so the URL looks "
+    "wrong; check base_url (it should be the API's root, without /v1 or a path)"
+)
 
 
 def redirect_error(tree: ErrorTree, response: Response) -> APIError:

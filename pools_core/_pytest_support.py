@@ -2,34 +2,54 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-__all__ = ["async_fixture", "require_pytest_asyncio"]
+__all__ = ["async_fixture", "check_fixture_use"]
 
 if TYPE_CHECKING:
     from pytest_asyncio import fixture as async_fixture
 else:
     try:
         from pytest_asyncio import fixture as async_fixture
-    except ImportError:  # never used: require_pytest_asyncio fails the test first
+    except ImportError:  # never used: check_fixture_use fails the test first
         async_fixture: Callable[..., Any] = pytest.fixture
 
 
-def require_pytest_asyncio(
-    fixturedef: Any, request: pytest.FixtureRequest, fixtures: frozenset[str], package: str
+def check_fixture_use(
+    fixturedef: Any,
+    request: pytest.FixtureRequest,
+    async_fixtures: Mapping[str, str],
+    package: str,
 ) -> None:
-    """Fail a test that asks for one of ``fixtures`` when pytest-asyncio is not active, with a
-    message that says so (instead of pytest's puzzling "async fixture" error)."""
-    if fixturedef.argname in fixtures:
-        plugin = sys.modules.get("pytest_asyncio.plugin")
-        if plugin is None or not request.config.pluginmanager.is_registered(plugin):
-            pytest.fail(
-                f"the {fixturedef.argname!r} fixture of {package} is async and needs "
-                "pytest-asyncio: pip install pytest-asyncio (and do not disable it with "
-                "-p no:asyncio)",
-                pytrace=False,
-            )
+    """Fail a test at once, with a message that says what to do, when it asks for one of the
+    async fixtures (name -> its blocking counterpart) where they cannot work: without
+    pytest-asyncio (pytest's own error puzzles), or from a plain ``def`` test, where the
+    emulator's event loop is idle while the test blocks (a blocking client would hang until
+    its timeout)."""
+    name = fixturedef.argname
+    if name not in async_fixtures:
+        return
+    plugin = sys.modules.get("pytest_asyncio.plugin")
+    if plugin is None or not request.config.pluginmanager.is_registered(plugin):
+        pytest.fail(
+            f"the {name!r} fixture of {package} is async and needs pytest-asyncio: pip install "
+            f"pytest-asyncio (and do not disable it with -p no:asyncio), or use "
+            f"{async_fixtures[name]!r} in a plain test",
+            pytrace=False,
+        )
+    test = getattr(request.node, "obj", None)
+    if test is not None and not inspect.iscoroutinefunction(test):
+        asked = [f for f in async_fixtures if f in request.fixturenames]
+        pytest.fail(
+            f"{request.node.name} is a plain (non-async) test and asks for "
+            f"{' and '.join(map(repr, asked))}, whose emulator runs on the test's event loop: "
+            "that loop is idle while a plain test blocks, so a blocking client would hang. "
+            f"Use {' and '.join(repr(async_fixtures[f]) for f in asked)} (the emulator served "
+            "from its own thread) in plain tests",
+            pytrace=False,
+        )

@@ -117,12 +117,15 @@ class RetryPolicy:
         max_retry_after: the longest server-requested wait honored (``Retry-After`` on a 429,
             or on a 408 or 5xx); an answer asking for longer is raised at once instead of
             being retried early (a 429's ``retry_after`` tells the wait).
+        min_backoff: the shortest wait before any retry, whatever the server asked
+            (``Retry-After: 0`` in a storm of 429s) and whatever the jitter drew.
     """
 
     max_retries: int = attrs.field(default=2, validator=lambda _s, _a, v: check_max_retries(v))
     initial_backoff: float = attrs.field(default=0.5, validator=_seconds)
     max_backoff: float = attrs.field(default=8.0, validator=_seconds)
     max_retry_after: float = attrs.field(default=60.0, validator=_seconds)
+    min_backoff: float = attrs.field(default=0.1, validator=_seconds)
 
     def should_retry(self, exc: BaseException, *, idempotent: bool) -> bool:
         if not isinstance(exc, APIError):
@@ -142,7 +145,7 @@ class RetryPolicy:
     def backoff(self, retry_number: int, exc: BaseException | None = None) -> float:
         """Seconds to wait before retry ``retry_number`` (1-based)."""
         wait = None if exc is None else requested_wait(exc)
-        if wait is not None and wait <= self.max_retry_after:
-            return float(wait)
-        ceiling = min(self.max_backoff, self.initial_backoff * 2 ** (retry_number - 1))
-        return random.uniform(0, ceiling)
+        if wait is None or wait > self.max_retry_after:
+            ceiling = min(self.max_backoff, self.initial_backoff * 2 ** (retry_number - 1))
+            wait = random.uniform(0, ceiling)
+        return max(self.min_backoff, float(wait))

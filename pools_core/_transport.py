@@ -24,7 +24,14 @@ from multidict import CIMultiDictProxy
 
 from ._auth import Auth
 from ._clock import SYSTEM_CLOCK, Clock
-from ._config import Timeout, TimeoutLike, as_timeout, to_client_timeout
+from ._config import (
+    LoopbackResolver,
+    Timeout,
+    TimeoutLike,
+    as_timeout,
+    needs_loopback_resolver,
+    to_client_timeout,
+)
 from ._exceptions import APIError, ConfigurationError, ErrorTree, PoolsError
 from ._protocol import Request, Response
 from ._ratelimit import Blocked, SlidingWindowLimiter
@@ -81,7 +88,6 @@ class Transport:
         max_response_bytes: int = MAX_BODY,
         limiter: SlidingWindowLimiter | None = None,
         clock: Clock = SYSTEM_CLOCK,
-        resolver: aiohttp.abc.AbstractResolver | None = None,
     ) -> None:
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ConfigurationError(
@@ -120,7 +126,13 @@ class Transport:
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._max_connections = max_connections
         self.max_response_bytes = max_response_bytes
-        self._resolver = resolver
+        # Plain http by the name "localhost": connect only what resolves to loopback.
+        self._loopback_only = needs_loopback_resolver(base_url)
+        if self._loopback_only and session is not None:
+            raise ConfigurationError(
+                "plain http to 'localhost' with your own session cannot be kept on loopback; "
+                "use http://127.0.0.1 (or ::1) in base_url"
+            )
         self.limiter = limiter
         self.clock = clock
         self._closed = False
@@ -139,10 +151,9 @@ class Transport:
         loop = asyncio.get_running_loop()
         session = self._session
         if session is None:
+            resolver = LoopbackResolver() if self._loopback_only else None
             session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self._max_connections, resolver=self._resolver
-                ),
+                connector=aiohttp.TCPConnector(limit=self._max_connections, resolver=resolver),
                 timeout=self._client_timeout,
                 auto_decompress=True,
             )

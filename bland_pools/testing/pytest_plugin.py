@@ -1,45 +1,61 @@
 """The pytest plugin of ``bland_pools`` (entry point ``pytest11``; loaded in every session).
 
-Fixtures:
+Fixtures for ``async def`` tests (they need pytest-asyncio):
     ``bland_emulator``  a running :class:`~bland_pools.testing.BlandEmulator` whose one API
                         key is ``bland_emulator.api_key``
-    ``bland_client``    an open :class:`~bland_pools.AsyncBlandClient` pointed at it, closed
-                        after the test
+    ``bland_client``    an open :class:`~bland_pools.AsyncBlandClient` pointed at it
+
+Fixtures for plain ``def`` tests (scripts, Django, Flask: the blocking client):
+    ``bland_emulator_in_thread``  the same emulator, served from its own thread
+    ``bland_blocking_client``     an open :class:`~bland_pools.BlandClient` pointed at it
 
     async def test_create(bland_client, bland_emulator):
         pool = await bland_client.pools.create(["+12345678901"])
         assert bland_emulator.pools()[0]["id"] == pool.id
 
-They are async fixtures and need pytest-asyncio; without it (or with ``-p no:asyncio``) a test
-that asks for one fails with a message that says so, and nothing else in the session changes.
-Importing this module is cheap: the emulator is imported when a fixture first runs.
+    def test_create_blocking(bland_blocking_client, bland_emulator_in_thread):
+        pool = bland_blocking_client.pools.create(["+12345678901"])
+        assert bland_emulator_in_thread.pools()[0]["id"] == pool.id
+
+A plain test that asks for an async fixture fails at once, naming the one to use; so does an
+async fixture without pytest-asyncio. Importing this module is cheap: the emulator is imported
+when a fixture first runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pools_core._pytest_support import async_fixture, require_pytest_asyncio
+from pools_core._pytest_support import async_fixture, check_fixture_use
 
 if TYPE_CHECKING:
-    from bland_pools import AsyncBlandClient
+    from bland_pools import AsyncBlandClient, BlandClient
 
     from ._emulator import BlandEmulator
 
-__all__ = ["TEST_API_KEY", "bland_client", "bland_emulator"]
+__all__ = [
+    "TEST_API_KEY",
+    "bland_blocking_client",
+    "bland_client",
+    "bland_emulator",
+    "bland_emulator_in_thread",
+]
 
-#: The API key of the ``bland_emulator`` fixture.
+#: The API key of the ``bland_emulator`` fixtures.
 TEST_API_KEY: Final = "bland-test-key"
-_FIXTURES: Final = frozenset({"bland_emulator", "bland_client"})
+# Each async fixture, and what a plain test uses instead.
+_ASYNC_FIXTURES: Final = {
+    "bland_emulator": "bland_emulator_in_thread",
+    "bland_client": "bland_blocking_client",
+}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> None:
-    """Fail a test that asks for these fixtures when pytest-asyncio is not active."""
-    require_pytest_asyncio(fixturedef, request, _FIXTURES, "bland_pools")
+    check_fixture_use(fixturedef, request, _ASYNC_FIXTURES, "bland_pools")
 
 
 @async_fixture
@@ -59,4 +75,23 @@ async def bland_client(bland_emulator: BlandEmulator) -> AsyncIterator[AsyncBlan
     async with AsyncBlandClient(
         api_key=bland_emulator.api_key, base_url=bland_emulator.url
     ) as client:
+        yield client
+
+
+@pytest.fixture
+def bland_emulator_in_thread() -> Iterator[BlandEmulator]:
+    """A Bland emulator served from its own thread, for plain tests: one API key, no pools."""
+    from ._emulator import BlandEmulator
+
+    with BlandEmulator(api_keys=[TEST_API_KEY]).in_thread() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def bland_blocking_client(bland_emulator_in_thread: BlandEmulator) -> Iterator[BlandClient]:
+    """An open blocking ``BlandClient`` on the ``bland_emulator_in_thread`` fixture."""
+    from bland_pools import BlandClient
+
+    emu = bland_emulator_in_thread
+    with BlandClient(api_key=emu.api_key, base_url=emu.url) as client:
         yield client

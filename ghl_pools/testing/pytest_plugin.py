@@ -1,47 +1,60 @@
 """The pytest plugin of ``ghl_pools`` (entry point ``pytest11``; loaded in every session).
 
-Fixtures:
+Fixtures for ``async def`` tests (they need pytest-asyncio):
     ``ghl_emulator``  a running :class:`~ghl_pools.testing.GHLEmulator` with one token
                       (``ghl_emulator.token``) allowed one location (``.location_id``)
     ``ghl_client``    an open :class:`~ghl_pools.AsyncGHLClient` pointed at it, with that
-                      token and location, closed after the test
+                      token and location
+
+Fixtures for plain ``def`` tests (the blocking client):
+    ``ghl_emulator_in_thread``  the same emulator, served from its own thread
+    ``ghl_blocking_client``     an open :class:`~ghl_pools.GHLClient` pointed at it
 
     async def test_list(ghl_client, ghl_emulator):
         ghl_emulator.seed_samples()
         page = await ghl_client.pools.list()
         assert page.total == 3
 
-They are async fixtures and need pytest-asyncio; without it (or with ``-p no:asyncio``) a test
-that asks for one fails with a message that says so, and nothing else in the session changes.
-Importing this module is cheap: the emulator is imported when a fixture first runs.
+A plain test that asks for an async fixture fails at once, naming the one to use; so does an
+async fixture without pytest-asyncio. Importing this module is cheap: the emulator is imported
+when a fixture first runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pools_core._pytest_support import async_fixture, require_pytest_asyncio
+from pools_core._pytest_support import async_fixture, check_fixture_use
 
 if TYPE_CHECKING:
-    from ghl_pools import AsyncGHLClient
+    from ghl_pools import AsyncGHLClient, GHLClient
 
     from ._emulator import GHLEmulator
 
-__all__ = ["TEST_LOCATION_ID", "TEST_TOKEN", "ghl_client", "ghl_emulator"]
+__all__ = [
+    "TEST_LOCATION_ID",
+    "TEST_TOKEN",
+    "ghl_blocking_client",
+    "ghl_client",
+    "ghl_emulator",
+    "ghl_emulator_in_thread",
+]
 
-#: The token and location of the ``ghl_emulator`` fixture.
+#: The token and location of the ``ghl_emulator`` fixtures.
 TEST_TOKEN: Final = "ghl-test-token"
 TEST_LOCATION_ID: Final = "ve9EPM428h8vShlRW1KT"
-_FIXTURES: Final = frozenset({"ghl_emulator", "ghl_client"})
+_ASYNC_FIXTURES: Final = {
+    "ghl_emulator": "ghl_emulator_in_thread",
+    "ghl_client": "ghl_blocking_client",
+}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> None:
-    """Fail a test that asks for these fixtures when pytest-asyncio is not active."""
-    require_pytest_asyncio(fixturedef, request, _FIXTURES, "ghl_pools")
+    check_fixture_use(fixturedef, request, _ASYNC_FIXTURES, "ghl_pools")
 
 
 @async_fixture
@@ -61,4 +74,23 @@ async def ghl_client(ghl_emulator: GHLEmulator) -> AsyncIterator[AsyncGHLClient]
     async with AsyncGHLClient(
         token=ghl_emulator.token, base_url=ghl_emulator.url, location_id=ghl_emulator.location_id
     ) as client:
+        yield client
+
+
+@pytest.fixture
+def ghl_emulator_in_thread() -> Iterator[GHLEmulator]:
+    """A GoHighLevel emulator served from its own thread, for plain tests."""
+    from ._emulator import GHLEmulator
+
+    with GHLEmulator(tokens={TEST_TOKEN: [TEST_LOCATION_ID]}).in_thread() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def ghl_blocking_client(ghl_emulator_in_thread: GHLEmulator) -> Iterator[GHLClient]:
+    """An open blocking ``GHLClient`` on the ``ghl_emulator_in_thread`` fixture."""
+    from ghl_pools import GHLClient
+
+    emu = ghl_emulator_in_thread
+    with GHLClient(token=emu.token, base_url=emu.url, location_id=emu.location_id) as client:
         yield client

@@ -295,5 +295,7 @@ def test_a_plain_http_url_to_another_host_exits_2(capsys: pytest.CaptureFixture[
     assert run(bland_main, argv) == 2
 
     err = capsys.readouterr().err
-    assert "plain http to a non-loopback host" in assert_one_error_line(err, "bland-pools")
+    assert "plain http to a host that is not a loopback address" in assert_one_error_line(
+        err, "bland-pools"
+    )
     assert KEY not in err

@@ -63,6 +63,64 @@ def test_the_readmes_plugin_example_runs_as_documented(pytester: pytest.Pytester
     result.assert_outcomes(passed=2)
 
 
+SYNC_TESTS = """
+import pytest
+
+def test_bland_blocking(bland_blocking_client, bland_emulator_in_thread):
+    pool = bland_blocking_client.pools.create(["+12345678901"])
+    assert bland_emulator_in_thread.pools()[0]["id"] == pool.id
+    assert bland_blocking_client.pools.list() == [pool]
+
+def test_ghl_blocking(ghl_blocking_client, ghl_emulator_in_thread):
+    ghl_emulator_in_thread.seed_samples()
+    page = ghl_blocking_client.pools.list()
+    assert page[0].name == "Sales Team Pool"
+"""
+
+
+def test_the_blocking_fixtures_work_in_plain_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(SYNC_TESTS)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    result = pytester.runpytest_subprocess("-W", "error", timeout=120)
+    result.assert_outcomes(passed=2)
+
+
+def test_the_blocking_fixtures_need_no_pytest_asyncio(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(SYNC_TESTS)
+    result = pytester.runpytest_subprocess("-W", "error", "-p", "no:asyncio", timeout=120)
+    result.assert_outcomes(passed=2)
+
+
+MISUSED_IN_A_PLAIN_TEST = """
+from bland_pools import BlandClient
+
+def test_x(bland_emulator):
+    with BlandClient(api_key=bland_emulator.api_key, base_url=bland_emulator.url) as b:
+        b.pools.list()
+
+def test_y(ghl_client):
+    pass
+"""
+
+
+def test_a_plain_test_asking_for_an_async_fixture_fails_at_once_naming_the_right_one(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(MISUSED_IN_A_PLAIN_TEST)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    # It hung until the client's 30 s timeout before: now it fails in well under that.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=25)
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_x is a plain (non-async) test and asks for 'bland_emulator',*"
+            "Use 'bland_emulator_in_thread' (the emulator served from its own thread)*",
+            "*test_y is a plain (non-async) test and asks for 'ghl_emulator' and 'ghl_client',*"
+            "Use 'ghl_emulator_in_thread' and 'ghl_blocking_client'*",
+        ]
+    )
+
+
 def test_the_fixtures_are_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--fixtures", timeout=120)
     result.stdout.fnmatch_lines(
@@ -70,8 +128,12 @@ def test_the_fixtures_are_listed(pytester: pytest.Pytester) -> None:
             "*bland_emulator*",
             "*A running Bland emulator*",
             "*bland_client*",
+            "*bland_emulator_in_thread*",
+            "*bland_blocking_client*",
             "*ghl_emulator*",
             "*ghl_client*",
+            "*ghl_emulator_in_thread*",
+            "*ghl_blocking_client*",
         ]
     )
 
@@ -117,7 +179,7 @@ def test_importing_the_plugins_leaves_the_emulators_unloaded() -> None:
     code = (
         "import sys\n"
         "import bland_pools.testing.pytest_plugin, ghl_pools.testing.pytest_plugin\n"
-        "loaded = sorted(m for m in ('aiohttp.web', 'pools_core._emulator',\n"
+        "loaded = sorted(m for m in ('aiohttp', 'pools_core.testing',\n"
         "    'bland_pools.testing._emulator', 'ghl_pools.testing._emulator') if m in sys.modules)\n"
         "print(loaded)\n"
         "from bland_pools.testing import BlandEmulator, FaultPlan\n"

@@ -39,7 +39,6 @@ LOOPBACK_URLS = [
     "http://localhost:3000",
     "http://LOCALHOST",
     "http://[::1]:8080",
-    "http://emulator.localhost",
 ]
 PLAIN_HTTP_REMOTE_URLS = [
     "http://us.api.bland.ai",
@@ -48,6 +47,9 @@ PLAIN_HTTP_REMOTE_URLS = [
     "http://127.0.0.1.nip.io",
     "http://localhost.example.com",
     "http://[2001:db8::1]",
+    # A name under .localhost may be sent to DNS by the resolver: not trusted as loopback.
+    "http://emulator.localhost",
+    "http://evil.localhost:8080",
 ]
 MALFORMED_URLS = [
     "ftp://us.api.bland.ai",

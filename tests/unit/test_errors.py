@@ -323,13 +323,52 @@ def test_ghl_status_maps_by_status(status: int, name: str, body: bytes) -> None:
     assert isinstance(caught.value, getattr(pools_core, name))
 
 
-async def test_bland_404_without_a_body_code_is_pool_not_found(
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"", "application/json"),
+        (b"404: Not Found", "text/plain"),  # aiohttp's own page for an unknown path
+        (b"<html><h1>404 Not Found</h1></html>", "text/html"),  # a proxy's
+        (b'{"status": "error", "data": null, "errors": null}', "application/json"),
+    ],
+    ids=["empty", "text", "html", "envelope-without-a-code"],
+)
+async def test_a_bland_404_without_pool_not_found_is_a_wrong_url_not_a_missing_pool(
+    mock_http: aioresponses, bland: AsyncBlandClient, body: bytes, content_type: str
+) -> None:
+    mock_http.get(pool_url(), status=404, body=body, content_type=content_type)
+
+    with pytest.raises(bland_pools.NotFoundError) as caught:
+        await bland.pools.get(POOL_ID)
+
+    assert not isinstance(caught.value, bland_pools.PoolNotFoundError)
+    assert "the URL looks wrong; check base_url" in str(caught.value)
+    assert pool_url() in str(caught.value)  # the URL it went to, to compare with the docs
+
+
+async def test_a_bland_404_saying_pool_not_found_is_a_missing_pool(
     mock_http: aioresponses, bland: AsyncBlandClient
 ) -> None:
-    mock_http.get(pool_url(), status=404, body=b"")
+    body = error_envelope(("POOL_NOT_FOUND", "Geospatial dialing pool not found"))
+    mock_http.get(pool_url(), status=404, payload=body)
 
-    with pytest.raises(bland_pools.PoolNotFoundError):
+    with pytest.raises(bland_pools.PoolNotFoundError) as caught:
         await bland.pools.get(POOL_ID)
+
+    assert caught.value.message == "Geospatial dialing pool not found"
+
+
+async def test_a_ghl_404_is_a_wrong_url_with_what_the_server_said(
+    mock_http: aioresponses, ghl: AsyncGHLClient
+) -> None:
+    nest = {"message": "Cannot GET /phone-system/number-pools", "error": "Not Found"}
+    mock_http.get(ghl_list_url(), status=404, payload=nest)
+
+    with pytest.raises(ghl_pools.NotFoundError) as caught:
+        await ghl.pools.list(location_id=LOCATION)
+
+    assert "the URL looks wrong; check base_url" in caught.value.message
+    assert "Cannot GET /phone-system/number-pools" in caught.value.message
 
 
 def test_429_carries_retry_after() -> None:

@@ -146,7 +146,7 @@ async def test_the_backoff_figures_come_from_the_clients_policy(
 ) -> None:
     wire.add("GET", pool_url(), status=503, repeat=3)
     wire.add("GET", pool_url(), payload=_ok_pool())
-    policy = RetryPolicy(max_retries=3, initial_backoff=0.01, max_backoff=0.02)
+    policy = RetryPolicy(max_retries=3, initial_backoff=0.01, max_backoff=0.02, min_backoff=0.0)
 
     async with AsyncBlandClient(api_key=API_KEY, retry_policy=policy, clock=clock) as client:
         await client.pools.get(POOL_ID)

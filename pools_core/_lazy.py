@@ -1,0 +1,31 @@
+"""Public names imported on first use (PEP 562), so that ``bland-pools --version`` and
+``--help`` answer without loading aiohttp: an SDK's import time is its users' start-up time."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["lazy_exports"]
+
+
+def lazy_exports(
+    package: str, exports: Mapping[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for ``package``, whose public name ``N`` lives in the
+    module ``exports[N]`` (relative to the package, ``"._client"``)."""
+    namespace = importlib.import_module(package).__dict__
+
+    def getattr_(name: str) -> Any:
+        module = exports.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module, package), name)
+        namespace[name] = value  # found once; later lookups do not come here
+        return value
+
+    def dir_() -> list[str]:
+        return sorted({*namespace, *exports})
+
+    return getattr_, dir_
