@@ -51,15 +51,17 @@ def is_phone_number(value: object) -> bool:
     return isinstance(value, str) and _PHONE.fullmatch(value) is not None
 
 
-_SEPARATORS: Final = frozenset(" -.()\t")
+# Spaces of any kind (a spreadsheet's no-break space too), dashes, dots and parentheses.
+_SEPARATORS: Final = frozenset(" -.()\u2010\u2011\u2012\u2013\u2212")
 _ASCII_DIGITS: Final = frozenset("0123456789")
 
 
 def normalize_phone_number(number: object) -> str:
     """A US number written the everyday way, in Bland's form: ``+1`` and ten digits.
 
-    Takes spaces, dashes, dots and parentheses as separators, a leading ``1`` or ``+1``, a
-    missing ``+1``, and surrounding white space (a CSV cell): ``"(555) 123-4567"``,
+    Takes spaces (a no-break space too), dashes, dots and parentheses as separators, a
+    leading ``1`` or ``+1``, a missing ``+1``, and surrounding white space (a CSV cell):
+    ``"(555) 123-4567"``,
     ``"555.123.4567"``, ``"1 555 123 4567"`` and ``" +1 555-123-4567"`` all give
     ``"+15551234567"``.
 
@@ -73,7 +75,9 @@ def normalize_phone_number(number: object) -> str:
     international = text.startswith("+")
     body = text[1:] if international else text
     strange = list(
-        dict.fromkeys(c for c in body if c not in _SEPARATORS and c not in _ASCII_DIGITS)
+        dict.fromkeys(
+            c for c in body if c not in _SEPARATORS and c not in _ASCII_DIGITS and not c.isspace()
+        )
     )
     if strange or not body:
         what = "is empty" if not body else f"has characters other than digits: {''.join(strange)!r}"

@@ -139,9 +139,7 @@ class Model:
             ValueError: ``data`` does not fit the model (the message names the field).
         """
         model = _python_names().structure(data, cls)
-        object.__setattr__(
-            model, "_raw", make_model_converter(cls.__wire_names__).unstructure(model)
-        )
+        _rebuild_raw(model, make_model_converter(cls.__wire_names__))
         return model
 
 
@@ -191,6 +189,16 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
         parsed = datetime.fromisoformat(value.strip())  # tolerate stray spaces
     # A timestamp without an offset is UTC: both APIs document UTC ("...Z").
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _rebuild_raw(model: Model, wire: ModelConverter) -> None:
+    """Give ``model`` and every model inside it the ``raw`` the API would have sent."""
+    object.__setattr__(model, "_raw", wire.unstructure(model))
+    for field in attrs.fields(type(model)):  # type: ignore[arg-type]  # an attrs model
+        value = getattr(model, field.name)
+        for inner in value if isinstance(value, tuple) else (value,):
+            if isinstance(inner, Model):
+                _rebuild_raw(inner, wire)
 
 
 def _is_homogeneous_tuple(tp: Any) -> bool:
