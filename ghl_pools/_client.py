@@ -19,9 +19,11 @@ from pools_core._client import (
 )
 from pools_core._clock import SYSTEM_CLOCK, Clock
 from pools_core._config import (
+    HiddenURL,
     TimeoutLike,
     check_header_value,
     conceal,
+    hide_url,
     resolve_secret,
     user_agent,
 )
@@ -118,7 +120,7 @@ class AsyncGHLClient(AsyncClientBase):
         token: str | Secret | TokenProvider | None = None,
         location_id: str | None = None,
         version: str = API_VERSION,
-        base_url: str | None = None,
+        base_url: str | HiddenURL | None = None,
         timeout: TimeoutLike = 30.0,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -128,8 +130,8 @@ class AsyncGHLClient(AsyncClientBase):
         clock: Clock | None = None,
     ) -> None:
         provider: TokenProvider | None = token if callable(token) else None
-        given = None if callable(token) else conceal(token)
-        del token  # no plain token in this frame (tracebacks printed with locals)
+        given, url = None if callable(token) else conceal(token), hide_url(base_url)
+        del token, base_url  # not plain in this frame (tracebacks printed with locals)
         with ERRORS.configuring():
             if not isinstance(version, str) or not version.strip():
                 raise ConfigurationError(f"version must be a non-empty string, got {version!r}")
@@ -154,7 +156,7 @@ class AsyncGHLClient(AsyncClientBase):
                 errors=ERRORS,
                 logger=logger,
                 auth=auth,
-                base_url=(base_url, "GHL_BASE_URL", DEFAULT_BASE_URL, "/phone-system"),
+                base_url=(url, "GHL_BASE_URL", DEFAULT_BASE_URL, "/phone-system"),
                 timeout=timeout,
                 max_retries=max_retries,
                 retry_policy=retry_policy,
@@ -199,7 +201,7 @@ class GHLClient(SyncClientBase[AsyncGHLClient]):
         token: str | Secret | TokenProvider | None = None,
         location_id: str | None = None,
         version: str = API_VERSION,
-        base_url: str | None = None,
+        base_url: str | HiddenURL | None = None,
         timeout: TimeoutLike = 30.0,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -207,14 +209,14 @@ class GHLClient(SyncClientBase[AsyncGHLClient]):
         max_response_bytes: int = MAX_BODY,
         clock: Clock | None = None,
     ) -> None:
-        given = token if callable(token) else conceal(token)
-        del token  # no plain token in this frame (tracebacks printed with locals)
+        given, url = token if callable(token) else conceal(token), hide_url(base_url)
+        del token, base_url  # not plain in this frame (tracebacks printed with locals)
         super().__init__(
             AsyncGHLClient(
                 token=given,
                 location_id=location_id,
                 version=version,
-                base_url=base_url,
+                base_url=url,
                 timeout=timeout,
                 max_retries=max_retries,
                 retry_policy=retry_policy,

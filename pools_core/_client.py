@@ -16,10 +16,10 @@ import attrs
 
 from ._auth import Auth
 from ._clock import SYSTEM_CLOCK, Clock
-from ._config import TimeoutLike, resolve_base_url
+from ._config import HiddenURL, TimeoutLike, resolve_base_url
 from ._exceptions import ErrorTree
 from ._portal import Portal
-from ._ratelimit import SlidingWindowLimiter
+from ._ratelimit import Limiter
 from ._retry import RetryPolicy, check_max_retries
 from ._transport import MAX_BODY, Transport
 
@@ -38,7 +38,7 @@ def build_transport(
     errors: ErrorTree,
     logger: logging.Logger,
     auth: Auth,
-    base_url: tuple[str | None, str, str, str],
+    base_url: tuple[str | HiddenURL | None, str, str, str],
     timeout: TimeoutLike,
     max_retries: int | None,
     retry_policy: RetryPolicy | None,
@@ -46,7 +46,7 @@ def build_transport(
     max_connections: int,
     max_response_bytes: int,
     clock: Clock | None,
-    limiter: SlidingWindowLimiter | None = None,
+    limiter: Limiter | None = None,
 ) -> Transport:
     """The transport for a client's options; ``base_url`` is (the argument, its environment
     variable, the default, the API's own path prefix). ``max_retries`` given overrides the

@@ -19,11 +19,13 @@ from ._types import Secret
 from ._version import __version__
 
 __all__ = [
+    "HiddenURL",
     "LoopbackResolver",
     "Timeout",
     "TimeoutLike",
     "check_header_value",
     "conceal",
+    "hide_url",
     "needs_loopback_resolver",
     "resolve_base_url",
     "resolve_secret",
@@ -190,6 +192,24 @@ class LoopbackResolver(aiohttp.abc.AbstractResolver):
         await self._inner.close()
 
 
+class HiddenURL:
+    """A ``base_url`` argument, held so that its ``repr`` masks it: a URL can carry a
+    credential (``https://user:KEY@host``), and tools that print a traceback's locals would
+    show the constructor's argument."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"HiddenURL({shown_url(self.value)})"
+
+
+def hide_url(value: str | HiddenURL | None) -> HiddenURL | None:
+    return HiddenURL(value) if isinstance(value, str) else value
+
+
 def shown_url(raw: str) -> str:
     """A URL as an error may show it: without credentials, query or fragment (where a key
     may hide: ``https://user:KEY@host``, ``?key=...``)."""
@@ -209,12 +229,16 @@ def shown_url(raw: str) -> str:
 _HOST: Final = re.compile(r"[A-Za-z0-9_.-]+|[0-9A-Fa-f:.]+")
 
 
-def resolve_base_url(value: str | None, env_var: str, default: str, api_prefix: str = "") -> str:
+def resolve_base_url(
+    value: str | HiddenURL | None, env_var: str, default: str, api_prefix: str = ""
+) -> str:
     """The explicit base URL, else the environment variable, else the default; without a
     trailing slash. Plain ``http://`` is refused except to loopback (the emulators), because
     the API key would cross the network in clear text. A URL whose path ends in the API's own
     prefix (``/v1``, which every path starts with) is refused: every call would go to
     ``/v1/v1/...`` and answer 404. Errors never repeat credentials or a query."""
+    if isinstance(value, HiddenURL):
+        value = value.value
     raw = value if value is not None else (os.environ.get(env_var) or default)
     if not isinstance(raw, str):
         raise ConfigurationError(f"base_url must be a string, got {type(raw).__name__}")
