@@ -95,6 +95,9 @@ if TYPE_CHECKING:
         PermissionDeniedError as PermissionDeniedError,
     )
     from ._exceptions import (
+        PoolDeleteFailedError as PoolDeleteFailedError,
+    )
+    from ._exceptions import (
         PoolNotFoundError as PoolNotFoundError,
     )
     from ._exceptions import (
@@ -140,6 +143,7 @@ _EXPORTS = {
     "InvalidPoolIdError": "._exceptions",
     "NotFoundError": "._exceptions",
     "PermissionDeniedError": "._exceptions",
+    "PoolDeleteFailedError": "._exceptions",
     "PoolNotFoundError": "._exceptions",
     "RateLimitError": "._exceptions",
     "ServerError": "._exceptions",

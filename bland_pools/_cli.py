@@ -4,6 +4,9 @@
     bland-pools get POOL_ID
     bland-pools create NUMBER... [--encrypted-key KEY]
     bland-pools update POOL_ID NUMBER... [--encrypted-key KEY | --remove-credentials]
+    bland-pools delete POOL_ID
+    bland-pools provision FILE --manifest PATH [--dry-run] [--prune] [--report PATH]
+    bland-pools manifest PATH [--json | --csv]
 
 The API key comes from ``--api-key`` or ``BLAND_API_KEY``; ``--emulator`` runs the command
 against an embedded emulator seeded with sample pools instead. Every command is one entry of
@@ -29,6 +32,8 @@ from pools_core._cli import (
     print_record,
     print_table,
 )
+
+from ._cli_provision import MANIFEST, PROVISION
 
 if TYPE_CHECKING:
     from ._client import AsyncBlandClient
@@ -141,6 +146,18 @@ async def _update(bland: AsyncBlandClient, args: argparse.Namespace) -> Any:
     return await bland.pools.update(args.pool_id, _numbers(args.numbers), encrypted_key=key)
 
 
+async def _delete(bland: AsyncBlandClient, args: argparse.Namespace) -> Any:
+    await bland.pools.delete(args.pool_id)
+    return args.pool_id
+
+
+def _show_deleted(pool_id: str, args: argparse.Namespace) -> None:
+    if option(args, "json"):
+        print_json({"deleted_pool_id": pool_id})
+    else:
+        print(f"deleted {pool_id}")
+
+
 _POOL_ID = arg("pool_id", metavar="POOL_ID", help="the pool's UUID")
 _NUMBERS = arg(
     "numbers",
@@ -226,7 +243,20 @@ COMMANDS: tuple[Command, ...] = (
         run=_update,
         show=_show_pool,
     ),
+    Command(
+        name="delete",
+        summary="delete a pool",
+        description="Delete a pool by its UUID. A delete whose answer was lost and that is "
+        "sent again finds the pool gone: that counts as deleted. With --json: "
+        '{"deleted_pool_id": "..."}.',
+        examples=("delete 550e8400-e29b-41d4-a716-446655440001",),
+        args=(_POOL_ID,),
+        run=_delete,
+        show=_show_deleted,
+    ),
 )
+
+COMMANDS += (PROVISION, MANIFEST)
 
 BLAND_CLI = CLI(
     prog=PROG,

@@ -23,8 +23,17 @@ from pools_core._client import (
     blocking,
     build_transport,
 )
-from pools_core._clock import Clock
-from pools_core._config import TimeoutLike, conceal, resolve_secret, user_agent
+from pools_core._clock import SYSTEM_CLOCK, Clock
+from pools_core._config import (
+    HiddenURL,
+    TimeoutLike,
+    conceal,
+    hide_url,
+    resolve_secret,
+    user_agent,
+)
+from pools_core._exceptions import ConfigurationError
+from pools_core._pace import Pace
 from pools_core._retry import RetryPolicy
 from pools_core._transport import Recover, Transport
 from pools_core._types import NOT_GIVEN, NotGivenOr, RedactedHeaders, Secret
@@ -33,8 +42,10 @@ from ._exceptions import ERRORS, DuplicatePoolsError
 from ._models import DialingPool
 from ._protocol import (
     create_request,
+    decode_deleted,
     decode_pool,
     decode_pools,
+    delete_request,
     get_request,
     list_request,
     update_request,
@@ -64,7 +75,7 @@ class Ensured(NamedTuple):
 
 
 class AsyncPools:
-    """``client.pools``: list, get, create, ensure and update custom dialing pools."""
+    """``client.pools``: list, get, create, ensure, update and delete custom dialing pools."""
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
@@ -210,6 +221,28 @@ class AsyncPools:
             max_retries=max_retries,
         )
 
+    async def delete(
+        self,
+        pool_id: str,
+        *,
+        timeout: NotGivenOr[TimeoutLike] = NOT_GIVEN,
+        max_retries: NotGivenOr[int] = NOT_GIVEN,
+    ) -> None:
+        """Delete a pool (``DELETE /v1/custom-dialing-pools/{pool_id}``).
+
+        Retried like a GET (deleting twice leaves no pool). When an attempt's answer was lost
+        and the retry finds the pool gone, that attempt deleted it: the call succeeds.
+
+        Raises:
+            InvalidPoolIdError: ``pool_id`` is not a UUID (raised before sending).
+            PoolNotFoundError: no such pool in this organization.
+            PoolDeleteFailedError: Bland could not delete it (``POOL_DELETE_FAILURE``).
+        """
+        request = delete_request(check_pool_id(pool_id))
+        await self._transport.request(
+            request, decode_deleted, timeout=timeout, max_retries=max_retries
+        )
+
     def _undelivered(self, pool: DialingPool) -> None:
         # A create whose blocking caller was interrupted after it finished (see Pools).
         self._recovery.undelivered(pool)
@@ -228,6 +261,10 @@ class AsyncBlandClient(AsyncClientBase):
         max_connections: the size of the client's connection pool (without ``session``).
         max_response_bytes: the largest answer read (default 64 MiB); a larger one is an
             ``UnexpectedResponseError``.
+        max_rate: at most this many requests per second across the client; a 429 then holds
+            every call for its ``Retry-After`` and halves the rate, which climbs back while
+            the server stays calm. ``math.inf``: no cap until a 429. Default: none (each call
+            retries its own 429).
         clock: what the client waits by (``bland_pools.testing.FakeClock`` in tests).
 
     Use as ``async with AsyncBlandClient() as bland:`` or call ``await bland.close()``.
@@ -237,17 +274,18 @@ class AsyncBlandClient(AsyncClientBase):
         self,
         *,
         api_key: str | Secret | None = None,
-        base_url: str | None = None,
+        base_url: str | HiddenURL | None = None,
         timeout: TimeoutLike = 30.0,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
         max_connections: int = 100,
         max_response_bytes: int = MAX_BODY,
+        max_rate: float | None = None,
         clock: Clock | None = None,
     ) -> None:
-        given = conceal(api_key)
-        del api_key  # no plain key in this frame (tracebacks printed with locals)
+        given, url = conceal(api_key), hide_url(base_url)
+        del api_key, base_url  # not plain in this frame (tracebacks printed with locals)
         with ERRORS.configuring():
             key = resolve_secret(given, "BLAND_API_KEY", "api_key")
             # Built inline: a plain dict of headers in this frame would show the key to tools
@@ -265,7 +303,7 @@ class AsyncBlandClient(AsyncClientBase):
                 errors=ERRORS,
                 logger=logger,
                 auth=auth,
-                base_url=(base_url, "BLAND_BASE_URL", DEFAULT_BASE_URL, "/v1"),
+                base_url=(url, "BLAND_BASE_URL", DEFAULT_BASE_URL, "/v1"),
                 timeout=timeout,
                 max_retries=max_retries,
                 retry_policy=retry_policy,
@@ -273,8 +311,19 @@ class AsyncBlandClient(AsyncClientBase):
                 max_connections=max_connections,
                 max_response_bytes=max_response_bytes,
                 clock=clock,
+                limiter=_pace(max_rate, clock),
             )
         self.pools = AsyncPools(self._transport)
+
+
+def _pace(max_rate: float | None, clock: Clock | None) -> Pace | None:
+    if max_rate is None:
+        return None
+    if isinstance(max_rate, bool) or not isinstance(max_rate, int | float) or not max_rate > 0:
+        raise ConfigurationError(
+            f"max_rate must be a positive number of requests per second, got {max_rate!r}"
+        )
+    return Pace(max_rate, clock=clock or SYSTEM_CLOCK)
 
 
 class Pools(BlockingResource[AsyncPools]):
@@ -287,6 +336,7 @@ class Pools(BlockingResource[AsyncPools]):
     create = blocking(AsyncPools.create, undelivered=AsyncPools._undelivered)
     ensure = blocking(AsyncPools.ensure)  # a lost answer is found again by the next one
     update = blocking(AsyncPools.update)
+    delete = blocking(AsyncPools.delete)
 
 
 class BlandClient(SyncClientBase[AsyncBlandClient]):
@@ -301,25 +351,27 @@ class BlandClient(SyncClientBase[AsyncBlandClient]):
         self,
         *,
         api_key: str | Secret | None = None,
-        base_url: str | None = None,
+        base_url: str | HiddenURL | None = None,
         timeout: TimeoutLike = 30.0,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
         max_connections: int = 100,
         max_response_bytes: int = MAX_BODY,
+        max_rate: float | None = None,
         clock: Clock | None = None,
     ) -> None:
-        given = conceal(api_key)
-        del api_key  # no plain key in this frame (tracebacks printed with locals)
+        given, url = conceal(api_key), hide_url(base_url)
+        del api_key, base_url  # not plain in this frame (tracebacks printed with locals)
         super().__init__(
             AsyncBlandClient(
                 api_key=given,
-                base_url=base_url,
+                base_url=url,
                 timeout=timeout,
                 max_retries=max_retries,
                 retry_policy=retry_policy,
                 max_connections=max_connections,
                 max_response_bytes=max_response_bytes,
+                max_rate=max_rate,
                 clock=clock,
             )
         )

@@ -15,6 +15,7 @@
         |   +-- PoolNotFoundError           POOL_NOT_FOUND
         +-- RateLimitError                  429 (retry_after)
         +-- ServerError                     5xx
+        |   +-- PoolDeleteFailedError       POOL_DELETE_FAILURE
         +-- UnexpectedResponseError         redirect, unmapped status, undocumented body
         +-- APIConnectionError              no answer
             +-- APITimeoutError             no answer in time
@@ -46,6 +47,7 @@ __all__ = [
     "InvalidPoolIdError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PoolDeleteFailedError",
     "PoolNotFoundError",
     "RateLimitError",
     "ServerError",
@@ -131,6 +133,11 @@ class ServerError(APIError, core.ServerError):
     __doc__ = core.ServerError.__doc__
 
 
+class PoolDeleteFailedError(ServerError):
+    """``POOL_DELETE_FAILURE`` (HTTP 500): Bland could not delete the pool. Retried like any
+    5xx (a delete is idempotent)."""
+
+
 class UnexpectedResponseError(APIError, core.UnexpectedResponseError):
     __doc__ = core.UnexpectedResponseError.__doc__
 
@@ -167,4 +174,5 @@ CODE_CLASSES: Final[dict[str, type[APIError]]] = {
     "INVALID_PHONE_NUMBERS": InvalidPhoneNumbersError,
     "INVALID_CREDENTIALS": InvalidCredentialsError,
     "UNAUTHORIZED": AuthenticationError,
+    "POOL_DELETE_FAILURE": PoolDeleteFailedError,  # documented for DELETE, after the seeds
 }

@@ -8,6 +8,7 @@ its HTTP status second; an error inside a 200 envelope maps like one with an err
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -23,21 +24,24 @@ from pools_core._protocol import (
     redirect_error,
 )
 
-from ._exceptions import CODE_CLASSES, ERRORS
+from ._exceptions import CODE_CLASSES, ERRORS, PoolNotFoundError
 from ._models import DialingPool
 
 __all__ = [
     "CONVERTER",
     "POOLS_PATH",
     "create_request",
+    "decode_deleted",
     "decode_pool",
     "decode_pools",
+    "delete_request",
     "get_request",
     "list_request",
     "update_request",
 ]
 
 POOLS_PATH: Final = "/v1/custom-dialing-pools"
+logger: Final = logging.getLogger("bland_pools")
 CONVERTER: Final = make_model_converter()
 
 
@@ -73,6 +77,24 @@ def update_request(pool_id: str, numbers: list[str], encrypted_key: object) -> R
         body["encrypted_key"] = encrypted_key
     # A full replace: sending it twice leaves the same pool, so it is retried like a GET.
     return Request("POST", f"{POOLS_PATH}/{pool_id}/update", body=_json(body))
+
+
+def delete_request(pool_id: str) -> Request:
+    # Idempotent (deleting twice leaves no pool), but aiohttp may itself resend a DELETE on a
+    # dropped keep-alive connection: the transport counts the attempts that really went out.
+    return Request("DELETE", f"{POOLS_PATH}/{pool_id}", count_attempts=True)
+
+
+def decode_deleted(response: Response) -> None:
+    """A delete's answer: ``{"data": {"message", "deleted_pool_id"}, "errors": null}`` (no
+    ``status`` field, as the docs show it). ``POOL_NOT_FOUND`` after an earlier attempt of
+    the same call may have gone through means that attempt deleted it: success."""
+    try:
+        unwrap(response)
+    except PoolNotFoundError:
+        if not response.repeated:
+            raise
+        logger.info("DELETE %s: not found after a lost attempt, which deleted it", response.url)
 
 
 def _details(errors: Any) -> list[ErrorDetail]:

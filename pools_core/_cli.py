@@ -83,6 +83,7 @@ class Command(NamedTuple):
     args: tuple[Arg, ...] = ()
     open: Opener | None = None
     interrupted: str | None = None
+    needs_credential: bool = True
 
 
 class CLI(NamedTuple):
@@ -178,7 +179,7 @@ class CLI(NamedTuple):
         if option(args, "verbose"):
             _log_sdk_to_stderr()
         flag = "--" + self.credential.replace("_", "-")
-        if not (
+        if command.needs_credential and not (
             option(args, "emulator")
             or option(args, self.credential)
             or os.environ.get(self.credential_env)
@@ -212,8 +213,9 @@ class CLI(NamedTuple):
             # Refused before sending (status None, not a network error): the input was wrong.
             return 2 if exc.status is None and isinstance(exc, BadRequestError) else 1
         except PoolsError as exc:
-            print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
-            return 1
+            # Bad input the SDK read (a ValueError: a provisioning file) is a usage error.
+            print(f"{prog}: error: {_lines(exc)}", file=sys.stderr)
+            return 2 if isinstance(exc, ValueError) else 1
         except BrokenPipeError:
             return 0  # `... | head` closed the pipe: not an error
         return code or 0
@@ -245,13 +247,20 @@ async def announced(emulator: Any) -> AsyncIterator[Any]:
         yield emulator
 
 
+#: While a progress bar runs, log lines go through it (``tqdm.write``) so as not to tear it.
+write_stderr: Callable[[str], None] | None = None
+
+
 class _StderrHandler(logging.Handler):
     """Writes to whatever ``sys.stderr`` is when a record comes (not the stream of the
-    moment it was made)."""
+    moment it was made), through the progress bar if one runs."""
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            sys.stderr.write(self.format(record) + "\n")
+            if write_stderr is not None:
+                write_stderr(self.format(record))
+            else:
+                sys.stderr.write(self.format(record) + "\n")
         except Exception:
             self.handleError(record)
 
@@ -296,3 +305,9 @@ def print_record(fields: Sequence[tuple[str, str]], out: TextIO | None = None) -
 
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
+
+
+def _lines(error: BaseException) -> str:
+    """A message of several lines (every problem of an input) kept as lines."""
+    text = str(error)
+    return text if "\n" in text else _one_line(error)

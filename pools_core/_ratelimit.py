@@ -14,14 +14,20 @@ import random
 from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, Protocol
 
 import attrs
 
 from ._clock import SYSTEM_CLOCK, Clock
 from ._retry import parse_retry_after
 
-__all__ = ["Blocked", "RateLimitInfo", "SlidingWindowLimiter", "parse_rate_limit_headers"]
+__all__ = [
+    "Blocked",
+    "Limiter",
+    "RateLimitInfo",
+    "SlidingWindowLimiter",
+    "parse_rate_limit_headers",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -82,6 +88,17 @@ def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitInfo | None
 _MAX_LIMIT: Final = 10_000
 _MAX_INTERVAL: Final = 300.0
 _MAX_HOLD: Final = 86_400.0  # the longest Retry-After remembered
+
+
+class Limiter(Protocol):
+    """What the transport asks before each attempt and tells after it: the per-location
+    :class:`SlidingWindowLimiter` (GoHighLevel) or a client's ``Pace`` (Bland's max_rate)."""
+
+    async def acquire(self, key: str) -> float: ...
+
+    def done(
+        self, key: str, booking: float, headers: Mapping[str, str] | None, status: int
+    ) -> object: ...
 
 
 class Blocked(Exception):

@@ -34,7 +34,7 @@ from ._config import (
 )
 from ._exceptions import APIError, ConfigurationError, ErrorTree, PoolsError
 from ._protocol import Request, Response
-from ._ratelimit import Blocked, SlidingWindowLimiter
+from ._ratelimit import Blocked, Limiter
 from ._retry import RetryPolicy, check_max_retries, outcome_unknown
 from ._types import NOT_GIVEN, NotGivenOr, RedactedHeaders
 
@@ -86,7 +86,7 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         max_connections: int = 100,
         max_response_bytes: int = MAX_BODY,
-        limiter: SlidingWindowLimiter | None = None,
+        limiter: Limiter | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         if session is not None and not isinstance(session, aiohttp.ClientSession):
@@ -261,10 +261,10 @@ class Transport:
         if session is None or self._session_loop is not asyncio.get_running_loop():
             session = self._open_session()
         url = self.base_url + request.path
-        limiter, key = self.limiter, request.limit_key
+        limiter = self.limiter
         booking = None
-        if key is not None and limiter is not None:
-            booking = await self._book(limiter, key, request, url)
+        if limiter is not None:
+            booking = await self._book(limiter, request, url)
         counter = _Attempts() if request.count_attempts else None
         debug = self._log.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if debug else 0.0
@@ -296,8 +296,8 @@ class Transport:
             failure = self._failure(request, url, exc, client_timeout, status, resp_headers)
         finally:
             # Also on cancellation: a probe that never reports would hold its key forever.
-            if booking is not None and limiter is not None and key is not None:
-                limiter.done(key, booking, resp_headers, status)
+            if booking is not None and limiter is not None:
+                limiter.done(request.limit_key or "", booking, resp_headers, status)
         if failure is not None or resp_headers is None:
             # Raised outside the except block on purpose: no chained aiohttp frames, whose
             # locals hold the request headers, reach tools that print locals (Sentry, rich).
@@ -318,12 +318,10 @@ class Transport:
             repeated = True  # aiohttp re-sent it on a dropped keep-alive connection
         return Response(status, resp_headers, body, request.method, url, repeated)
 
-    async def _book(
-        self, limiter: SlidingWindowLimiter, key: str, request: Request, url: str
-    ) -> float:
+    async def _book(self, limiter: Limiter, request: Request, url: str) -> float:
         """Wait for the rate limiter's turn; a long server-side hold raises at once."""
         try:
-            return await limiter.acquire(key)
+            return await limiter.acquire(request.limit_key or "")
         except Blocked as blocked:
             raise self.errors.rate_limit(
                 f"Not sent: the server asked to wait {blocked.remaining:.0f} s more before "

@@ -7,6 +7,8 @@ Routes (the docs' paths; every answer is the envelope
     GET  /v1/custom-dialing-pools/{pool_id}          one pool
     POST /v1/custom-dialing-pools                    create
     POST /v1/custom-dialing-pools/{pool_id}/update   replace the numbers (and the key)
+    DELETE /v1/custom-dialing-pools/{pool_id}        delete (answer: no ``status`` field,
+                                                     ``data: {message, deleted_pool_id}``)
 
 Auth: the ``authorization`` header is the bare API key (no ``Bearer``). Each key is an
 organization: it sees only its own pools (another's pool id answers ``POOL_NOT_FOUND``), and
@@ -42,11 +44,13 @@ removes it. Answers carry a ``Date`` header (the SDK reads the server's clock fr
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, Final
 
 import attrs
@@ -64,6 +68,7 @@ MSG_POOL_NOT_FOUND: Final = "Geospatial dialing pool not found"
 MSG_INVALID_POOL_ID: Final = "Pool ID must be a valid UUID"
 MSG_INVALID_PHONE_NUMBERS: Final = "All phone numbers must be valid US numbers with +1 prefix"
 MSG_INVALID_CREDENTIALS: Final = "Twilio credentials not found or do not belong to your account"
+MSG_DELETED: Final = "Geospatial dialing pool deleted successfully"
 MSG_NOT_AN_OBJECT: Final = "The request body must be a JSON object"
 MSG_NO_PHONE_NUMBERS: Final = "phone_numbers is required"
 #: The docs' example credentials, known to every organization's samples.
@@ -253,6 +258,27 @@ class BlandEmulator(EmulatorBase):
         org = self._org(self.api_key if api_key is None else api_key)
         return [_copy(p) for p in org.pools.values()]
 
+    def save(self, path: str | Path) -> None:
+        """Write every organization's pools to a JSON file (see :meth:`load`)."""
+        state = {key: [_copy(p) for p in org.pools.values()] for key, org in self._orgs.items()}
+        Path(path).write_text(json.dumps(state), encoding="utf-8")
+
+    def load(self, path: str | Path) -> None:
+        """Read the pools a :meth:`save` wrote, so an emulator outlives one process (the
+        command line's ``provision --emulator`` keeps its pools next to the manifest).
+        Organizations the emulator does not have are skipped."""
+        state = json.loads(Path(path).read_text(encoding="utf-8"))
+        for key, pools in state.items():
+            if key in self._orgs:
+                for pool in pools:
+                    self.add_pool(
+                        key,
+                        pool["phone_numbers"],
+                        pool.get("encrypted_key"),
+                        pool_id=pool["id"],
+                        created_at=pool.get("created_at"),
+                    )
+
     def _clear_state(self) -> None:
         for org in self._orgs.values():
             org.pools.clear()
@@ -268,6 +294,7 @@ class BlandEmulator(EmulatorBase):
         # [^/]+, not aiohttp's default [^{}/]+: an id with braces must reach INVALID_POOL_ID.
         router.add_get(POOLS_PATH + "/{pool_id:[^/]+}", self._get)
         router.add_post(POOLS_PATH + "/{pool_id:[^/]+}/update", self._update)
+        router.add_delete(POOLS_PATH + "/{pool_id:[^/]+}", self._delete)
 
     def _error_response(
         self, request: web.Request, status: int, headers: Mapping[str, str]
@@ -359,3 +386,15 @@ class BlandEmulator(EmulatorBase):
         if key is not _NOT_SENT:
             pool["encrypted_key"] = key  # null removes the credentials
         return _success(pool)
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        org = self._caller(request)
+        if org is None:
+            return self._unauthorized()
+        pool = self._pool_of(org, request)
+        if isinstance(pool, web.Response):
+            return pool
+        del org.pools[pool["id"].lower()]
+        # The docs' example: no "status" field in a delete's answer.
+        data = {"message": MSG_DELETED, "deleted_pool_id": pool["id"]}
+        return web.json_response({"data": data, "errors": None})

@@ -171,7 +171,7 @@ async def test_nobody_listening_exits_1(
 @pytest.mark.parametrize(
     ("main", "prog", "argv", "says"),
     [
-        (bland_main, "bland-pools", ["delete", SAMPLE_POOL_ID], "invalid choice: 'delete'"),
+        (bland_main, "bland-pools", ["remove", SAMPLE_POOL_ID], "invalid choice: 'remove'"),
         (bland_main, "bland-pools", [], "the following arguments are required: COMMAND"),
         (bland_main, "bland-pools", ["get"], "the following arguments are required: POOL_ID"),
         (bland_main, "bland-pools", ["create"], "the following arguments are required: NUMBER"),

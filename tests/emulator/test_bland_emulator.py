@@ -384,8 +384,8 @@ async def test_unknown_routes_and_methods(
 ) -> None:
     async with http.get(bland.url + "/v1/nothing-here") as resp:
         assert resp.status == 404
-    async with http.delete(f"{bland.url}{POOLS}/{MISSING_ID}") as resp:
-        assert resp.status == 405  # Bland has no delete
+    async with http.put(f"{bland.url}{POOLS}/{MISSING_ID}") as resp:
+        assert resp.status == 405  # no PUT: updates are POST .../update
 
 
 # -- seeding -----------------------------------------------------------------------------------

@@ -1,0 +1,405 @@
+"""The engine: from a desired state to exactly those pools, resumable after any crash.
+
+One run:
+
+1. read and check the input (:mod:`._input`); nothing is sent until it is clean;
+2. open the manifest, which locks it against a second run;
+3. list the organization's pools (one request);
+4. settle every open intent of an earlier run: a create that was sent but never recorded is
+   found by its content (the exact numbers and credentials, a pool no other key holds) and
+   recorded; none found means it never happened; several means it is reported, not guessed;
+5. plan (:mod:`._plan`) against the organization's pools;
+6. apply: adoptions and unchanged keys are recorded at once; creates, updates and deletes go
+   to a fixed set of workers (``concurrency``), each committing its intent before the
+   request and the outcome after it; the client's pace (``rate``) slows the whole job down
+   on a 429;
+7. settle again any create whose outcome stayed unknown, and report every key.
+
+A pool that fails does not stop the others; running again does only what is not done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import attrs
+
+from bland_pools._client import AsyncBlandClient
+from bland_pools._exceptions import BlandError, PoolNotFoundError
+from bland_pools._models import DialingPool
+from bland_pools._recovery import fingerprint
+from pools_core._exceptions import APIError, ClientClosedError
+from pools_core._retry import outcome_unknown
+
+from ._input import DesiredPool, desired_from, read_desired
+from ._manifest import ManifestEntry, ManifestError, ManifestStore, Origin, SQLiteManifest
+from ._plan import Action, Plan, make_plan
+
+__all__ = ["KeyResult", "Outcome", "Progress", "Report", "provision"]
+
+logger: Final = logging.getLogger("bland_pools.provision")
+
+Outcome = Literal["created", "adopted", "updated", "unchanged", "deleted", "failed"]
+_DONE: Final[dict[str, Outcome]] = {
+    "create": "created",
+    "adopt": "adopted",
+    "update": "updated",
+    "unchanged": "unchanged",
+    "delete": "deleted",
+    "forget": "deleted",
+}
+
+
+@attrs.frozen
+class KeyResult:
+    """What a run did for one key: its ``outcome``, the pool, and the error if it failed."""
+
+    key: str
+    outcome: Outcome
+    pool_id: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Progress:
+    """Passed to ``on_progress`` after each key: ``done`` of ``total``, and its result."""
+
+    done: int
+    total: int
+    result: KeyResult
+
+
+@attrs.define
+class Report:
+    """The outcome of a run (or, with ``dry_run``, only its plan: ``results`` is empty).
+
+    Attributes:
+        plan: what the run set out to do.
+        results: one per key of the plan, in its order.
+        settled: what was found of an earlier run's interrupted requests.
+        dry_run: whether nothing was written or sent but reads.
+    """
+
+    plan: Plan
+    results: list[KeyResult] = attrs.Factory(list)
+    settled: list[str] = attrs.Factory(list)
+    dry_run: bool = False
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+    @property
+    def failed(self) -> list[KeyResult]:
+        return [r for r in self.results if r.outcome == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        """Every key is done (always true for a dry run)."""
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        """The full per-key report, JSON-ready."""
+        counts = {o: self.count(o) for o in _DONE.values()} | {"failed": len(self.failed)}
+        return {
+            "dry_run": self.dry_run,
+            "plan": self.plan.summary(),
+            "counts": counts,
+            "settled": self.settled,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+async def provision(
+    desired: Iterable[DesiredPool | Mapping[str, Any]] | Mapping[str, Iterable[str]] | str | Path,
+    *,
+    manifest: str | Path | ManifestStore,
+    client: AsyncBlandClient | None = None,
+    concurrency: int = 8,
+    rate: float | None = None,
+    prune: bool = False,
+    dry_run: bool = False,
+    on_plan: Callable[[Plan], object] | None = None,
+    on_progress: Callable[[Progress], object] | None = None,
+) -> Report:
+    """Make the organization's pools exactly what ``desired`` says, keyed in ``manifest``.
+
+    Args:
+        desired: a CSV or JSON Lines file (a path; ``"-"`` for standard input), a mapping of
+            pool key to numbers, or :class:`DesiredPool` objects (or dicts shaped like a JSON
+            Lines row). Numbers are normalized; every row is checked first.
+        manifest: the SQLite manifest's path (created if missing), or a store of your own.
+        client: the client to use; default an ``AsyncBlandClient`` from the environment
+            (``BLAND_API_KEY``), paced by ``rate``, with 5 retries.
+        concurrency: how many requests at a time (fixed workers; 1 to 256).
+        rate: requests per second for the default client (a 429 slows the whole job down in
+            any case). Bland documents no limit; its organization rate limit defaults to 5.
+        prune: delete the pools of manifest keys that are not in ``desired``.
+        dry_run: return the plan; read the manifest and list the pools, nothing else.
+        on_plan: called with the :class:`Plan` once it is made, before anything is applied.
+        on_progress: called with a :class:`Progress` after each key.
+
+    Raises:
+        InputError: the input has problems (all of them, with line numbers); nothing was
+            sent.
+        ManifestLockedError: another run holds the manifest.
+        ManifestError: the manifest belongs to another organization, or is not a manifest.
+        APIError: listing the organization's pools failed (nothing was changed).
+    """
+    if (
+        isinstance(concurrency, bool)
+        or not isinstance(concurrency, int)
+        or not 1 <= concurrency <= 256
+    ):
+        raise ValueError(f"concurrency must be a whole number from 1 to 256, got {concurrency!r}")
+    if rate is not None and (
+        isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0
+    ):
+        raise ValueError(f"rate must be a positive number of requests per second, got {rate!r}")
+    pools = _desired(desired)
+    own_client = client is None
+    if client is None:
+        client = AsyncBlandClient(max_rate=rate if rate is not None else math.inf, max_retries=5)
+    store: ManifestStore | None = None
+    try:
+        store = _store(manifest, dry_run)
+        run = _Run(client, store, concurrency, on_plan, on_progress, dry_run)
+        return await run.go(pools, prune)
+    finally:
+        if own_client:
+            await client.close()
+        if isinstance(manifest, str | Path) and store is not None:
+            store.close()
+
+
+def _desired(
+    desired: Iterable[DesiredPool | Mapping[str, Any]] | Mapping[str, Iterable[str]] | str | Path,
+) -> list[DesiredPool]:
+    if isinstance(desired, str | Path):
+        return read_desired(desired)
+    if isinstance(desired, Mapping):
+        return desired_from(desired)
+    return desired_from(list(desired))
+
+
+def _store(manifest: str | Path | ManifestStore, dry_run: bool) -> ManifestStore | None:
+    """The store; ``None`` for a dry run on a manifest that does not exist yet (empty)."""
+    if not isinstance(manifest, str | Path):
+        return manifest
+    if dry_run:
+        return SQLiteManifest(manifest, read_only=True) if Path(manifest).exists() else None
+    return SQLiteManifest(manifest)
+
+
+class _Run:
+    def __init__(
+        self,
+        client: AsyncBlandClient,
+        store: ManifestStore | None,
+        concurrency: int,
+        on_plan: Callable[[Plan], object] | None,
+        on_progress: Callable[[Progress], object] | None,
+        dry_run: bool,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.concurrency = concurrency
+        self.on_plan = on_plan
+        self.on_progress = on_progress
+        self.dry_run = dry_run
+        self.results: dict[str, KeyResult] = {}
+        self.total = 0
+
+    def entries(self) -> dict[str, ManifestEntry]:
+        return {} if self.store is None else {e.key: e for e in self.store.entries()}
+
+    async def go(self, desired: list[DesiredPool], prune: bool) -> Report:
+        organization = await self.client.pools.list()
+        self._check_organization(organization)
+        entries = self.entries()
+        settled = self._settle(entries, organization)
+        if not self.dry_run:
+            entries = self.entries()
+        plan = make_plan(desired, entries, organization, prune=prune)
+        if self.on_plan is not None:
+            self.on_plan(plan)
+        if self.dry_run:
+            return Report(plan, settled=settled, dry_run=True)
+        self.total = len(plan.actions)
+        requests = [a for a in plan.actions if a.kind in ("create", "update", "delete")]
+        for action in plan.actions:
+            if action.kind not in ("create", "update", "delete"):
+                self._finish(self._record(action, entries.get(action.key)))
+        await self._work(requests)
+        if any(e.intent == "create" for e in self.entries().values()):
+            settled += self._settle_after(await self.client.pools.list())
+        return Report(plan, [self.results[a.key] for a in plan.actions], settled)
+
+    def _check_organization(self, organization: list[DialingPool]) -> None:
+        """A manifest serves one organization: another's key would recreate every pool."""
+        owners = {p.owner_id for p in organization}
+        if self.store is None or len(owners) != 1:
+            return
+        (owner,) = owners
+        known = self.store.meta("owner_id")
+        if known is None and not self.dry_run:
+            self.store.set_meta("owner_id", owner)
+        elif known is not None and known != owner:
+            raise ManifestError(
+                f"this manifest belongs to organization {known}, but the API key is of "
+                f"organization {owner}; use that organization's key, or another manifest"
+            )
+
+    # -- settling what an earlier run left open ------------------------------------------
+
+    def _settle(
+        self, entries: dict[str, ManifestEntry], organization: list[DialingPool]
+    ) -> list[str]:
+        """Close every open intent, by what the organization holds. In a dry run the
+        entries are changed in memory only."""
+        notes: list[str] = []
+        owned = {e.pool_id.lower() for e in entries.values() if e.pool_id and e.intent != "create"}
+        for entry in list(entries.values()):
+            if entry.intent is None:
+                continue
+            if entry.intent != "create" or entry.intent_numbers is None:
+                # An update or delete is simply planned again (both are idempotent).
+                notes.append(f"{entry.key}: an interrupted {entry.intent} is planned again")
+                entries[entry.key] = attrs.evolve(entry, intent=None)
+                if not self.dry_run and self.store is not None:
+                    self.store.failed(entry.key, notes[-1], outcome_unknown=False)
+                continue
+            want = fingerprint(entry.intent_numbers, entry.intent_key)
+            matches = [
+                p
+                for p in organization
+                if fingerprint(p.phone_numbers, p.encrypted_key) == want
+                and p.id.lower() not in owned
+            ]
+            if len(matches) == 1:
+                pool = matches[0]
+                owned.add(pool.id.lower())
+                notes.append(f"{entry.key}: the interrupted create had made pool {pool.id}")
+                entries[entry.key] = attrs.evolve(
+                    entry, pool_id=pool.id, numbers=entry.intent_numbers, intent=None, status="done"
+                )
+                if not self.dry_run and self.store is not None:
+                    self.store.applied(
+                        entry.key, pool.id, entry.intent_numbers, entry.intent_key, "created"
+                    )
+                continue
+            if matches:
+                ids = ", ".join(p.id for p in matches)
+                notes.append(
+                    f"{entry.key}: an interrupted create, and {len(matches)} identical pools "
+                    f"({ids}); none is guessed"
+                )
+            else:
+                notes.append(
+                    f"{entry.key}: the interrupted create made no pool; it is planned again"
+                )
+            entries[entry.key] = attrs.evolve(entry, intent=None, status="failed")
+            if not self.dry_run and self.store is not None:
+                self.store.failed(entry.key, notes[-1], outcome_unknown=False)
+        for note in notes:
+            logger.info("settled: %s", note)
+        return notes
+
+    def _settle_after(self, organization: list[DialingPool]) -> list[str]:
+        """Creates whose outcome stayed unknown in this run, looked for once more."""
+        entries = self.entries()
+        pending = {k for k, e in entries.items() if e.intent == "create"}
+        notes = self._settle(entries, organization)
+        for key, entry in self.entries().items():
+            if key in pending and entry.pool_id and entry.status == "done":
+                self.results[key] = KeyResult(key, "created", entry.pool_id)
+        return notes
+
+    # -- applying the plan ---------------------------------------------------------------
+
+    def _record(self, action: Action, entry: ManifestEntry | None) -> KeyResult:
+        """An action that needs no request: recorded in the manifest at once."""
+        assert self.store is not None
+        desired = action.desired
+        if action.kind == "ambiguous":
+            error = f"{action.detail}: delete the extra pools, or give them distinct numbers"
+            self.store.failed(action.key, error, outcome_unknown=False)
+            return KeyResult(action.key, "failed", None, error)
+        if action.kind == "forget":
+            self.store.forget(action.key)
+            return KeyResult(action.key, "deleted", action.pool_id)
+        assert desired is not None
+        assert action.pool_id is not None
+        fresh = entry is None or (
+            entry.status == "done"
+            and entry.pool_id == action.pool_id
+            and entry.numbers == desired.phone_numbers
+            and (entry.encrypted_key or "").lower() == (desired.encrypted_key or "").lower()
+        )
+        if action.kind == "adopt" or not fresh:
+            origin: Origin | None = "adopted" if action.kind == "adopt" else None
+            self.store.applied(
+                action.key, action.pool_id, desired.phone_numbers, desired.encrypted_key, origin
+            )
+        return KeyResult(action.key, _DONE[action.kind], action.pool_id)
+
+    async def _work(self, actions: list[Action]) -> None:
+        """The actions that send requests, on a fixed set of workers (never a task each)."""
+        queue = iter(actions)
+
+        async def worker() -> None:
+            for action in queue:  # a shared iterator: each action is taken once
+                self._finish(await self._send(action))
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(self.concurrency, len(actions))):
+                group.create_task(worker())
+
+    async def _send(self, action: Action) -> KeyResult:
+        assert self.store is not None
+        pools = self.client.pools
+        desired = action.desired
+        key = action.key
+        try:
+            if action.kind == "delete":
+                assert action.pool_id is not None
+                self.store.intend(key, "delete", None, None)
+                with contextlib.suppress(PoolNotFoundError):  # gone already: deleted all the same
+                    await pools.delete(action.pool_id)
+                self.store.forget(key)
+                return KeyResult(key, "deleted", action.pool_id)
+            assert desired is not None
+            numbers, credentials = desired.phone_numbers, desired.encrypted_key
+            if action.kind == "create":
+                self.store.intend(key, "create", numbers, credentials)
+                pool = await pools.create(numbers, encrypted_key=credentials)
+                self.store.applied(key, pool.id, numbers, credentials, "created")
+                return KeyResult(key, "created", pool.id)
+            assert action.pool_id is not None
+            self.store.intend(key, "update", numbers, credentials)
+            pool = await pools.update(action.pool_id, numbers, encrypted_key=credentials)
+            self.store.applied(key, pool.id, numbers, credentials)
+            return KeyResult(key, "updated", pool.id)
+        except PoolNotFoundError as exc:  # an update's pool was deleted meanwhile
+            error = f"{exc}; it was deleted outside this job: run again to create it"
+            self.store.failed(key, error, outcome_unknown=False, forget_pool=True)
+            return KeyResult(key, "failed", action.pool_id, error)
+        except (BlandError, ClientClosedError) as exc:
+            unknown = not isinstance(exc, APIError) or outcome_unknown(exc)
+            self.store.failed(key, str(exc), outcome_unknown=unknown)
+            if unknown and action.kind == "create":
+                logger.info("%s: the create's outcome is unknown; looked for again", key)
+            return KeyResult(key, "failed", action.pool_id, str(exc))
+
+    def _finish(self, result: KeyResult) -> None:
+        self.results[result.key] = result
+        if self.on_progress is not None:
+            self.on_progress(Progress(len(self.results), self.total, result))

@@ -1,0 +1,319 @@
+"""What a provisioning job wants: pools keyed by the user's own names, read from CSV, JSON
+Lines or Python objects, every row checked before anything is sent.
+
+Bland pools have no name, so the key is the user's (``sales-west``); the manifest ties it to
+the pool's id. Every problem of the input is collected, each with its file and line, and
+reported together in one :class:`InputError`: nothing is sent until the input is clean.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Final, Literal, TextIO
+
+import attrs
+
+from bland_pools._exceptions import BlandError
+from bland_pools._validation import is_uuid, normalize_phone_number
+
+__all__ = [
+    "DesiredPool",
+    "InputError",
+    "InputProblem",
+    "desired_from",
+    "read_csv",
+    "read_desired",
+    "read_jsonl",
+]
+
+#: The CSV columns: one row per number; ``encrypted_key`` may be left out or blank.
+CSV_COLUMNS: Final = ("pool", "phone_number", "encrypted_key")
+_JSONL_FIELDS: Final = frozenset({"pool", "phone_numbers", "encrypted_key"})
+
+
+@attrs.frozen
+class DesiredPool:
+    """One pool a job wants: the user's ``key``, its numbers (``+1`` and ten digits, sorted,
+    each once) and its Twilio credentials (or ``None``). ``source`` says where it was
+    defined (``"pools.csv:3"``)."""
+
+    key: str
+    phone_numbers: tuple[str, ...]
+    encrypted_key: str | None = None
+    source: str = ""
+
+
+@attrs.frozen
+class InputProblem:
+    """One thing wrong with the input, where it is."""
+
+    source: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.message}"
+
+
+class InputError(BlandError, ValueError):
+    """The input has problems; nothing was sent. ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(
+            f"{len(problems)} problem(s) in the input; nothing was sent:\n{shown}{more}"
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (InputError, (self.problems,))
+
+
+class _Collector:
+    """Gathers (line, key, numbers, credentials) facts and checks them across rows."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[InputProblem] = []
+        self._numbers: dict[str, dict[str, int]] = {}  # key -> number -> line
+        self._first_line: dict[str, int] = {}
+        self._keys: dict[str, tuple[str, int]] = {}  # key -> (encrypted_key, line)
+        self._owner: dict[str, tuple[str, int]] = {}  # number -> (pool key, line)
+
+    def problem(self, line: int | None, message: str) -> None:
+        self.problems.append(InputProblem(self.source, line, message))
+
+    def add(self, line: int, key: object, numbers: Iterable[object], encrypted_key: object) -> None:
+        if not isinstance(key, str) or not key.strip():
+            self.problem(line, f"no pool key (got {key!r:.40})")
+            return
+        key = key.strip()
+        pool = self._numbers.setdefault(key, {})
+        self._first_line.setdefault(key, line)
+        self._credentials(line, key, encrypted_key)
+        for raw in numbers:
+            self._number(line, key, pool, raw)
+
+    def _credentials(self, line: int, key: str, encrypted_key: object) -> None:
+        if encrypted_key is None or (isinstance(encrypted_key, str) and not encrypted_key.strip()):
+            return  # left blank: the pool's credentials are whatever other rows say (or none)
+        if not isinstance(encrypted_key, str) or not is_uuid(encrypted_key.strip()):
+            self.problem(line, f"encrypted_key {encrypted_key!r:.60} is not a UUID")
+            return
+        value = encrypted_key.strip()
+        seen = self._keys.setdefault(key, (value, line))
+        if seen[0].lower() != value.lower():
+            self.problem(
+                line,
+                f"pool {key!r} has encrypted_key {value} here but {seen[0]} at line {seen[1]}",
+            )
+
+    def _number(self, line: int, key: str, pool: dict[str, int], raw: object) -> None:
+        try:
+            number = normalize_phone_number(raw)
+        except ValueError as exc:
+            self.problem(line, str(exc))
+            return
+        if number in pool:
+            self.problem(line, f"{number} is listed twice for pool {key!r} (line {pool[number]})")
+            return
+        owner = self._owner.setdefault(number, (key, line))
+        if owner[0] != key:
+            self.problem(
+                line, f"{number} is in pool {key!r} and pool {owner[0]!r} (line {owner[1]})"
+            )
+            return
+        pool[number] = line
+
+    def result(self) -> list[DesiredPool]:
+        for key, numbers in self._numbers.items():
+            if not numbers and not any(p.line == self._first_line[key] for p in self.problems):
+                self.problem(self._first_line[key], f"pool {key!r} has no phone numbers")
+        if self.problems:
+            raise InputError(self.problems)
+        return [
+            DesiredPool(
+                key,
+                tuple(sorted(numbers)),
+                self._keys[key][0] if key in self._keys else None,
+                f"{self.source}:{self._first_line[key]}",
+            )
+            for key, numbers in self._numbers.items()
+        ]
+
+
+def read_csv(file: str | Path | TextIO, *, name: str | None = None) -> list[DesiredPool]:
+    """Pools from CSV: a header row with ``pool`` and ``phone_number`` (and optionally
+    ``encrypted_key``), then one row per number. ``"-"`` reads standard input.
+
+    Raises:
+        InputError: every problem, each with its line number; nothing else happened.
+    """
+    with _opened(file) as (text, source):
+        return _read_csv(text, name or source)
+
+
+def _read_csv(text: TextIO, source: str) -> list[DesiredPool]:
+    collector = _Collector(source)
+    reader = csv.reader(text)
+    header = next(reader, None)
+    columns = [c.strip().lower().lstrip("\ufeff") for c in header or []]
+    missing = [c for c in CSV_COLUMNS[:2] if c not in columns]
+    if missing:
+        collector.problem(
+            1,
+            f"the header row must name the columns {', '.join(CSV_COLUMNS)} (the last one "
+            f"optional); missing: {', '.join(missing)}",
+        )
+        raise InputError(collector.problems)
+    pool_at, number_at = columns.index("pool"), columns.index("phone_number")
+    key_at = columns.index("encrypted_key") if "encrypted_key" in columns else None
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        line = reader.line_num
+        if len(row) < len(columns):
+            row = row + [""] * (len(columns) - len(row))
+        number = row[number_at]
+        if not number.strip():
+            collector.problem(line, f"no phone number for pool {row[pool_at].strip()!r}")
+            continue
+        key = row[key_at] if key_at is not None else None
+        collector.add(line, row[pool_at], [number], key)
+    return collector.result()
+
+
+def read_jsonl(file: str | Path | TextIO, *, name: str | None = None) -> list[DesiredPool]:
+    """Pools from JSON Lines: one object per line, ``{"pool": ..., "phone_numbers": [...],
+    "encrypted_key": ...}`` (the last optional). ``"-"`` reads standard input.
+
+    Raises:
+        InputError: every problem, each with its line number; nothing else happened.
+    """
+    with _opened(file) as (text, source):
+        return _read_jsonl(text, name or source)
+
+
+def _read_jsonl(text: TextIO, source: str) -> list[DesiredPool]:
+    collector = _Collector(source)
+    seen: dict[str, int] = {}
+    for line, raw in enumerate(text, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+        except ValueError as exc:
+            collector.problem(line, f"not JSON ({exc})")
+            continue
+        if not isinstance(item, dict):
+            collector.problem(line, f"expected a JSON object, got {type(item).__name__}")
+            continue
+        unknown = sorted(set(item) - _JSONL_FIELDS)
+        if unknown:
+            collector.problem(line, f"unknown field(s) {', '.join(map(repr, unknown))}")
+        numbers = item.get("phone_numbers")
+        if not isinstance(numbers, list) or not numbers:
+            collector.problem(line, f"phone_numbers must be a non-empty list, got {numbers!r:.60}")
+            numbers = []
+        key = item.get("pool")
+        if isinstance(key, str) and key.strip() in seen:
+            collector.problem(
+                line, f"pool {key.strip()!r} is defined again (line {seen[key.strip()]})"
+            )
+            continue
+        if isinstance(key, str) and key.strip():
+            seen[key.strip()] = line
+        collector.add(line, key, numbers, item.get("encrypted_key"))
+    return collector.result()
+
+
+def read_desired(
+    file: str | Path | TextIO,
+    *,
+    format: Literal["csv", "jsonl"] | None = None,
+    name: str | None = None,
+) -> list[DesiredPool]:
+    """:func:`read_csv` or :func:`read_jsonl`, by ``format``, else by the file's suffix
+    (``.jsonl``, ``.ndjson``), else by its first character (``{``: JSON Lines)."""
+    with _opened(file) as (text, source):
+        if format is None:
+            suffix = Path(source).suffix.lower()
+            if suffix in (".jsonl", ".ndjson"):
+                format = "jsonl"
+            elif suffix == ".csv":
+                format = "csv"
+            else:
+                content = text.read()
+                format = "jsonl" if content.lstrip().startswith("{") else "csv"
+                text = io.StringIO(content)
+        read = _read_jsonl if format == "jsonl" else _read_csv
+        return read(text, name or source)
+
+
+def desired_from(
+    pools: Mapping[str, Iterable[str]] | Iterable[DesiredPool | Mapping[str, Any]],
+    *,
+    source: str = "<objects>",
+) -> list[DesiredPool]:
+    """Pools from Python objects: a mapping of key to numbers, or an iterable of
+    :class:`DesiredPool` or of dicts shaped like a JSON Lines row. Checked like a file (the
+    "line" is the item's position, from 1).
+
+    Raises:
+        InputError: every problem; nothing else happened.
+    """
+    collector = _Collector(source)
+    if isinstance(pools, Mapping):
+        for line, (key, numbers) in enumerate(pools.items(), start=1):
+            collector.add(line, key, _numbers_of(numbers), None)
+        return collector.result()
+    for line, item in enumerate(pools, start=1):
+        if isinstance(item, DesiredPool):
+            collector.add(line, item.key, item.phone_numbers, item.encrypted_key)
+        elif isinstance(item, Mapping):
+            collector.add(
+                line,
+                item.get("pool"),
+                _numbers_of(item.get("phone_numbers")),
+                item.get("encrypted_key"),
+            )
+        else:
+            collector.problem(
+                line, f"expected a DesiredPool or a mapping, got {type(item).__name__}"
+            )
+    return collector.result()
+
+
+def _numbers_of(value: object) -> list[object]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return [value]  # reported as one bad number, not split into characters
+    return list(value)
+
+
+class _opened:
+    """A text stream for a path, ``"-"`` (standard input) or an open file, and its name."""
+
+    def __init__(self, file: str | Path | TextIO) -> None:
+        self._file = file
+        self._close = False
+
+    def __enter__(self) -> tuple[TextIO, str]:
+        file = self._file
+        if file == "-":
+            return sys.stdin, "<stdin>"
+        if isinstance(file, str | Path):
+            self._stream: TextIO = open(file, encoding="utf-8-sig", newline="")
+            self._close = True
+            return self._stream, str(file)
+        return file, getattr(file, "name", "<stream>")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._close:
+            self._stream.close()

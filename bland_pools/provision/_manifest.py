@@ -1,0 +1,336 @@
+"""The manifest: what a provisioning job made, so it can be killed at any instant and run again.
+
+For each of the user's pool keys: the Bland pool id, what was last applied (numbers and
+credentials), a status, the last error, and an *intent*: committed before a request is sent
+and cleared with its outcome. A run that finds an open create intent (the process died
+between sending and recording) settles it by content before anything else is sent
+(``_engine.py``), as Pulumi settles pending creates.
+
+:class:`ManifestStore` is the interface the engine uses; :class:`SQLiteManifest` (the standard
+library's sqlite3, WAL mode, one short transaction per change) is the embedded default. A
+shared server database could implement the same few methods for several workers.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, Literal, Protocol
+
+import attrs
+
+from bland_pools._exceptions import BlandError
+
+__all__ = [
+    "ManifestEntry",
+    "ManifestError",
+    "ManifestLockedError",
+    "ManifestStore",
+    "SQLiteManifest",
+]
+
+Status = Literal["done", "failed", "pending"]
+Intent = Literal["create", "update", "delete"]
+Origin = Literal["created", "adopted"]
+
+SCHEMA_VERSION: Final = 1
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pools (
+    key TEXT PRIMARY KEY,
+    pool_id TEXT,
+    numbers TEXT,
+    encrypted_key TEXT,
+    origin TEXT,
+    status TEXT NOT NULL,
+    intent TEXT,
+    intent_numbers TEXT,
+    intent_key TEXT,
+    intent_at REAL,
+    last_error TEXT,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+class ManifestError(BlandError):
+    """The manifest cannot be used: not a manifest, a newer schema, another organization's."""
+
+
+class ManifestLockedError(ManifestError):
+    """Another process is running a job on this manifest (it holds the database's lock)."""
+
+
+@attrs.frozen
+class ManifestEntry:
+    """One pool key as the manifest holds it.
+
+    Attributes:
+        key: the user's pool key.
+        pool_id: Bland's pool id, once the pool exists.
+        numbers, encrypted_key: what was last applied (``None`` before anything was).
+        origin: ``"created"`` by a job, or ``"adopted"`` (found in the organization).
+        status: ``"done"``, ``"failed"`` (see ``last_error``), or ``"pending"`` (an intent
+            is open: a request was, or was about to be, sent).
+        intent, intent_numbers, intent_key, intent_at: the open intent, if any, and when it
+            was committed (wall-clock seconds).
+        last_error: the error of the last attempt, if it failed.
+        updated_at: when the entry last changed (ISO 8601, UTC).
+    """
+
+    key: str
+    pool_id: str | None
+    numbers: tuple[str, ...] | None
+    encrypted_key: str | None
+    origin: Origin | None
+    status: Status
+    intent: Intent | None = None
+    intent_numbers: tuple[str, ...] | None = None
+    intent_key: str | None = None
+    intent_at: float | None = None
+    last_error: str | None = None
+    updated_at: str = ""
+
+
+class ManifestStore(Protocol):
+    """What the engine needs of a manifest; every write is durable when it returns."""
+
+    def entries(self) -> Iterator[ManifestEntry]: ...
+
+    def get(self, key: str) -> ManifestEntry | None: ...
+
+    def meta(self, name: str) -> str | None: ...
+
+    def set_meta(self, name: str, value: str) -> None: ...
+
+    def intend(
+        self, key: str, intent: Intent, numbers: tuple[str, ...] | None, encrypted_key: str | None
+    ) -> None:
+        """Commit an intent before its request is sent."""
+
+    def applied(
+        self,
+        key: str,
+        pool_id: str,
+        numbers: tuple[str, ...],
+        encrypted_key: str | None,
+        origin: Origin | None = None,
+    ) -> None:
+        """The pool ``key`` stands for exists as given; any intent is closed."""
+
+    def failed(
+        self, key: str, error: str, *, outcome_unknown: bool, forget_pool: bool = False
+    ) -> None:
+        """The last attempt failed: an unknown outcome keeps the intent open (settled on the
+        next run); ``forget_pool`` drops a pool id that no longer exists."""
+
+    def forget(self, key: str) -> None:
+        """``key`` is gone (its pool deleted)."""
+
+    def close(self) -> None: ...
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _numbers(value: str | None) -> tuple[str, ...] | None:
+    return None if value is None else tuple(json.loads(value))
+
+
+def _json(numbers: tuple[str, ...] | None) -> str | None:
+    return None if numbers is None else json.dumps(list(numbers))
+
+
+class SQLiteManifest:
+    """The manifest in one SQLite file (WAL mode), locked by the run that opened it.
+
+    The lock is SQLite's own, held for as long as the store is open (exclusive locking
+    mode): a second process opening the same file is refused at once with
+    :class:`ManifestLockedError`, and a process that dies (even by SIGKILL) releases it with
+    its file descriptors. ``read_only`` opens without taking the lock, for looking.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 1.0) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise ManifestError(f"no manifest at {self.path}")
+        uri = f"file:{self.path}?mode=ro" if read_only else f"file:{self.path}"
+        try:
+            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=wait)
+        except sqlite3.Error as exc:
+            raise ManifestError(f"cannot open the manifest {self.path}: {exc}") from None
+        try:
+            if not read_only:
+                self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # NORMAL is durable under WAL when a process dies; only an OS crash can lose
+                # the last commits (sqlite.org/pragma.html#pragma_synchronous).
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                with self._write():  # takes the exclusive lock, held until close()
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        self._db.execute(statement)
+                    self._check_schema()
+            else:
+                self._db.execute("SELECT count(*) FROM pools").fetchone()
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            if "locked" in str(exc):
+                raise ManifestLockedError(
+                    f"the manifest {self.path} is in use by another provisioning run (it holds "
+                    "the database's lock); wait for it to finish, or stop it, and run again"
+                ) from None
+            raise ManifestError(f"{self.path} is not a usable manifest: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise ManifestError(f"{self.path} is not a manifest database: {exc}") from None
+
+    def _check_schema(self) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise ManifestError(
+                f"{self.path} was written by a newer version of bland-pools (schema {row[0]})"
+            )
+
+    class _Transaction:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self._db = db
+
+        def __enter__(self) -> None:
+            self._db.execute("BEGIN IMMEDIATE")
+
+        def __exit__(self, exc_type: object, *rest: object) -> None:
+            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+    def _write(self) -> SQLiteManifest._Transaction:
+        return SQLiteManifest._Transaction(self._db)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def entries(self) -> Iterator[ManifestEntry]:
+        for row in self._db.execute(f"SELECT {_COLUMNS} FROM pools ORDER BY rowid"):
+            yield _entry(row)
+
+    def get(self, key: str) -> ManifestEntry | None:
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM pools WHERE key = ?", (key,)).fetchone()
+        return None if row is None else _entry(row)
+
+    def meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    # -- writing: one short transaction each ---------------------------------------------
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self._write():
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+    def intend(
+        self, key: str, intent: Intent, numbers: tuple[str, ...] | None, encrypted_key: str | None
+    ) -> None:
+        with self._write():
+            self._db.execute(
+                "INSERT INTO pools (key, status, updated_at) VALUES (?, 'pending', ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (key, _now()),
+            )
+            self._db.execute(
+                "UPDATE pools SET status = 'pending', intent = ?, intent_numbers = ?, "
+                "intent_key = ?, intent_at = ?, updated_at = ? WHERE key = ?",
+                (intent, _json(numbers), encrypted_key, time.time(), _now(), key),
+            )
+
+    def applied(
+        self,
+        key: str,
+        pool_id: str,
+        numbers: tuple[str, ...],
+        encrypted_key: str | None,
+        origin: Origin | None = None,
+    ) -> None:
+        with self._write():
+            self._db.execute(
+                "INSERT INTO pools (key, status, updated_at) VALUES (?, 'done', ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (key, _now()),
+            )
+            self._db.execute(
+                "UPDATE pools SET pool_id = ?, numbers = ?, encrypted_key = ?, "
+                "origin = coalesce(?, origin), status = 'done', intent = NULL, "
+                "intent_numbers = NULL, intent_key = NULL, intent_at = NULL, last_error = NULL, "
+                "updated_at = ? WHERE key = ?",
+                (pool_id, _json(numbers), encrypted_key, origin, _now(), key),
+            )
+
+    def failed(
+        self, key: str, error: str, *, outcome_unknown: bool, forget_pool: bool = False
+    ) -> None:
+        keep = "intent" if outcome_unknown else "NULL"
+        status = "pending" if outcome_unknown else "failed"
+        with self._write():
+            self._db.execute(
+                "INSERT INTO pools (key, status, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (key, status, _now()),
+            )
+            self._db.execute(
+                f"UPDATE pools SET status = ?, last_error = ?, intent = {keep}, "
+                f"intent_numbers = CASE WHEN ? THEN intent_numbers END, "
+                f"intent_key = CASE WHEN ? THEN intent_key END, "
+                f"intent_at = CASE WHEN ? THEN intent_at END, "
+                "pool_id = CASE WHEN ? THEN NULL ELSE pool_id END, updated_at = ? WHERE key = ?",
+                (
+                    status,
+                    error,
+                    outcome_unknown,
+                    outcome_unknown,
+                    outcome_unknown,
+                    forget_pool,
+                    _now(),
+                    key,
+                ),
+            )
+
+    def forget(self, key: str) -> None:
+        with self._write():
+            self._db.execute("DELETE FROM pools WHERE key = ?", (key,))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SQLiteManifest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_COLUMNS: Final = (
+    "key, pool_id, numbers, encrypted_key, origin, status, intent, intent_numbers, intent_key, "
+    "intent_at, last_error, updated_at"
+)
+
+
+def _entry(row: tuple[Any, ...]) -> ManifestEntry:
+    (key, pool_id, numbers, encrypted_key, origin, status, intent, intent_numbers, intent_key,
+     intent_at, last_error, updated_at) = row  # fmt: skip
+    return ManifestEntry(
+        key=key,
+        pool_id=pool_id,
+        numbers=_numbers(numbers),
+        encrypted_key=encrypted_key,
+        origin=origin,
+        status=status,
+        intent=intent,
+        intent_numbers=_numbers(intent_numbers),
+        intent_key=intent_key,
+        intent_at=intent_at,
+        last_error=last_error,
+        updated_at=updated_at,
+    )

@@ -1,0 +1,176 @@
+"""The plan: what a job will do, computed against what the organization really holds.
+
+Each key of the input is compared with its pool as listed by Bland (not with the manifest's
+memory of it, which a hand edit or a lost manifest can make stale), as Terraform refreshes its
+state before it plans:
+
+=========  ================================================================================
+create     the key has no pool (new, or its pool was deleted outside the job)
+update     its pool's numbers or credentials differ from the input (a full replace)
+unchanged  its pool is as the input says
+adopt      not in the manifest, but the organization has exactly one pool with these
+           numbers and credentials that no other key holds: it becomes the key's
+ambiguous  several such pools: none is guessed, the key is reported
+delete     in the manifest, not in the input, with ``prune``: its pool is deleted
+forget     in the manifest, not in the input, with ``prune``, its pool already gone
+=========  ================================================================================
+
+Keys in the manifest but not in the input are left alone without ``prune`` (``kept``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Final, Literal
+
+import attrs
+
+from bland_pools._models import DialingPool
+from bland_pools._recovery import Fingerprint, fingerprint
+
+from ._input import DesiredPool
+from ._manifest import ManifestEntry
+
+__all__ = ["Action", "ActionKind", "Plan", "make_plan"]
+
+ActionKind = Literal["create", "update", "delete", "adopt", "unchanged", "ambiguous", "forget"]
+_MARKS: Final = {
+    "create": "+",
+    "update": "~",
+    "adopt": "=",
+    "delete": "-",
+    "forget": "-",
+    "ambiguous": "!",
+}
+
+
+@attrs.frozen
+class Action:
+    """One step of a plan. ``pool_id`` is the pool it touches (the adopted one, the one to
+    update or delete); ``candidates`` the identical pools of an ambiguous key."""
+
+    kind: ActionKind
+    key: str
+    desired: DesiredPool | None = None
+    pool_id: str | None = None
+    detail: str = ""
+    candidates: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        return f"  {_MARKS.get(self.kind, ' ')} {self.key}  {self.kind} {self.detail}".rstrip()
+
+
+@attrs.frozen
+class Plan:
+    """Every action of a job, in input order (deletes last), and the keys left alone."""
+
+    actions: tuple[Action, ...]
+    kept: tuple[str, ...] = ()
+
+    def count(self, kind: ActionKind) -> int:
+        return sum(1 for a in self.actions if a.kind == kind)
+
+    @property
+    def changes(self) -> int:
+        """How many actions send a request or change the manifest."""
+        return sum(1 for a in self.actions if a.kind != "unchanged")
+
+    def summary(self) -> str:
+        counts = Counter(a.kind for a in self.actions)
+        text = (
+            f"Plan: {counts['create']} to create, {counts['update']} to update, "
+            f"{counts['adopt']} to adopt, {counts['delete'] + counts['forget']} to delete, "
+            f"{counts['unchanged']} unchanged."
+        )
+        if counts["ambiguous"]:
+            text += f" {counts['ambiguous']} ambiguous (not touched)."
+        if self.kept:
+            text += (
+                f" {len(self.kept)} in the manifest but not in the input (kept; --prune deletes)."
+            )
+        return text
+
+    def lines(self, limit: int = 20) -> list[str]:
+        """Terraform-like lines, ``limit`` per kind, then a count of the rest."""
+        shown: list[str] = []
+        by_kind: dict[str, list[Action]] = defaultdict(list)
+        for action in self.actions:
+            if action.kind != "unchanged":
+                by_kind[action.kind].append(action)
+        for kind in ("create", "update", "adopt", "delete", "forget", "ambiguous"):
+            actions = by_kind.get(kind, [])
+            shown += [a.line() for a in actions[:limit]]
+            if len(actions) > limit:
+                shown.append(f"    ... and {len(actions) - limit} more to {kind}")
+        return shown
+
+
+def _changes(current: DialingPool, desired: DesiredPool) -> str:
+    have, want = set(current.phone_numbers), set(desired.phone_numbers)
+    parts = []
+    if have != want:
+        parts.append(f"+{len(want - have)} -{len(have - want)} numbers")
+    old, new = current.encrypted_key, desired.encrypted_key
+    if (old or "").lower() != (new or "").lower():
+        parts.append(
+            "credentials " + ("removed" if new is None else "set" if old is None else "changed")
+        )
+    return f"({'; '.join(parts)}) pool {current.id}"
+
+
+def make_plan(
+    desired: Iterable[DesiredPool],
+    entries: Mapping[str, ManifestEntry],
+    organization: Iterable[DialingPool],
+    *,
+    prune: bool = False,
+) -> Plan:
+    """The plan for ``desired`` given the manifest's ``entries`` and the organization's pools."""
+    by_id = {p.id.lower(): p for p in organization}
+    owned = {e.pool_id.lower() for e in entries.values() if e.pool_id}
+    unowned: dict[Fingerprint, list[DialingPool]] = defaultdict(list)
+    for existing in sorted(by_id.values(), key=lambda p: p.created_at):
+        if existing.id.lower() not in owned:
+            unowned[fingerprint(existing.phone_numbers, existing.encrypted_key)].append(existing)
+
+    actions: list[Action] = []
+    wanted_keys: set[str] = set()
+    for pool in desired:
+        wanted_keys.add(pool.key)
+        entry = entries.get(pool.key)
+        want = fingerprint(pool.phone_numbers, pool.encrypted_key)
+        current = by_id.get(entry.pool_id.lower()) if entry and entry.pool_id else None
+        if current is not None:
+            if fingerprint(current.phone_numbers, current.encrypted_key) == want:
+                actions.append(Action("unchanged", pool.key, pool, current.id))
+            else:
+                actions.append(
+                    Action("update", pool.key, pool, current.id, _changes(current, pool))
+                )
+            continue
+        matches = unowned.pop(want, [])
+        if len(matches) == 1:
+            found = matches[0]
+            actions.append(Action("adopt", pool.key, pool, found.id, f"pool {found.id}"))
+        elif matches:
+            ids = tuple(p.id for p in matches)
+            detail = f"{len(ids)} identical pools ({', '.join(ids)}); none is guessed"
+            actions.append(Action("ambiguous", pool.key, pool, None, detail, ids))
+        else:
+            gone = f"; pool {entry.pool_id} is gone" if entry and entry.pool_id else ""
+            actions.append(
+                Action("create", pool.key, pool, None, f"({len(pool.phone_numbers)} numbers{gone})")
+            )
+
+    kept: list[str] = []
+    for key, entry in entries.items():
+        if key in wanted_keys:
+            continue
+        if not prune:
+            kept.append(key)
+        elif entry.pool_id and entry.pool_id.lower() in by_id:
+            actions.append(Action("delete", key, None, entry.pool_id, f"pool {entry.pool_id}"))
+        else:
+            actions.append(Action("forget", key, None, entry.pool_id, "(its pool is already gone)"))
+    return Plan(tuple(actions), tuple(kept))
