@@ -1,6 +1,7 @@
 """``ghl-pools``: GoHighLevel number pools from the command line.
 
     ghl-pools list [--location LOCATION_ID]
+    ghl-pools export --location A --location B [--format csv|jsonl|json|provision]
 
 The token comes from ``--token`` or ``GHL_ACCESS_TOKEN``, the location from ``--location`` or
 ``GHL_LOCATION_ID``; ``--emulator`` runs against an embedded emulator with sample pools.
@@ -25,6 +26,8 @@ from pools_core._cli import (
     print_json,
     print_table,
 )
+
+from ._cli_export import EXPORT
 
 if TYPE_CHECKING:
     from ._client import AsyncGHLClient
@@ -123,9 +126,11 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
+COMMANDS += (EXPORT,)
+
 GHL_CLI = CLI(
     prog=PROG,
-    description="List GoHighLevel number pools.",
+    description="List GoHighLevel number pools, and export them (to Bland, for one).",
     credential="token",
     credential_name="access token",
     credential_env="GHL_ACCESS_TOKEN",

@@ -103,6 +103,18 @@ def _sample_id(location_id: str, n: int) -> str:
     return "".join(rng.choice(_ID_CHARS) for _ in range(20))
 
 
+def _sample_numbers(location_id: str, numbers: list[str]) -> list[str]:
+    """The docs' numbers for the docs' location; stable numbers of its own for any other (a
+    number is in one location's pools only)."""
+    if location_id == DEFAULT_LOCATION_ID:
+        return numbers
+    rng = random.Random(f"ghl-emulator:{location_id}:numbers")
+    return [
+        f"+1{rng.randint(201, 989)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+        for _ in numbers
+    ]
+
+
 class GHLEmulator(EmulatorBase):
     """GoHighLevel's ``GET /phone-system/number-pools`` on ``127.0.0.1`` (see the module
     docstring).
@@ -214,15 +226,19 @@ class GHLEmulator(EmulatorBase):
 
     def seed_samples(self, location_id: str | None = None) -> list[dict[str, Any]]:
         """Add three realistic pools (the first is the docs' example) to ``location_id``
-        (default: the first token's own location); returns them. Their ids are derived from
-        the location, so every run shows the same."""
+        (default: the first token's own location); returns them. Their ids, and outside the
+        docs' location their numbers, are derived from the location, so every run shows the
+        same and no number is in two locations."""
         loc = self.location_id if location_id is None else location_id
+        sales, support_1, support_2, campaign = _sample_numbers(
+            loc, ["+14155552671", "+14155550100", "+14155550101", "+12125550147"]
+        )
         return [
             self.add_pool(
                 loc,
                 pool_id=_sample_id(loc, 1),
                 name="Sales Team Pool",
-                numbers=[("+14155552671", "Sales Line 1")],
+                numbers=[(sales, "Sales Line 1")],
                 forwarding_number="+14155552671",
                 whisper=True,
                 whisper_message="Incoming call from sales line",
@@ -233,7 +249,7 @@ class GHLEmulator(EmulatorBase):
                 loc,
                 pool_id=_sample_id(loc, 2),
                 name="Support Pool",
-                numbers=[("+14155550100", "Support 1"), ("+14155550101", "Support 2")],
+                numbers=[(support_1, "Support 1"), (support_2, "Support 2")],
                 forwarding_number="+14155550199",
                 call_recording=True,
             ),
@@ -241,7 +257,7 @@ class GHLEmulator(EmulatorBase):
                 loc,
                 pool_id=_sample_id(loc, 3),
                 name="Spring Campaign",
-                numbers=[("+12125550147", "Campaign Line")],
+                numbers=[(campaign, "Campaign Line")],
                 forwarding_number="+12125550100",
                 is_active=False,
             ),

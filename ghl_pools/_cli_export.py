@@ -1,0 +1,228 @@
+"""The ``export`` command of ``ghl-pools``: the pools of many locations, listed concurrently
+(each within its location's rate limit), as CSV, JSON Lines, JSON, or the provisioning CSV of
+``bland-pools provision``.
+
+GoHighLevel's public API lists number pools but cannot create or change them, so the bridge to
+Bland runs one way::
+
+    ghl-pools export --location A --location B --format provision | \\
+        bland-pools provision - --manifest pools.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import re
+import sys
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from pools_core._cli import Command, arg, client_settings, option, print_json
+
+if TYPE_CHECKING:
+    from ._models import NumberPool, NumberPoolPage
+
+__all__ = ["EXPORT"]
+
+PROG: Final = "ghl-pools"
+_EMULATOR_TOKEN: Final = "ghl-cli-emulator-token"
+# What provision takes: +1 and ten ASCII digits, as Bland documents it.
+_BLAND_NUMBER: Final = re.compile(r"\+1[0-9]{10}")
+
+Listing = tuple[str, "NumberPoolPage | Exception"]
+
+
+def _locations(args: argparse.Namespace) -> list[str]:
+    """``--location`` values, then the lines of ``--locations-file`` (``#`` starts a
+    comment), each once, in order."""
+    found = list(args.location or [])
+    if args.locations_file:
+        text = (
+            sys.stdin.read()
+            if args.locations_file == "-"
+            else Path(args.locations_file).read_text()
+        )
+        for line in text.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                found.append(line)
+    if not found:
+        print(
+            f"{PROG} export: error: name locations with --location or --locations-file",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    return list(dict.fromkeys(found))
+
+
+@contextlib.asynccontextmanager
+async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
+    from ._client import AsyncGHLClient
+
+    settings = client_settings(args)
+    if not option(args, "emulator"):
+        async with AsyncGHLClient(
+            token=option(args, "token"), base_url=option(args, "base_url"), **settings
+        ) as ghl:
+            yield ghl
+        return
+    from .testing import GHLEmulator
+
+    locations = _locations(args)
+    async with GHLEmulator(tokens={_EMULATOR_TOKEN: locations}) as emu:
+        for location in locations:
+            emu.seed_samples(location)
+        print(f"(emulator at {emu.url}, seeded with sample pools)", file=sys.stderr)
+        async with AsyncGHLClient(token=_EMULATOR_TOKEN, base_url=emu.url, **settings) as ghl:
+            yield ghl
+
+
+async def _export(ghl: Any, args: argparse.Namespace) -> list[Listing]:
+    """Every location's page, or the error it got: one location failing stops no other."""
+    import asyncio
+
+    from ._exceptions import GHLError
+
+    locations = _locations(args)
+    found: dict[str, NumberPoolPage | Exception] = {}
+    todo = iter(locations)
+
+    async def worker() -> None:
+        for location in todo:  # a shared iterator: a fixed set of workers, never a task each
+            try:
+                found[location] = await ghl.pools.list(location_id=location)
+            except GHLError as exc:
+                found[location] = exc
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(min(args.concurrency, len(locations))):
+            group.create_task(worker())
+    return [(location, found[location]) for location in locations]
+
+
+def _show(listings: list[Listing], args: argparse.Namespace) -> int:
+    pages = [(loc, page) for loc, page in listings if not isinstance(page, Exception)]
+    failed = [(loc, exc) for loc, exc in listings if isinstance(exc, Exception)]
+    for location, exc in failed:
+        print(f"{PROG}: error: location {location}: {' '.join(str(exc).split())}", file=sys.stderr)
+    fmt = "json" if option(args, "json") else args.format
+    if fmt == "json":
+        print_json(
+            {
+                "locations": [{"location_id": loc, **page.to_dict()} for loc, page in pages],
+                "errors": [{"location_id": loc, "error": str(exc)} for loc, exc in failed],
+            }
+        )
+    elif fmt == "jsonl":
+        import json
+
+        for location, page in pages:
+            for pool in page:
+                row = pool.to_dict()
+                row["location_id"] = row["location_id"] or location
+                print(json.dumps(row, ensure_ascii=True))
+    elif fmt == "provision":
+        _provision_csv(pages)
+    else:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(
+            ["location_id", "pool_id", "pool_name", "phone_number", "friendly_name", "is_active"]
+        )
+        for location, page in pages:
+            for pool in page:
+                active = "" if pool.is_active is None else str(pool.is_active).lower()
+                numbers = pool.numbers or (None,)
+                for number in numbers:
+                    writer.writerow(
+                        [
+                            pool.location_id or location,
+                            pool.id or "",
+                            pool.name or "",
+                            number.phone_number if number else "",
+                            (number.friendly_name if number else "") or "",
+                            active,
+                        ]
+                    )
+    return 1 if failed else 0
+
+
+def _provision_csv(pages: Sequence[tuple[str, NumberPoolPage]]) -> None:
+    """``pool,phone_number`` rows for ``bland-pools provision``: the pool key is
+    ``<location>:<pool id>``. Numbers Bland cannot take (not ``+1`` and ten digits), a number
+    already in another pool, and pools left without numbers are skipped and reported on
+    stderr: the output is always input provision accepts."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["pool", "phone_number"])
+    owner: dict[str, str] = {}
+    for location, page in pages:
+        for pool in page:
+            key = f"{location}:{pool.id}"
+            if not pool.id:
+                _skip(f"a pool without an id in location {location} ({pool.name!r})")
+                continue
+            kept = _numbers(pool, key, owner)
+            if not kept:
+                _skip(f"pool {key} ({pool.name!r}): no number Bland can take")
+                continue
+            for number in kept:
+                writer.writerow([key, number])
+
+
+def _numbers(pool: NumberPool, key: str, owner: dict[str, str]) -> list[str]:
+    kept = []
+    for entry in pool.numbers:
+        number = entry.phone_number or ""
+        if not _BLAND_NUMBER.fullmatch(number):
+            _skip(f"{number!r} of pool {key}: not a +1 number with ten digits")
+        elif owner.setdefault(number, key) != key:
+            _skip(f"{number} of pool {key}: already in pool {owner[number]}")
+        elif number not in kept:
+            kept.append(number)
+    return kept
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _skip(what: str) -> None:
+    print(f"{PROG}: skipped {what}", file=sys.stderr)
+
+
+EXPORT: Final = Command(
+    name="export",
+    summary="list the pools of many locations (CSV, JSON Lines, JSON, or provision input)",
+    description="List the number pools of every location given, concurrently, each within its "
+    "location's rate limit, to standard output. --format csv: one row per number; jsonl: one "
+    "pool per line (the SDK's field names); json: "
+    '{"locations": [{"location_id", "pools", "total"}], "errors": [...]}; provision: the CSV '
+    "bland-pools provision takes, pool key '<location>:<pool id>', numbers that are not +1 "
+    "and ten digits skipped and reported on stderr. A location that fails is reported and "
+    "the others go on (exit 1).",
+    examples=(
+        "export --location ve9EPM428h8vShlRW1KT --location loc123 --format jsonl",
+        "export --locations-file locations.txt --format csv > pools.csv",
+        "export --location ve9EPM428h8vShlRW1KT --format provision | "
+        "bland-pools provision - --manifest pools.db",
+    ),
+    args=(
+        arg("--location", action="append", metavar="LOCATION_ID", help="a location (repeat)"),
+        arg("--locations-file", metavar="FILE", help="locations, one per line (- for stdin)"),
+        arg(
+            "--format",
+            choices=["csv", "jsonl", "json", "provision"],
+            default="csv",
+            help="the output (default csv)",
+        ),
+        arg("--concurrency", type=_positive, default=8, help="locations listed at a time (8)"),
+    ),
+    run=_export,
+    show=_show,
+    open=_client,
+)
