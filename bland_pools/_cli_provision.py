@@ -75,6 +75,12 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
                 yield bland
         finally:
             await asyncio.to_thread(emu.save, state)  # (asyncio: imported above, when run)
+            faulted = sum(1 for r in emu.requests if r.fault)
+            print(
+                f"(emulator: {len(emu.requests)} requests, {faulted} of them faults, "
+                f"{len(emu.pools())} pools stored)",
+                file=sys.stderr,
+            )
 
 
 def _load(emu: Any, state: Path) -> None:
@@ -158,6 +164,7 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
         return 0
     counts = report.to_dict()["counts"]
     print_table(["OUTCOME", "POOLS"], [[name, str(count)] for name, count in counts.items()])
+    print(f"{len(report.results)} pools in {report.seconds:.1f} s")
     for failed in report.failed[:20]:
         print(f"failed: {failed.key}: {failed.error}", file=sys.stderr)
     if len(report.failed) > 20:

@@ -1,6 +1,11 @@
-"""Provision many Bland dialing pools concurrently, safely.
+"""Many concurrent creates with the client alone, safely.
 
     python examples/bulk_provision.py --emulator --pools 500 --concurrency 16
+
+For a real job (a file of pools, a manifest, resumable after a crash, updates and deletes),
+use the engine instead: ``bland-pools provision FILE --manifest PATH`` or
+``bland_pools.provision.provision()``. This script shows what it builds on: one client's
+duplicate-free create under concurrency and faults.
 
 Each pool gets its own block of numbers. Concurrency is bounded by a fixed set of worker tasks
 (never a gather over the whole job), failures are collected per pool instead of aborting the

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -87,12 +88,14 @@ class Report:
         results: one per key of the plan, in its order.
         settled: what was found of an earlier run's interrupted requests.
         dry_run: whether nothing was written or sent but reads.
+        seconds: how long the run took.
     """
 
     plan: Plan
     results: list[KeyResult] = attrs.Factory(list)
     settled: list[str] = attrs.Factory(list)
     dry_run: bool = False
+    seconds: float = 0.0
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
@@ -114,6 +117,7 @@ class Report:
             "plan": self.plan.summary(),
             "counts": counts,
             "settled": self.settled,
+            "seconds": round(self.seconds, 3),
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -169,10 +173,13 @@ async def provision(
     if client is None:
         client = AsyncBlandClient(max_rate=rate if rate is not None else math.inf, max_retries=5)
     store: ManifestStore | None = None
+    started = time.monotonic()
     try:
         store = _store(manifest, dry_run)
         run = _Run(client, store, concurrency, on_plan, on_progress, dry_run)
-        return await run.go(pools, prune)
+        report = await run.go(pools, prune)
+        report.seconds = time.monotonic() - started
+        return report
     finally:
         if own_client:
             await client.close()

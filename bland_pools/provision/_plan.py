@@ -91,7 +91,7 @@ class Plan:
             )
         return text
 
-    def lines(self, limit: int = 20) -> list[str]:
+    def lines(self, limit: int = 10) -> list[str]:
         """Terraform-like lines, ``limit`` per kind, then a count of the rest."""
         shown: list[str] = []
         by_kind: dict[str, list[Action]] = defaultdict(list)
@@ -159,9 +159,9 @@ def make_plan(
             actions.append(Action("ambiguous", pool.key, pool, None, detail, ids))
         else:
             gone = f"; pool {entry.pool_id} is gone" if entry and entry.pool_id else ""
-            actions.append(
-                Action("create", pool.key, pool, None, f"({len(pool.phone_numbers)} numbers{gone})")
-            )
+            count = len(pool.phone_numbers)
+            what = f"({count} number{'' if count == 1 else 's'}{gone})"
+            actions.append(Action("create", pool.key, pool, None, what))
 
     kept: list[str] = []
     for key, entry in entries.items():

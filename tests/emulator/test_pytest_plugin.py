@@ -60,7 +60,7 @@ def test_the_readmes_plugin_example_runs_as_documented(pytester: pytest.Pytester
     pytester.makepyfile(my_app=MY_APP, test_my_code=_readme_block("# test_my_code.py"))
     pytester.makepyprojecttoml(_readme_block("# pyproject.toml"))
     result = pytester.runpytest_subprocess("-W", "error", timeout=120)
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
 
 
 SYNC_TESTS = """

@@ -1,0 +1,76 @@
+"""Every Python example of the README runs as written: each fenced ``python`` block is saved
+as a script and run in a fresh interpreter, with the environment pointing at the emulators
+(served from their own threads), and must exit 0. The pytest-plugin block (it starts with
+``# test_my_code.py``) is run by tests/emulator/test_pytest_plugin.py."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bland_pools.testing import BlandEmulator
+from ghl_pools.testing import GHLEmulator
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+SCRIPTS = [block for block in BLOCKS if not block.startswith("# test_my_code.py")]
+KEY = "sk-readme-5e4d3c"
+CRED = "550e8400-e29b-41d4-a716-446655440000"
+TOKEN = "pit-readme-7a6b5c"
+LOCATION = "ve9EPM428h8vShlRW1KT"
+
+
+def _name(block: str) -> str:
+    first = next(
+        line for line in block.splitlines() if line and not line.startswith(("import", "from"))
+    )
+    return re.sub(r"\W+", "-", first)[:40].strip("-")
+
+
+@pytest.fixture(scope="module")
+def environment() -> Iterator[dict[str, str]]:
+    bland = BlandEmulator(api_keys={KEY: [CRED]})
+    ghl = GHLEmulator(tokens={TOKEN: [LOCATION]})
+    bland.seed_samples()
+    ghl.seed_samples()
+    with bland.in_thread(), ghl.in_thread():
+        yield {
+            **os.environ,
+            "BLAND_API_KEY": KEY,
+            "BLAND_BASE_URL": bland.url,
+            "GHL_ACCESS_TOKEN": TOKEN,
+            "GHL_BASE_URL": ghl.url,
+            "GHL_LOCATION_ID": LOCATION,
+        }
+
+
+def test_the_readme_has_the_examples_this_test_runs() -> None:
+    assert len(SCRIPTS) >= 8  # a regex that stopped matching would make every test vacuous
+    assert len(BLOCKS) == len(SCRIPTS) + 1
+
+
+@pytest.mark.parametrize("block", SCRIPTS, ids=[_name(b) for b in SCRIPTS])
+def test_a_readme_example_runs_as_written(
+    block: str, environment: dict[str, str], tmp_path: Path
+) -> None:
+    script = tmp_path / "example.py"
+    script.write_text(block, encoding="utf-8")
+
+    done = subprocess.run(
+        [sys.executable, "-W", "error", str(script)],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
