@@ -8,6 +8,12 @@ blank line, a ``Content-Length`` body if any) and answers from pre-built bytes:
 
 * ``GET /v1/custom-dialing-pools/<id>`` -> ``200`` with the success envelope of Bland's
   "Get Custom Dialing Pool" docs (the same bytes whatever the id);
+* ``GET /v1/custom-dialing-pools`` -> ``200`` with an empty list (an organization about to be
+  provisioned);
+* ``POST /v1/custom-dialing-pools`` -> ``200`` with a new pool: a fresh id, the request's
+  own ``phone_numbers`` (the body is echoed into the envelope, not parsed);
+* ``GET /phone-system/number-pools`` -> ``200`` with the GoHighLevel docs' example page (its
+  pool twice), and ``X-RateLimit-*`` headers with a limit far above any benchmark's pace;
 * anything else -> ``404`` with Bland's ``POOL_NOT_FOUND`` error envelope.
 
 Every answer carries ``Content-Type: application/json``, ``Content-Length`` and a ``Date``
@@ -31,6 +37,7 @@ import email.utils
 import json
 import sys
 import time
+import uuid
 from typing import Final
 
 __all__ = ["GET_PATH_PREFIX", "POOL_ID", "SUCCESS_BODY", "HttpProtocol", "main", "serve"]
@@ -64,6 +71,35 @@ NOT_FOUND_BODY: Final = json.dumps(
     separators=(",", ":"),
 ).encode()
 
+_GHL_POOL: Final = {
+    "id": "ve9EPM428h8vShlRW1KT",
+    "name": "Sales Team Pool",
+    "locationId": "loc123",
+    "numbers": [{"phoneNumber": "+14155552671", "friendlyName": "Sales Line 1"}],
+    "forwardingNumber": "+14155552671",
+    "whisper": True,
+    "whisperMessage": "Incoming call from sales line",
+    "callRecording": True,
+    "isActive": True,
+    "inboundCallService": {"type": "voice_ai", "value": "68e381b296a83800a27cd1"},
+}
+#: The GoHighLevel docs' "successful-response" example, with its pool twice.
+GHL_BODY: Final = json.dumps(
+    {"success": True, "data": [_GHL_POOL, _GHL_POOL], "total": 2}, separators=(",", ":")
+).encode()
+GHL_PATH: Final = b"/phone-system/number-pools"
+_GHL_HEADERS: Final = (
+    b"X-RateLimit-Max: 1000000\r\nX-RateLimit-Remaining: 999999\r\n"
+    b"X-RateLimit-Interval-Milliseconds: 10000\r\nX-RateLimit-Limit-Daily: 100000000\r\n"
+    b"X-RateLimit-Daily-Remaining: 99999999\r\n"
+)
+LIST_PATH: Final = b"/v1/custom-dialing-pools"
+EMPTY_LIST_BODY: Final = b'{"status":"success","data":[],"errors":null}'
+_CREATED_HEAD: Final = (
+    b'{"status":"success","data":{"id":"%s","owner_id":"550e8400-e29b-41d4-a716-446655440002",'
+    b'"encrypted_key":null,"created_at":"2024-01-15T10:30:00Z",'
+)
+
 _HEAD_END: Final = b"\r\n\r\n"
 _MAX_HEAD: Final = 64 * 1024
 _CONTENT_LENGTH: Final = b"\r\ncontent-length:"
@@ -73,21 +109,22 @@ _CONNECTION_CLOSE: Final = b"\r\nconnection: close"
 class _Answers:
     """The full response bytes per status, rebuilt when the ``Date`` second changes."""
 
-    __slots__ = ("_second", "not_found", "ok")
+    __slots__ = ("_second", "date", "ghl", "listed", "not_found", "ok")
 
     def __init__(self) -> None:
         self._second = -1
-        self.ok = b""
-        self.not_found = b""
+        self.ok = self.not_found = self.ghl = self.listed = self.date = b""
         self.refresh()
 
     @staticmethod
-    def _build(status: bytes, body: bytes, date: bytes) -> bytes:
+    def build(status: bytes, body: bytes, date: bytes, extra: bytes = b"") -> bytes:
         return b"".join(
             (
                 b"HTTP/1.1 ",
                 status,
-                b"\r\nContent-Type: application/json\r\nContent-Length: ",
+                b"\r\nContent-Type: application/json\r\n",
+                extra,
+                b"Content-Length: ",
                 str(len(body)).encode(),
                 b"\r\nDate: ",
                 date,
@@ -102,9 +139,18 @@ class _Answers:
         if now == self._second:
             return
         self._second = now
-        date = email.utils.formatdate(now, usegmt=True).encode()
-        self.ok = self._build(b"200 OK", SUCCESS_BODY, date)
-        self.not_found = self._build(b"404 Not Found", NOT_FOUND_BODY, date)
+        date = self.date = email.utils.formatdate(now, usegmt=True).encode()
+        self.ok = self.build(b"200 OK", SUCCESS_BODY, date)
+        self.not_found = self.build(b"404 Not Found", NOT_FOUND_BODY, date)
+        self.ghl = self.build(b"200 OK", GHL_BODY, date, _GHL_HEADERS)
+        self.listed = self.build(b"200 OK", EMPTY_LIST_BODY, date)
+
+    def created(self, body: bytes) -> bytes:
+        """A create's answer: a fresh id, and the request's ``phone_numbers`` as sent."""
+        start = body.find(b'"phone_numbers"')
+        numbers = body[start : body.find(b"]", start) + 1] if start >= 0 else b'"phone_numbers":[]'
+        pool = _CREATED_HEAD % str(uuid.uuid4()).encode() + numbers + b'},"errors":null}'
+        return self.build(b"200 OK", pool, self.date)
 
 
 _ANSWERS: Final = _Answers()
@@ -166,11 +212,18 @@ class HttpProtocol(asyncio.Protocol):
             request_end = end + len(_HEAD_END) + body_length
             if len(buffer) < request_end:
                 break  # the body is still on its way
+            body = bytes(buffer[end + len(_HEAD_END) : request_end])
             del buffer[:request_end]
             method, target = parts[0], parts[1]
             _ANSWERS.refresh()
             if method == b"GET" and target.startswith(GET_PATH_PREFIX):
                 out.append(_ANSWERS.ok)
+            elif method == b"GET" and target.startswith(GHL_PATH):
+                out.append(_ANSWERS.ghl)
+            elif method == b"GET" and target == LIST_PATH:
+                out.append(_ANSWERS.listed)
+            elif method == b"POST" and target == LIST_PATH:
+                out.append(_ANSWERS.created(body))
             else:
                 out.append(_ANSWERS.not_found)
             if _CONNECTION_CLOSE in lowered or parts[2] == b"HTTP/1.0":

@@ -2,7 +2,7 @@
 
 Usage (from the repository root, with the package installed and valgrind on the PATH)::
 
-    python benchmarks/bench_instructions.py [--requests N] [--concurrency C]
+    python benchmarks/bench_instructions.py [--requests N] [--concurrency C] [--api bland|ghl]
 
 Wall-clock ratios on a shared machine swing by 5-10% from run to run. This script runs the
 same client work as ``bench_overhead.py`` (raw aiohttp ``GET`` + ``resp.json()`` versus
@@ -32,10 +32,21 @@ from typing import Final
 
 import aiohttp
 
-# Run as a script, this folder is on sys.path: the clients are bench_overhead's own.
-from bench_overhead import POOL_ID, raw_call, run_requests, running_server, sdk_call
-
 import bland_pools
+import ghl_pools
+
+if not __package__:  # run as a script (also valgrind's child): make ``benchmarks`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# The clients are bench_overhead's own.
+from benchmarks.bench_overhead import (
+    POOL_ID,
+    Call,
+    raw_call,
+    run_requests,
+    running_server,
+    sdk_call,
+)
 
 __all__ = ["main"]
 
@@ -43,23 +54,54 @@ WARMUP: Final = 300
 _COLLECTED = re.compile(r"Collected : (\d+)")
 
 
-async def _client_work(side: str, url: str, requests: int, concurrency: int) -> None:
+GHL_LOCATION: Final = "ve9EPM428h8vShlRW1KT"
+
+
+def ghl_raw_call(session: aiohttp.ClientSession, url: str) -> Call:
+    """GoHighLevel's list through bare aiohttp: the docs' cURL headers, then the JSON."""
+    headers = {"Authorization": "Bearer bench-token", "Version": "2021-07-28"}
+    target = f"{url}/phone-system/number-pools?locationId={GHL_LOCATION}"
+
+    async def call() -> None:
+        async with session.get(target, headers=headers) as resp:
+            await resp.json()
+
+    return call
+
+
+def ghl_sdk_call(client: ghl_pools.AsyncGHLClient) -> Call:
+    """GoHighLevel's list through the SDK: ``client.pools.list(location_id=...)``."""
+    pools = client.pools
+
+    async def call() -> None:
+        await pools.list(location_id=GHL_LOCATION)
+
+    return call
+
+
+async def _client_work(
+    api: str, side: str, url: str, requests: int, concurrency: int, warmup: int = WARMUP
+) -> None:
     """What runs under valgrind: warm up, then ``requests`` calls of one side."""
     async with (
         aiohttp.ClientSession() as session,
-        bland_pools.AsyncBlandClient(api_key="bench-key", base_url=url) as client,
+        bland_pools.AsyncBlandClient(api_key="bench-key", base_url=url) as bland,
+        ghl_pools.AsyncGHLClient(token="bench-token", base_url=url) as ghl,
     ):
-        call = (
-            raw_call(session, f"{url}/v1/custom-dialing-pools/{POOL_ID}")
-            if side == "raw"
-            else sdk_call(client)
-        )
-        await run_requests(call, WARMUP, concurrency)
+        if api == "ghl":
+            call = ghl_raw_call(session, url) if side == "raw" else ghl_sdk_call(ghl)
+        elif side == "raw":
+            call = raw_call(session, f"{url}/v1/custom-dialing-pools/{POOL_ID}")
+        else:
+            call = sdk_call(bland)
+        await run_requests(call, warmup, concurrency)
         if requests:
             await run_requests(call, requests, concurrency)
 
 
-def _instructions(side: str, url: str, requests: int, concurrency: int, out: Path) -> int:
+def _instructions(
+    api: str, side: str, url: str, requests: int, concurrency: int, warmup: int, out: Path
+) -> int:
     """Instructions the client executed for one run (callgrind's total)."""
     done = subprocess.run(
         [
@@ -69,10 +111,12 @@ def _instructions(side: str, url: str, requests: int, concurrency: int, out: Pat
             sys.executable,
             __file__,
             "--child",
+            api,
             side,
             url,
             str(requests),
             str(concurrency),
+            str(warmup),
         ],
         capture_output=True,
         text=True,
@@ -84,7 +128,9 @@ def _instructions(side: str, url: str, requests: int, concurrency: int, out: Pat
     return int(found.group(1))
 
 
-def measure(requests: int, concurrency: int) -> dict[str, float]:
+def measure(
+    requests: int, concurrency: int, api: str = "bland", warmup: int = WARMUP
+) -> dict[str, float]:
     """Instructions per request of each side (the four runs go two at a time)."""
     with running_server(pin=False) as server, tempfile.TemporaryDirectory() as tmp:
         runs = [(side, n) for side in ("raw", "sdk") for n in (0, requests)]
@@ -92,7 +138,13 @@ def measure(requests: int, concurrency: int) -> dict[str, float]:
             counts = list(
                 pool.map(
                     lambda run: _instructions(
-                        run[0], server.base_url, run[1], concurrency, Path(tmp) / f"{run}.out"
+                        api,
+                        run[0],
+                        server.base_url,
+                        run[1],
+                        concurrency,
+                        warmup,
+                        Path(tmp) / f"{run[0]}-{run[1]}.out",
                     ),
                     runs,
                 )
@@ -106,23 +158,24 @@ def measure(requests: int, concurrency: int) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["--child"]:
-        side, url, requests, concurrency = args[1:5]
-        asyncio.run(_client_work(side, url, int(requests), int(concurrency)))
+        api, side, url, requests, concurrency, warmup = args[1:7]
+        asyncio.run(_client_work(api, side, url, int(requests), int(concurrency), int(warmup)))
         return 0
     parser = argparse.ArgumentParser(description="SDK overhead in instructions per request")
     parser.add_argument("--requests", type=int, default=1000, help="requests per side")
     parser.add_argument("--concurrency", type=int, default=64, help="worker tasks")
+    parser.add_argument("--api", choices=["bland", "ghl"], default="bland", help="which call")
     options = parser.parse_args(args)
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (Debian: apt install valgrind)", file=sys.stderr)
         return 1
     try:
-        per_request = measure(options.requests, options.concurrency)
+        per_request = measure(options.requests, options.concurrency, options.api)
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 1
     raw, sdk = per_request["raw"], per_request["sdk"]
-    print(f"instructions per request, {options.concurrency} concurrent:")
+    print(f"{options.api}: instructions per request, {options.concurrency} concurrent:")
     print(f"  raw aiohttp  {raw:10,.0f}")
     print(f"  SDK          {sdk:10,.0f}  (+{sdk - raw:,.0f}, +{(sdk / raw - 1) * 100:.1f}%)")
     print(f"  raw/SDK      {raw / sdk:10.3f}")

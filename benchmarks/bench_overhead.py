@@ -113,7 +113,7 @@ class ScenarioResult(TypedDict):
 # -- the server process ---------------------------------------------------------------------
 
 
-def _can_pin() -> bool:
+def can_pin() -> bool:
     """Whether this OS lets us pin processes and gives us at least two CPUs."""
     return hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
 
@@ -134,7 +134,7 @@ class CpuSnapshot(NamedTuple):
     wall: float
 
 
-def _process_cpu_seconds(pid: int | str) -> float:
+def process_cpu_seconds(pid: int | str) -> float:
     """User + system CPU seconds of a process, from ``/proc/<pid>/stat``."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     # Fields after the parenthesized command name; utime and stime are fields 14 and 15.
@@ -145,8 +145,8 @@ def _process_cpu_seconds(pid: int | str) -> float:
 def cpu_snapshot(server_pid: int) -> CpuSnapshot | None:
     """The CPU use so far; ``None`` where ``/proc`` is not available (not Linux)."""
     try:
-        server = _process_cpu_seconds(server_pid)
-        client = _process_cpu_seconds("self")
+        server = process_cpu_seconds(server_pid)
+        client = process_cpu_seconds("self")
         with open("/proc/stat") as stat:
             # user nice system idle iowait irq softirq steal ...: busy is all but idle, iowait.
             ticks = [int(v) for v in stat.readline().split()[1:9]]
@@ -176,12 +176,18 @@ def running_server(pin: bool) -> Iterator[Server]:
     With ``pin``, the server runs on the last CPU this process may use and this process keeps
     the others.
     """
+    with running_script(
+        [str(SERVER_SCRIPT), "--host", "127.0.0.1", "--port", "0"], pin=pin
+    ) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_script(args: Sequence[str], *, pin: bool = False) -> Iterator[Server]:
+    """Run ``python <args>`` (a server that prints ``LISTENING <port>`` once it listens on
+    127.0.0.1); yield where it listens; stop it on exit."""
     cpus = sorted(os.sched_getaffinity(0)) if pin else []
-    proc = subprocess.Popen(
-        [sys.executable, str(SERVER_SCRIPT), "--host", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, text=True)
     try:
         if pin:
             os.sched_setaffinity(proc.pid, {cpus[-1]})
@@ -455,7 +461,7 @@ async def run_all(server: Server, args: argparse.Namespace) -> list[ScenarioResu
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table (or JSON); the exit status for the shell."""
     args = parse_args(argv)
-    pin = args.pin and _can_pin()
+    pin = args.pin and can_pin()
     env = environment(pin)
     try:
         with running_server(pin) as server:

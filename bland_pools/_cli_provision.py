@@ -8,6 +8,7 @@ import contextlib
 import csv
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -149,19 +150,24 @@ async def _provision(bland: Any, args: argparse.Namespace) -> Report:
 
 
 def _show_report(report: Report, args: argparse.Namespace) -> int:
+    code = 0
     if args.report:
-        Path(args.report).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+        try:
+            Path(args.report).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+        except OSError as exc:
+            print(f"{PROG}: error: cannot write --report {args.report}: {exc}", file=sys.stderr)
+            code = 1
     if option(args, "json"):
         print_json(report.to_dict())
-        return 0 if report.ok else 1
+        return code or (0 if report.ok else 1)
     for note in report.settled:
         print(f"settled: {note}")
     if report.dry_run:
         print("Dry run: nothing was sent but reads, nothing was written.")
-        return 0
+        return code
     if not report.plan.changes:
         print("Nothing to do: every pool is as the file says.")
-        return 0
+        return code
     counts = report.to_dict()["counts"]
     print_table(["OUTCOME", "POOLS"], [[name, str(count)] for name, count in counts.items()])
     print(f"{len(report.results)} pools in {report.seconds:.1f} s")
@@ -171,7 +177,7 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
         print(f"failed: ... and {len(report.failed) - 20} more (see --report)", file=sys.stderr)
     if report.failed:
         print(f"{PROG}: run the same command again to retry what failed", file=sys.stderr)
-    return 0 if report.ok else 1
+    return code or (0 if report.ok else 1)
 
 
 @contextlib.asynccontextmanager
@@ -206,7 +212,7 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
                     e.key,
                     e.pool_id or "-",
                     e.status + (f" ({e.intent})" if e.intent else ""),
-                    str(len(e.numbers or ())),
+                    str(len(e.numbers or e.intent_numbers or ())),
                     (e.last_error or "-")[:60],
                 ]
                 for e in entries
@@ -221,6 +227,13 @@ def _cell(value: object) -> str:
     if isinstance(value, tuple | list):
         return " ".join(map(str, value))
     return str(value)
+
+
+def _report_path(text: str) -> str:
+    """Checked before the job runs: a report that cannot be written is refused up front."""
+    if not os.path.isdir(os.path.dirname(os.path.abspath(text))):
+        raise argparse.ArgumentTypeError(f"{text}: its directory does not exist")
+    return text
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -257,7 +270,12 @@ PROVISION: Final = Command(
         arg("--rate", type=_positive(float), help="requests per second (default: no cap)"),
         arg("--dry-run", action="store_true", help="show the plan; send nothing but reads"),
         arg("--prune", action="store_true", help="delete the manifest's pools not in FILE"),
-        arg("--report", metavar="PATH", help="write the full per-pool report as JSON"),
+        arg(
+            "--report",
+            type=_report_path,
+            metavar="PATH",
+            help="write the full per-pool report as JSON",
+        ),
     ),
     run=_provision,
     show=_show_report,

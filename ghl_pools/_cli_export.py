@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from pools_core._cli import Command, arg, client_settings, option, print_json
 
@@ -37,25 +37,30 @@ Listing = tuple[str, "NumberPoolPage | Exception"]
 
 def _locations(args: argparse.Namespace) -> list[str]:
     """``--location`` values, then the lines of ``--locations-file`` (``#`` starts a
-    comment), each once, in order."""
+    comment), each once, in order. Read once per run (standard input cannot be read twice)."""
+    known: list[str] | None = getattr(args, "locations_read", None)
+    if known is not None:
+        return known
     found = list(args.location or [])
     if args.locations_file:
-        text = (
-            sys.stdin.read()
-            if args.locations_file == "-"
-            else Path(args.locations_file).read_text()
-        )
+        name = args.locations_file
+        try:
+            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        except OSError as exc:
+            _usage(f"cannot read --locations-file {name}: {exc.strerror or exc}")
         for line in text.splitlines():
             line = line.split("#", 1)[0].strip()
             if line:
                 found.append(line)
     if not found:
-        print(
-            f"{PROG} export: error: name locations with --location or --locations-file",
-            file=sys.stderr,
-        )
-        raise SystemExit(2)
-    return list(dict.fromkeys(found))
+        _usage("name locations with --location or --locations-file")
+    args.locations_read = list(dict.fromkeys(found))
+    return list(args.locations_read)
+
+
+def _usage(message: str) -> NoReturn:
+    print(f"{PROG} export: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 @contextlib.asynccontextmanager

@@ -7,9 +7,12 @@ no body at all, so errors map by HTTP status.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
+from urllib.parse import quote
 
 from pools_core._convert import DecodeFailure, camel_case, make_model_converter
 from pools_core._exceptions import APIError
@@ -37,6 +40,8 @@ __all__ = [
 ]
 
 NUMBER_POOLS_PATH: Final = "/phone-system/number-pools"
+# Printable ASCII without spaces, 1 to 128 characters: what cannot be an id is refused.
+_LOCATION_ID: Final = re.compile(r"[!-~]{1,128}")
 API_VERSION: Final = "2021-07-28"
 # camelCase on the wire (locationId, inboundCallService), snake_case in Python.
 CONVERTER: Final = make_model_converter(camel_case)
@@ -53,14 +58,7 @@ _STATUS_MESSAGES: Final = {
 def check_location_id(location_id: Any) -> str:
     """A location id as GoHighLevel shows them (``ve9EPM428h8vShlRW1KT``); the format is not
     documented, so only what cannot be an id is refused: empty, spaces, control characters."""
-    if (
-        not isinstance(location_id, str)
-        or not location_id
-        or len(location_id) > 128
-        or not location_id.isascii()
-        or not location_id.isprintable()
-        or any(c.isspace() for c in location_id)
-    ):
+    if not isinstance(location_id, str) or _LOCATION_ID.fullmatch(location_id) is None:
         raise BadRequestError(
             f"location_id must be a GoHighLevel location id like 've9EPM428h8vShlRW1KT', "
             f"got {location_id!r:.80}"
@@ -68,11 +66,16 @@ def check_location_id(location_id: Any) -> str:
     return location_id
 
 
+@functools.lru_cache(maxsize=4096)
 def list_request(location_id: str | None) -> Request:
-    params = {"locationId": location_id} if location_id is not None else None
-    # The rate limit is per app and location: the location is the limiter's key. Without one,
-    # the token's own sub-account is the location.
-    return Request("GET", NUMBER_POOLS_PATH, params=params, limit_key=location_id or "")
+    """The list request of a location (built once per location: the query string is
+    percent-encoded here, not by aiohttp on every call). The rate limit is per app and
+    location: the location is the limiter's key; without one, the token's own sub-account
+    is the location."""
+    if location_id is None:
+        return Request("GET", NUMBER_POOLS_PATH, limit_key="")
+    path = f"{NUMBER_POOLS_PATH}?locationId={quote(location_id, safe='')}"
+    return Request("GET", path, limit_key=location_id)
 
 
 def _error(response: Response, payload: Any) -> APIError:

@@ -30,8 +30,9 @@ _UNMEASURED: Final = 5.0  # Bland's documented organization default, when nothin
 
 class Pace:
     """At most ``rate`` requests per second for every call of a client (``math.inf``: no cap
-    until the first 429, then what the server was seen to take). Used by the transport like a
-    rate limiter: :meth:`acquire` before each attempt, :meth:`done` with its answer."""
+    until the first 429, then what the server was seen to take before it, as the cap). Used by
+    the transport like a rate limiter: :meth:`acquire` before each attempt, :meth:`done` with
+    its answer."""
 
     def __init__(self, rate: float, *, clock: Clock = SYSTEM_CLOCK) -> None:
         if not rate > 0:
@@ -84,9 +85,11 @@ class Pace:
             return  # the same burst: the rate was cut for it already
         self._cut_at = now
         base = self._rate
-        if math.isinf(base):  # no cap yet: start from what the server was seen to take
+        if math.isinf(base):
+            # No cap yet: what the server was seen to take becomes the cap to climb back to.
             recent = [t for t in self._answers if t >= now - 2.0]
             base = len(recent) / max(0.1, now - recent[0]) if recent else _UNMEASURED
+            self._cap = max(_MIN_RATE, base)
         self._rate = max(_MIN_RATE, base / 2.0)
 
     def _climb(self, now: float) -> None:

@@ -224,6 +224,7 @@ class _Run:
         self.dry_run = dry_run
         self.results: dict[str, KeyResult] = {}
         self.total = 0
+        self.owner_known = False
 
     def entries(self) -> dict[str, ManifestEntry]:
         return {} if self.store is None else {e.key: e for e in self.store.entries()}
@@ -251,19 +252,36 @@ class _Run:
         return Report(plan, [self.results[a.key] for a in plan.actions], settled)
 
     def _check_organization(self, organization: list[DialingPool]) -> None:
-        """A manifest serves one organization: another's key would recreate every pool."""
-        owners = {p.owner_id for p in organization}
-        if self.store is None or len(owners) != 1:
+        """A manifest serves one organization: another's key would recreate every pool.
+        Known by the ``owner_id`` of the pools it made; before any, by its pools' ids."""
+        if self.store is None:
             return
-        (owner,) = owners
         known = self.store.meta("owner_id")
-        if known is None and not self.dry_run:
-            self.store.set_meta("owner_id", owner)
-        elif known is not None and known != owner:
+        owners = {p.owner_id for p in organization}
+        if known is not None and owners and known not in owners:
             raise ManifestError(
                 f"this manifest belongs to organization {known}, but the API key is of "
-                f"organization {owner}; use that organization's key, or another manifest"
+                f"organization {', '.join(sorted(owners))}; use that organization's key, or "
+                "another manifest"
             )
+        held = [e.pool_id.lower() for e in self.store.entries() if e.pool_id]
+        present = {p.id.lower() for p in organization}
+        if held and not present.intersection(held):
+            raise ManifestError(
+                f"none of the {len(held)} pools this manifest holds exists in the "
+                "organization of this API key: another organization's key? If they were "
+                "deleted, start over with a new manifest"
+            )
+        if known is None and len(owners) == 1 and held and not self.dry_run:
+            self.store.set_meta("owner_id", owners.pop())
+
+    def _owned_by(self, pool: DialingPool) -> None:
+        """Remember the organization from the first pool this manifest holds."""
+        if self.owner_known or self.store is None:
+            return
+        if self.store.meta("owner_id") is None:
+            self.store.set_meta("owner_id", pool.owner_id)
+        self.owner_known = True
 
     # -- settling what an earlier run left open ------------------------------------------
 
@@ -389,6 +407,7 @@ class _Run:
                 self.store.intend(key, "create", numbers, credentials)
                 pool = await pools.create(numbers, encrypted_key=credentials)
                 self.store.applied(key, pool.id, numbers, credentials, "created")
+                self._owned_by(pool)
                 return KeyResult(key, "created", pool.id)
             assert action.pool_id is not None
             self.store.intend(key, "update", numbers, credentials)

@@ -122,8 +122,7 @@ class _Collector:
             self.problem(line, str(exc))
             return
         if number in pool:
-            self.problem(line, f"{number} is listed twice for pool {key!r} (line {pool[number]})")
-            return
+            return  # written twice for one pool (say "(555) 123-4567" and "+15551234567"): once
         owner = self._owner.setdefault(number, (key, line))
         if owner[0] != key:
             self.problem(
@@ -277,6 +276,9 @@ def desired_from(
     for line, item in enumerate(pools, start=1):
         if isinstance(item, DesiredPool):
             collector.add(line, item.key, item.phone_numbers, item.encrypted_key)
+        elif isinstance(item, Mapping) and isinstance(item.get("phone_numbers"), str | bytes):
+            value = item["phone_numbers"]
+            collector.problem(line, f"phone_numbers must be a list, not one string: {value!r:.60}")
         elif isinstance(item, Mapping):
             collector.add(
                 line,
@@ -309,7 +311,11 @@ class _opened:
         if file == "-":
             return sys.stdin, "<stdin>"
         if isinstance(file, str | Path):
-            self._stream: TextIO = open(file, encoding="utf-8-sig", newline="")
+            try:
+                self._stream: TextIO = open(file, encoding="utf-8-sig", newline="")
+            except OSError as exc:
+                problem = InputProblem(str(file), None, f"cannot read it: {exc.strerror or exc}")
+                raise InputError([problem]) from None
             self._close = True
             return self._stream, str(file)
         return file, getattr(file, "name", "<stream>")

@@ -14,12 +14,15 @@ shared server database could implement the same few methods for several workers.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol
+from typing import IO, Any, Final, Literal, Protocol
 
 import attrs
 
@@ -62,7 +65,7 @@ class ManifestError(BlandError):
 
 
 class ManifestLockedError(ManifestError):
-    """Another process is running a job on this manifest (it holds the database's lock)."""
+    """Another process is running a job on this manifest (it holds the run lock)."""
 
 
 @attrs.frozen
@@ -146,48 +149,94 @@ def _json(numbers: tuple[str, ...] | None) -> str | None:
     return None if numbers is None else json.dumps(list(numbers))
 
 
-class SQLiteManifest:
-    """The manifest in one SQLite file (WAL mode), locked by the run that opened it.
+class _RunLock:
+    """One run at a time: an exclusive lock on ``<manifest>.lock``, held while the store is
+    open. The kernel releases it when the process dies, even by SIGKILL, so a killed run
+    never leaves a stale lock. (A file of its own, not the database: closing a second
+    descriptor of the database would drop SQLite's own POSIX locks.)"""
 
-    The lock is SQLite's own, held for as long as the store is open (exclusive locking
-    mode): a second process opening the same file is refused at once with
-    :class:`ManifestLockedError`, and a process that dies (even by SIGKILL) releases it with
-    its file descriptors. ``read_only`` opens without taking the lock, for looking.
+    def __init__(self, manifest: Path) -> None:
+        self.path = manifest.with_name(manifest.name + ".lock")
+        self._file = open(self.path, "a+")  # noqa: SIM115 - held until release()
+        try:
+            _lock(self._file)
+        except OSError:
+            holder = self._file.read() if self._file.seek(0) == 0 else ""
+            self._file.close()
+            raise ManifestLockedError(
+                f"the manifest {manifest} is in use by another provisioning run "
+                f"({holder.strip() or 'it holds ' + str(self.path)}); wait for it to finish, "
+                "or stop it, and run again"
+            ) from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+        self._file.flush()
+
+    def release(self) -> None:
+        if not self._file.closed:
+            self._file.close()  # the lock goes with the descriptor
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+
+    def _lock(file: IO[str]) -> None:
+        import msvcrt
+
+        msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)
+
+else:
+
+    def _lock(file: IO[str]) -> None:
+        import fcntl
+
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+class SQLiteManifest:
+    """The manifest in one SQLite file (WAL mode, one short transaction per change).
+
+    Opened for a run it takes the run lock (:class:`_RunLock`): a second run on the same
+    manifest is refused at once with :class:`ManifestLockedError`, and a process that dies
+    (even by SIGKILL) releases it. ``read_only`` opens without it, for looking, also while a
+    run writes (WAL lets a reader see the last commit).
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 1.0) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 5.0) -> None:
         self.path = Path(path)
+        self._lock: _RunLock | None = None
         if read_only and not self.path.exists():
             raise ManifestError(f"no manifest at {self.path}")
+        if not read_only:
+            self._lock = _RunLock(self.path)
         uri = f"file:{self.path}?mode=ro" if read_only else f"file:{self.path}"
         try:
             self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=wait)
         except sqlite3.Error as exc:
+            self._release()
             raise ManifestError(f"cannot open the manifest {self.path}: {exc}") from None
         try:
             if not read_only:
-                self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
                 self._db.execute("PRAGMA journal_mode=WAL")
                 # NORMAL is durable under WAL when a process dies; only an OS crash can lose
                 # the last commits (sqlite.org/pragma.html#pragma_synchronous).
                 self._db.execute("PRAGMA synchronous=NORMAL")
-                with self._write():  # takes the exclusive lock, held until close()
+                with self._write():
                     for statement in filter(str.strip, _SCHEMA.split(";")):
                         self._db.execute(statement)
                     self._check_schema()
             else:
                 self._db.execute("SELECT count(*) FROM pools").fetchone()
-        except sqlite3.OperationalError as exc:
-            self._db.close()
-            if "locked" in str(exc):
-                raise ManifestLockedError(
-                    f"the manifest {self.path} is in use by another provisioning run (it holds "
-                    "the database's lock); wait for it to finish, or stop it, and run again"
-                ) from None
-            raise ManifestError(f"{self.path} is not a usable manifest: {exc}") from None
         except sqlite3.DatabaseError as exc:
-            self._db.close()
-            raise ManifestError(f"{self.path} is not a manifest database: {exc}") from None
+            self.close()
+            raise ManifestError(f"{self.path} is not a manifest ({exc})") from None
+        except BaseException:
+            self.close()  # a refused schema too: the lock must not outlive the refusal
+            raise
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
 
     def _check_schema(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
@@ -303,6 +352,7 @@ class SQLiteManifest:
 
     def close(self) -> None:
         self._db.close()
+        self._release()
 
     def __enter__(self) -> SQLiteManifest:
         return self

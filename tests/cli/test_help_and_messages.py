@@ -70,7 +70,7 @@ GHL = Tool(
     "--token",
     "GHL_ACCESS_TOKEN",
     "GHL_BASE_URL",
-    "ghl_pools DEBUG GET /phone-system/number-pools -> 200",
+    "ghl_pools DEBUG GET /phone-system/number-pools?locationId=ve9EPM428h8vShlRW1KT -> 200",
 )
 TOOLS = pytest.mark.parametrize("tool", [BLAND, GHL], ids=[BLAND.prog, GHL.prog])
 COMMANDS = [(tool, command) for tool in (BLAND, GHL) for command in tool.commands]
