@@ -194,6 +194,6 @@ def decode_pools(response: Response) -> list[DialingPool]:
     if not isinstance(data, list):
         raise _malformed(response, data, f"expected a list of pools, got {type(data).__name__}")
     try:
-        return [CONVERTER.structure(item, DialingPool) for item in data]
+        return list(CONVERTER.structure_all(data, DialingPool))
     except DecodeFailure as exc:
         raise _malformed(response, data, str(exc)) from None

@@ -126,7 +126,7 @@ def decode_page(response: Response) -> NumberPoolPage:
         raise redirect_error(ERRORS, response)
     if status >= 400:
         raise _error(response, payload)
-    if payload is INVALID or not isinstance(payload, Mapping):
+    if type(payload) is not dict and (payload is INVALID or not isinstance(payload, Mapping)):
         raise _malformed(response, payload, "the body is not a JSON object")
     if payload.get("success") is False:
         raise error_from_response(ERRORS, response, payload, cls=ERRORS.api)
@@ -136,7 +136,7 @@ def decode_page(response: Response) -> NumberPoolPage:
     if not isinstance(data, list):
         raise _malformed(response, payload, f"'data' is {type(data).__name__}, not a list")
     try:
-        pools = CONVERTER.structure(data, tuple[NumberPool, ...])
+        pools = CONVERTER.structure_all(data, NumberPool)
     except DecodeFailure as exc:
         raise _malformed(response, payload, str(exc)) from None
     total = payload.get("total")

@@ -51,6 +51,15 @@ class Pace:
         """The current pace in requests per second (``inf`` while uncapped)."""
         return self._rate
 
+    def try_acquire(self, key: str) -> float | None:
+        """This request's turn if it is now (``None``: :meth:`acquire` waits for it)."""
+        now = self._clock.monotonic()
+        if self._held_until > now or self._rate < self._cap or now < self._next:
+            return None  # held, climbing or spaced: the slow path decides
+        if not math.isinf(self._rate):
+            self._next = now + 1.0 / self._rate
+        return now
+
     async def acquire(self, key: str) -> float:
         """Wait for this request's turn; ``key`` is not used (one pace per client)."""
         while True:

@@ -9,8 +9,8 @@ difference so the next requests wait instead of drawing a 429.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
+import time
 from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -51,27 +51,54 @@ class RateLimitInfo:
     observed_at: datetime
 
 
-def _int(headers: Mapping[str, str], name: str) -> int | None:
-    raw = headers.get(name)
+_NAMES: Final = (
+    "x-ratelimit-max",
+    "x-ratelimit-remaining",
+    "x-ratelimit-interval-milliseconds",
+    "x-ratelimit-limit-daily",
+    "x-ratelimit-daily-remaining",
+)
+_Raw = tuple[str | None, str | None, str | None, str | None, str | None]
+# Header figures repeat ("100", "97"...): each string is parsed once (bounded memo).
+_FIGURES: dict[str, int | None] = {}
+
+
+def _figure(raw: str | None) -> int | None:
     if raw is None:
         return None
-    raw = raw.strip()
-    if len(raw) > 15:  # no real figure is that long, and past 309 digits float() overflows
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        return None
-    return value if value >= 0 else None
+    value = _FIGURES.get(raw, _FIGURES)
+    if value is not _FIGURES:
+        return value  # type: ignore[return-value]
+    text = raw.strip()
+    # No real figure is that long, and past 309 digits float() overflows.
+    parsed = int(text) if len(text) <= 15 and text.isascii() and text.isdigit() else None
+    if len(_FIGURES) > 4096:
+        _FIGURES.clear()
+    _FIGURES[raw] = parsed
+    return parsed
 
 
-def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitInfo | None:
-    """The ``X-RateLimit-*`` figures, or ``None`` when the answer carries none."""
-    limit = _int(headers, "x-ratelimit-max")
-    remaining = _int(headers, "x-ratelimit-remaining")
-    interval_ms = _int(headers, "x-ratelimit-interval-milliseconds")
-    daily_limit = _int(headers, "x-ratelimit-limit-daily")
-    daily_remaining = _int(headers, "x-ratelimit-daily-remaining")
+# The pacing figures (limit, remaining, interval in ms) of recent header triples, parsed once.
+_PACING: dict[tuple[str | None, str | None, str | None], tuple[int | None, ...]] = {}
+
+
+def _pacing(raw: _Raw) -> tuple[int | None, ...]:
+    triple = raw[:3]
+    figures = _PACING.get(triple)
+    if figures is None:
+        if len(_PACING) > 4096:
+            _PACING.clear()
+        figures = _PACING[triple] = tuple(map(_figure, triple))
+    return figures
+
+
+def _raw(headers: Mapping[str, str]) -> _Raw:
+    get = headers.get
+    return (get(_NAMES[0]), get(_NAMES[1]), get(_NAMES[2]), get(_NAMES[3]), get(_NAMES[4]))
+
+
+def _info(raw: _Raw, observed: float) -> RateLimitInfo | None:
+    limit, remaining, interval_ms, daily_limit, daily_remaining = map(_figure, raw)
     if limit is None and remaining is None and daily_remaining is None:
         return None
     return RateLimitInfo(
@@ -80,8 +107,13 @@ def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitInfo | None
         interval=interval_ms / 1000.0 if interval_ms else None,
         daily_limit=daily_limit,
         daily_remaining=daily_remaining,
-        observed_at=datetime.now(UTC),
+        observed_at=datetime.fromtimestamp(observed, UTC),
     )
+
+
+def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitInfo | None:
+    """The ``X-RateLimit-*`` figures, or ``None`` when the answer carries none."""
+    return _info(_raw(headers), time.time())
 
 
 # The most the headers may set: GoHighLevel documents 100 per 10 seconds.
@@ -92,7 +124,11 @@ _MAX_HOLD: Final = 86_400.0  # the longest Retry-After remembered
 
 class Limiter(Protocol):
     """What the transport asks before each attempt and tells after it: the per-location
-    :class:`SlidingWindowLimiter` (GoHighLevel) or a client's ``Pace`` (Bland's max_rate)."""
+    :class:`SlidingWindowLimiter` (GoHighLevel) or a client's ``Pace`` (Bland's max_rate).
+    ``try_acquire`` books without waiting when it can (``None``: call ``acquire``), so the
+    common case costs no coroutine."""
+
+    def try_acquire(self, key: str) -> float | None: ...
 
     async def acquire(self, key: str) -> float: ...
 
@@ -110,12 +146,19 @@ class Blocked(Exception):
 
 
 class _Window:
+    """One key's log: ``stamps`` the times of answered requests, ``pending`` the sends still
+    out. Each counts for an interval: a send from when it went, until its answer moves it to
+    the answer's time (the server counted it somewhere in between). Without ``deque.remove``:
+    the pending sends are a dict, in time order."""
+
     __slots__ = (
         "blocked_until",
         "first_answer",
+        "inflight",
         "interval",
         "learned",
         "limit",
+        "pending",
         "stamps",
         "users",
     )
@@ -124,6 +167,8 @@ class _Window:
         self.limit = limit
         self.interval = interval
         self.stamps: deque[float] = deque()
+        self.pending: dict[float, int] = {}  # send time -> how many sent then, still out
+        self.inflight = 0
         self.users = 0  # requests waiting in acquire() or booked and not yet done()
         self.blocked_until = 0.0
         self.learned = False  # has any answer for this key come back?
@@ -134,6 +179,19 @@ class _Window:
         stamps = self.stamps
         while stamps and stamps[0] <= edge:
             stamps.popleft()
+        pending = self.pending
+        while pending:
+            sent = next(iter(pending))  # the oldest: bookings are made in time order
+            if sent > edge:
+                break
+            self.inflight -= pending.pop(sent)
+
+    def oldest(self) -> float:
+        """The earliest time that still counts (to wait for it to leave the window)."""
+        first_sent = next(iter(self.pending), None)
+        if not self.stamps:
+            return first_sent if first_sent is not None else 0.0
+        return self.stamps[0] if first_sent is None else min(self.stamps[0], first_sent)
 
 
 class SlidingWindowLimiter:
@@ -173,7 +231,7 @@ class SlidingWindowLimiter:
         self._sleep = clock.sleep
         self._prune_above = prune_above  # windows kept before idle ones are dropped
         self._windows: dict[str, _Window] = {}
-        self._latest: dict[str, RateLimitInfo] = {}
+        self._latest: dict[str, tuple[_Raw, float]] = {}
         self._last_key: str | None = None
 
     def _window(self, key: str) -> _Window:
@@ -191,8 +249,26 @@ class SlidingWindowLimiter:
             # Not while anyone waits on it or is out: they would book on a window nobody
             # counts any more, and done() must find the one a probe's waiters watch.
             if not window.stamps and not window.users and window.blocked_until <= now:
+                # (users counts the pending sends too: none is out here)
                 del self._windows[key]
                 self._latest.pop(key, None)
+
+    def try_acquire(self, key: str) -> float | None:
+        """Book a send for ``key`` if it may go now (a known key, no hold, room in the
+        window); ``None`` otherwise, then :meth:`acquire` waits for it."""
+        window = self._windows.get(key)
+        if window is None or not window.learned:
+            return None
+        now = self._clock()
+        if window.blocked_until > now:
+            return None
+        window.expire(now)
+        if len(window.stamps) + window.inflight >= max(1, window.limit - self._safety):
+            return None
+        window.pending[now] = window.pending.get(now, 0) + 1
+        window.inflight += 1
+        window.users += 1
+        return now
 
     async def acquire(self, key: str) -> float:
         """Wait until ``key`` may send one more request, and book it; returns the booking,
@@ -220,12 +296,13 @@ class SlidingWindowLimiter:
                     window.first_answer = asyncio.Event()
                     probing = True
                 window.expire(now)
-                if len(window.stamps) < max(1, window.limit - self._safety):
-                    window.stamps.append(now)
+                if len(window.stamps) + window.inflight < max(1, window.limit - self._safety):
+                    window.pending[now] = window.pending.get(now, 0) + 1
+                    window.inflight += 1
                     booked = True  # a user until done()
                     probing = False  # booked: done() reports the probe's answer
                     return now
-                await self._sleep(max(0.0, window.stamps[0] + window.interval - now))
+                await self._sleep(max(0.0, window.oldest() + window.interval - now))
         finally:
             if not booked:
                 window.users -= 1
@@ -240,30 +317,34 @@ class SlidingWindowLimiter:
         booking: float,
         headers: Mapping[str, str] | None = None,
         status: int = 0,
-    ) -> RateLimitInfo | None:
-        """A request booked by :meth:`acquire` is over: move its booking to now (the server
-        counted it somewhere in between), then learn from the answer if there is one."""
-        window = self._window(key)
+    ) -> None:
+        """A request booked by :meth:`acquire` is over: it counts from now (the server counted
+        it somewhere between the send and the answer), then learn from the answer if any."""
+        window = self._windows.get(key) or self._window(key)
         window.users = max(0, window.users - 1)
-        with contextlib.suppress(ValueError):  # already expired: nothing to move
-            window.stamps.remove(booking)
+        pending = window.pending
+        left = pending.get(booking, 0) - 1  # -1: its send already left the window
+        if left > 0:
+            pending[booking] = left
+        elif left == 0:
+            del pending[booking]
+        if left >= 0:
+            window.inflight -= 1
         window.stamps.append(self._clock())  # the latest time: the log stays sorted
-        info = self.observe(key, headers, status) if headers is not None else None
+        if headers is not None:
+            self.observe(key, headers, status)
         if not window.learned:
             window.learned = True
             if window.first_answer is not None:
                 window.first_answer.set()
-        return info
 
-    def observe(
-        self, key: str, headers: Mapping[str, str], status: int = 200
-    ) -> RateLimitInfo | None:
+    def observe(self, key: str, headers: Mapping[str, str], status: int = 200) -> None:
         """Learn from an answer: its ``X-RateLimit-*`` headers, and a 429's ``Retry-After``
         (every sender for ``key`` then waits, not just the one that was refused)."""
-        info = parse_rate_limit_headers(headers)
-        if info is not None:
-            self._learn(key, info)
-        if status == 429 and not (info is not None and info.daily_remaining == 0):
+        raw = _raw(headers)
+        if raw[0] is not None or raw[1] is not None or raw[4] is not None:
+            self._learn(key, raw)
+        if status == 429 and _figure(raw[4]) != 0:
             # (A used-up daily quota is not waited out here: those calls should fail fast.)
             # After learning: the wait falls back to the interval this very answer states.
             wait = parse_retry_after(headers)
@@ -275,26 +356,29 @@ class SlidingWindowLimiter:
             # pushes a wait it accepts over that line.
             jittered = wait * random.uniform(1.0, 1.25)
             self.block(key, min(jittered, max(wait, self._max_block)))
-        return info
 
-    def _learn(self, key: str, info: RateLimitInfo) -> None:
-        self._latest[key] = info
+    def _learn(self, key: str, raw: _Raw) -> None:
+        # The figures as sent, turned into a RateLimitInfo only when someone asks (latest()).
+        self._latest[key] = (raw, time.time())
         self._last_key = key
-        window = self._window(key)
+        window = self._windows.get(key) or self._window(key)
+        limit, remaining, interval_ms = _pacing(raw)
         # Bounded: a garbled header must not book millions of sends or wait for a day.
-        if info.limit:
-            window.limit = min(info.limit, _MAX_LIMIT)
-        if info.interval:
-            window.interval = min(info.interval, _MAX_INTERVAL)  # at least 1 ms: parsed so
-        if info.remaining is not None and info.limit:
-            now = self._clock()
-            window.expire(now)
+        if limit:
+            window.limit = min(limit, _MAX_LIMIT)
+        if interval_ms:
+            window.interval = min(interval_ms / 1000.0, _MAX_INTERVAL)
+        if remaining is not None and limit:
             # What the server counted (from its own figures; none when it reports more left
             # than it allows), at most a full window.
-            server_used = max(0, info.limit - info.remaining)
-            missing = min(server_used, window.limit) - len(window.stamps)
-            # Others used part of this window: book their sends as if made now (conservative).
-            window.stamps.extend([now] * max(0, missing))
+            server_used = max(0, limit - remaining)
+            missing = min(server_used, window.limit) - len(window.stamps) - window.inflight
+            if missing > 0:
+                # Others used part of this window: book their sends as if made now.
+                now = self._clock()
+                window.expire(now)
+                missing = min(server_used, window.limit) - len(window.stamps) - window.inflight
+                window.stamps.extend([now] * max(0, missing))
 
     def _interval_of(self, key: str) -> float:
         window = self._windows.get(key)
@@ -310,9 +394,13 @@ class SlidingWindowLimiter:
         return list(self._windows)
 
     def booked(self, key: str) -> list[float]:
-        """The send times booked for ``key`` in its current window (oldest first)."""
+        """The times that count against ``key``'s window: answered requests and sends still
+        out (oldest first)."""
         window = self._windows.get(key)
-        return [] if window is None else list(window.stamps)
+        if window is None:
+            return []
+        out = [t for t, n in window.pending.items() for _ in range(n)]
+        return sorted([*window.stamps, *out])
 
     def limit_of(self, key: str) -> int:
         """The sends allowed per interval for ``key``, as the server last stated it."""
@@ -323,4 +411,5 @@ class SlidingWindowLimiter:
         """The latest figures for ``key``, or for whichever key answered last."""
         if key is None:
             key = self._last_key
-        return None if key is None else self._latest.get(key)
+        seen = None if key is None else self._latest.get(key)
+        return None if seen is None else _info(*seen)

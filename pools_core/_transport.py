@@ -264,7 +264,9 @@ class Transport:
         limiter = self.limiter
         booking = None
         if limiter is not None:
-            booking = await self._book(limiter, request, url)
+            booking = limiter.try_acquire(request.limit_key or "")
+            if booking is None:
+                booking = await self._book(limiter, request, url)
         counter = _Attempts() if request.count_attempts else None
         debug = self._log.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if debug else 0.0
