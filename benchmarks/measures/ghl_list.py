@@ -3,7 +3,9 @@ and versus the official SDK (``gohighlevel-api-client``).
 
 All three ask the fast server (``_server.py``, another process) for the GoHighLevel docs'
 example page (two pools; ``X-RateLimit-*`` headers far above the pace, so no limiter ever
-waits), sequential and at 64 concurrent (fixed worker tasks), in rounds whose order rotates:
+waits: 10,000 per 100 ms, as the SDK caps a stated limit at 10,000 per interval; the figures
+it learned are in ``params``), sequential and at 64 concurrent (fixed worker tasks), in rounds
+whose order rotates:
 
 * raw aiohttp: ``session.get(url?locationId=..., headers={"Authorization": "Bearer ...",
   "Version": "2021-07-28"})`` + ``resp.json()`` on one ``ClientSession``;
@@ -138,6 +140,9 @@ async def _throughput(server: Server, sizes: Sizes, outcome: Outcome) -> None:
             if official is not None:
                 sides["official"] = official_call(official)
                 requests["official"] = sizes.official_requests
+            learned = sdk.rate_limit  # what the SDK's limiter took from the server's headers
+            if learned is not None:
+                outcome.params["sdk_rate_limit"] = f"{learned.limit} per {learned.interval} s"
             for key, concurrency in (("sequential", 1), ("concurrent", sizes.concurrency)):
                 with CpuWatch(server.pid) as watch:
                     rounds = await compare_calls(
