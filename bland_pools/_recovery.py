@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import contextlib
 import email.utils
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Final, NamedTuple, TypeAlias
 
 from pools_core._clock import Clock
@@ -51,8 +50,8 @@ __all__ = ["REMEMBER_FOR", "CreateRecovery", "Fingerprint", "fingerprint"]
 
 logger: Final = logging.getLogger("bland_pools")
 
-#: How long a returned pool id and an undelivered create are remembered, in seconds. Longer
-#: than any window a recovery looks back.
+#: How long an undelivered create is remembered, and a returned pool id at least, in seconds.
+#: Longer than any window a recovery looks back.
 REMEMBER_FOR: Final = 900.0
 # Without a Date header to learn the server's clock, accept this much clock skew.
 _SKEW_WITHOUT_DATE: Final = 300.0
@@ -73,14 +72,42 @@ def _pool_fingerprint(pool: DialingPool) -> Fingerprint:
     return fingerprint(pool.phone_numbers, pool.encrypted_key)
 
 
-class _Turns:
-    """A lock, and how many creates hold or await it (the entry goes when none do)."""
+class _Turn:
+    """``async with``: identical creates of one client, one at a time, in order. The first
+    takes the turn at once (the common case: no lock, no future); the others wait in line,
+    and each hands the turn to the next as it leaves."""
 
-    __slots__ = ("lock", "users")
+    __slots__ = ("_key", "_lines")
 
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.users = 0
+    def __init__(self, lines: dict[Fingerprint, deque[asyncio.Future[None]]], key: Fingerprint):
+        self._lines = lines  # key -> the creates waiting behind the one that holds the turn
+        self._key = key
+
+    async def __aenter__(self) -> None:
+        line = self._lines.get(self._key)
+        if line is None:
+            self._lines[self._key] = deque()
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        line.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._pass_on()  # handed the turn as it was cancelled: hand it on
+            raise  # else still in line, cancelled: _pass_on() skips it
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._pass_on()
+
+    def _pass_on(self) -> None:
+        line = self._lines[self._key]
+        while line:
+            waiter = line.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        del self._lines[self._key]
 
 
 class _Undelivered(NamedTuple):
@@ -98,24 +125,18 @@ class CreateRecovery:
     def __init__(self, transport: Transport, clock: Clock) -> None:
         self._transport = transport
         self._clock = clock
-        self._returned: deque[tuple[float, str]] = deque()
+        # Pool ids returned to callers, in two generations of REMEMBER_FOR seconds each (a
+        # set per generation, not an entry with its time per id: a bulk job returns many).
         self._returned_ids: set[str] = set()
-        self._turns: dict[Fingerprint, _Turns] = {}
+        self._returned_before: set[str] = set()
+        self._rotated_at = clock.monotonic()
+        self._lines: dict[Fingerprint, deque[asyncio.Future[None]]] = {}
         self._undelivered: dict[Fingerprint, _Undelivered] = {}
 
-    @contextlib.asynccontextmanager
-    async def turn(self, key: Fingerprint) -> AsyncIterator[None]:
+    def turn(self, key: Fingerprint) -> _Turn:
         """Identical creates of this client, one at a time: a recovering create must never
         adopt the pool a concurrent identical create is about to return."""
-        turns = self._turns.setdefault(key, _Turns())
-        turns.users += 1
-        try:
-            async with turns.lock:
-                yield
-        finally:
-            turns.users -= 1
-            if turns.users == 0:
-                del self._turns[key]
+        return _Turn(self._lines, key)
 
     async def create(
         self,
@@ -152,20 +173,27 @@ class CreateRecovery:
         """A pool created for a caller who never received it (Ctrl-C in the blocking client
         after the answer came): the next identical create returns it instead of a second."""
         self._returned_ids.discard(pool.id)
+        self._returned_before.discard(pool.id)
         entry = _Undelivered(time.time(), pool.id, self._clock.monotonic())
         self._undelivered[_pool_fingerprint(pool)] = entry
 
     def returned(self, pool_id: str) -> None:
-        """``pool_id`` went to a caller: never adopt it for another."""
+        """``pool_id`` went to a caller: never adopt it for another (for at least
+        :data:`REMEMBER_FOR` seconds)."""
         now = self._clock.monotonic()
-        returned, ids = self._returned, self._returned_ids
-        while returned and returned[0][0] < now - REMEMBER_FOR:
-            ids.discard(returned.popleft()[1])
-        returned.append((now, pool_id))
-        ids.add(pool_id)
+        if now - self._rotated_at >= REMEMBER_FOR:
+            recent = now - self._rotated_at < 2 * REMEMBER_FOR
+            self._returned_before = self._returned_ids if recent else set()
+            self._returned_ids, self._rotated_at = set(), now
+        self._returned_ids.add(pool_id)
+
+    def _was_returned(self, pool_id: str) -> bool:
+        return pool_id in self._returned_ids or pool_id in self._returned_before
 
     def _take_undelivered(self, key: Fingerprint) -> _Undelivered | None:
         """An undelivered identical create still worth looking for."""
+        if not self._undelivered:
+            return None
         horizon = self._clock.monotonic() - REMEMBER_FOR
         for stale in [k for k, entry in self._undelivered.items() if entry.given_up_at < horizon]:
             del self._undelivered[stale]
@@ -238,7 +266,7 @@ class CreateRecovery:
         candidates = [
             p
             for p in pools
-            if p.id not in self._returned_ids
+            if not self._was_returned(p.id)
             and _pool_fingerprint(p) == wanted
             and p.created_at.timestamp() >= since
         ]

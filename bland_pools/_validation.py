@@ -69,6 +69,8 @@ def normalize_phone_number(number: object) -> str:
         ValueError: not a string, letters or other characters, a country code other than
             ``+1``, or not ten digits after it; the message names the value.
     """
+    if number.__class__ is str and _PHONE.fullmatch(number):
+        return number  # already in Bland's form
     if not isinstance(number, str):
         raise ValueError(f"a phone number must be a string, got {number!r:.80}")
     text = number.strip()
@@ -132,6 +134,9 @@ def check_phone_numbers(numbers: Any) -> list[str]:
             "phone_numbers is empty; a pool needs at least one number",
             code="INVALID_PHONE_NUMBERS",
         )
+    match = _PHONE.fullmatch
+    if all(n.__class__ is str and match(n) for n in result) and len(set(result)) == len(result):
+        return result  # the common case, checked in one pass; the rest explains a failure
     bad = [
         f"{n!r:.40} at index {i}{_suggestion(n)}"
         for i, n in enumerate(result)

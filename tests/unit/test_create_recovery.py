@@ -16,6 +16,7 @@ from aioresponses import CallbackResult, aioresponses
 
 import bland_pools
 from bland_pools import AsyncBlandClient
+from bland_pools._recovery import Fingerprint, _Turn, fingerprint
 
 from ._support import (
     KEY_ID,
@@ -507,3 +508,67 @@ async def test_concurrent_identical_creates_never_return_the_same_pool(
 
     assert (await first).id == first_id
     assert (await second).id == second_id
+
+
+async def test_a_create_cancelled_while_waiting_its_turn_hands_the_turn_on(
+    mock_http: aioresponses, bland: AsyncBlandClient
+) -> None:
+    ids = iter([OTHER_ID, NEW_ID, LOST_ID])
+    sent: list[str] = []
+    first_arrived, release_first = asyncio.Event(), asyncio.Event()
+
+    async def post(url: Any, **kwargs: Any) -> CallbackResult:
+        pool_id = next(ids)
+        sent.append(pool_id)
+        if len(sent) == 1:
+            first_arrived.set()
+            await release_first.wait()
+        return CallbackResult(payload=envelope(pool_json(pool_id)))
+
+    mock_http.post(POOLS_URL, callback=post, repeat=3)
+
+    first = asyncio.create_task(bland.pools.create(NUMBERS, encrypted_key=KEY_ID))
+    await first_arrived.wait()
+    second = asyncio.create_task(bland.pools.create(NUMBERS, encrypted_key=KEY_ID))
+    third = asyncio.create_task(bland.pools.create(NUMBERS, encrypted_key=KEY_ID))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    second.cancel()  # gives up while waiting in line
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert sent == [OTHER_ID]  # the third still waits for the first
+    release_first.set()
+
+    assert (await first).id == OTHER_ID
+    assert (await third).id == NEW_ID  # the turn went past the cancelled one
+    with pytest.raises(asyncio.CancelledError):
+        await second
+    assert sent == [OTHER_ID, NEW_ID]
+    # And the line is gone: another identical create goes at once.
+    assert (await bland.pools.create(NUMBERS, encrypted_key=KEY_ID)).id == LOST_ID
+
+
+async def test_a_create_cancelled_as_its_turn_comes_hands_the_turn_on() -> None:
+    # The moment between being handed the turn and running: only reachable by cancelling in
+    # the same step as the holder leaves, so the turn itself is driven here.
+    lines: dict[Fingerprint, Any] = {}
+    key = fingerprint(NUMBERS, KEY_ID)
+    entered: list[str] = []
+
+    async def take(name: str) -> None:
+        async with _Turn(lines, key):
+            entered.append(name)
+
+    async with _Turn(lines, key):
+        second = asyncio.create_task(take("second"))
+        third = asyncio.create_task(take("third"))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert entered == []
+    second.cancel()  # handed the turn on the way out above, cancelled before it ran
+
+    with pytest.raises(asyncio.CancelledError):
+        await second
+    await third
+    assert entered == ["third"]
+    assert lines == {}  # nobody in line: the entry is gone
