@@ -25,7 +25,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -39,7 +39,15 @@ from pools_core._exceptions import APIError, ClientClosedError
 from pools_core._retry import outcome_unknown
 
 from ._input import DesiredPool, desired_from, read_desired
-from ._manifest import ManifestEntry, ManifestError, ManifestStore, Origin, SQLiteManifest
+from ._journal import Journal
+from ._manifest import (
+    Intent,
+    ManifestEntry,
+    ManifestError,
+    ManifestStore,
+    Origin,
+    SQLiteManifest,
+)
 from ._plan import Action, Plan, make_plan
 
 __all__ = ["KeyResult", "Outcome", "Progress", "Report", "provision"]
@@ -187,6 +195,17 @@ async def provision(
             store.close()
 
 
+_REQUESTS: Final = frozenset({"create", "update", "delete"})  # the actions that send one
+
+
+def _intent(action: Action) -> tuple[Intent, tuple[str, ...] | None, str | None]:
+    """What the manifest records before ``action``'s request: its kind and content."""
+    if action.kind == "delete" or action.desired is None:
+        return "delete", None, None
+    kind: Intent = "create" if action.kind == "create" else "update"
+    return kind, action.desired.phone_numbers, action.desired.encrypted_key
+
+
 def _desired(
     desired: Iterable[DesiredPool | Mapping[str, Any]] | Mapping[str, Iterable[str]] | str | Path,
 ) -> list[DesiredPool]:
@@ -222,7 +241,8 @@ class _Run:
         self.on_plan = on_plan
         self.on_progress = on_progress
         self.dry_run = dry_run
-        self.results: dict[str, KeyResult] = {}
+        self.results: list[KeyResult | None] = []  # by the plan's order
+        self.done = 0
         self.total = 0
         self.owner_known = False
 
@@ -241,15 +261,21 @@ class _Run:
             self.on_plan(plan)
         if self.dry_run:
             return Report(plan, settled=settled, dry_run=True)
-        self.total = len(plan.actions)
-        requests = [a for a in plan.actions if a.kind in ("create", "update", "delete")]
-        for action in plan.actions:
-            if action.kind not in ("create", "update", "delete"):
-                self._finish(self._record(action, entries.get(action.key)))
-        await self._work(requests)
-        if any(e.intent == "create" for e in self.entries().values()):
-            settled += self._settle_after(await self.client.pools.list())
-        return Report(plan, [self.results[a.key] for a in plan.actions], settled)
+        actions = plan.actions
+        self.total = len(actions)
+        self.results = [None] * self.total
+        assert self.store is not None
+        with self.store.batch():  # one commit for every key that needs no request
+            for index, action in enumerate(actions):
+                if action.kind not in _REQUESTS:
+                    self._finish(index, self._record(action, entries.get(action.key)))
+        del entries  # a resumed run's whole manifest: not kept while the requests run
+        await self._work(actions)
+        if self.store.has_intent("create"):
+            settled += self._settle_after(actions, await self.client.pools.list())
+        results = [r for r in self.results if r is not None]
+        assert len(results) == len(actions)
+        return Report(plan, results, settled)
 
     def _check_organization(self, organization: list[DialingPool]) -> None:
         """A manifest serves one organization: another's key would recreate every pool.
@@ -275,12 +301,12 @@ class _Run:
         if known is None and len(owners) == 1 and held and not self.dry_run:
             self.store.set_meta("owner_id", owners.pop())
 
-    def _owned_by(self, pool: DialingPool) -> None:
+    def _owned_by(self, pool: DialingPool, journal: Journal) -> None:
         """Remember the organization from the first pool this manifest holds."""
         if self.owner_known or self.store is None:
             return
         if self.store.meta("owner_id") is None:
-            self.store.set_meta("owner_id", pool.owner_id)
+            journal.write(self.store.set_meta, "owner_id", pool.owner_id)
         self.owner_known = True
 
     # -- settling what an earlier run left open ------------------------------------------
@@ -338,14 +364,21 @@ class _Run:
             logger.info("settled: %s", note)
         return notes
 
-    def _settle_after(self, organization: list[DialingPool]) -> list[str]:
+    def _settle_after(
+        self, actions: tuple[Action, ...], organization: list[DialingPool]
+    ) -> list[str]:
         """Creates whose outcome stayed unknown in this run, looked for once more."""
         entries = self.entries()
         pending = {k for k, e in entries.items() if e.intent == "create"}
         notes = self._settle(entries, organization)
-        for key, entry in self.entries().items():
-            if key in pending and entry.pool_id and entry.status == "done":
-                self.results[key] = KeyResult(key, "created", entry.pool_id)
+        found = {
+            key: entry.pool_id
+            for key, entry in self.entries().items()
+            if key in pending and entry.pool_id and entry.status == "done"
+        }
+        for index, action in enumerate(actions):
+            if action.key in found:
+                self.results[index] = KeyResult(action.key, "created", found[action.key])
         return notes
 
     # -- applying the plan ---------------------------------------------------------------
@@ -376,56 +409,87 @@ class _Run:
             )
         return KeyResult(action.key, _DONE[action.kind], action.pool_id)
 
-    async def _work(self, actions: list[Action]) -> None:
-        """The actions that send requests, on a fixed set of workers (never a task each)."""
-        queue = iter(actions)
+    async def _work(self, actions: tuple[Action, ...]) -> None:
+        """The actions that send requests, on a fixed set of workers (never a task each).
+
+        Intents are committed ahead, one transaction for the next ``concurrency`` actions,
+        before any of them is sent; outcomes are group-committed (:class:`Journal`). A run
+        killed in between leaves intents of requests never sent: the next run finds no pool
+        for them and plans them again."""
+        store = self.store
+        assert store is not None
+        journal = Journal(store)
+
+        def intended(chunk: list[tuple[int, Action]]) -> list[tuple[int, Action]]:
+            for _, action in chunk:
+                journal.write(store.intend, action.key, *_intent(action))
+            journal.commit_now()  # with the outcomes queued so far
+            return chunk if journal.error is None else []  # not recorded: not sent
+
+        def taken() -> Iterator[tuple[int, Action]]:  # shared by the workers: each once
+            chunk: list[tuple[int, Action]] = []
+            for item in enumerate(actions):
+                if item[1].kind in _REQUESTS:
+                    chunk.append(item)
+                if len(chunk) == self.concurrency:
+                    yield from intended(chunk)
+                    chunk = []
+                    if journal.error is not None:
+                        return
+            yield from intended(chunk)
+
+        queue = taken()
 
         async def worker() -> None:
-            for action in queue:  # a shared iterator: each action is taken once
-                self._finish(await self._send(action))
+            for index, action in queue:
+                self._finish(index, await self._send(action, journal))
 
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(self.concurrency, len(actions))):
-                group.create_task(worker())
+        workers = min(self.concurrency, sum(1 for a in actions if a.kind in _REQUESTS))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(workers):
+                    group.create_task(worker())
+        finally:
+            journal.commit_now()  # the outcomes still queued, also when cancelled
+        journal.check()
 
-    async def _send(self, action: Action) -> KeyResult:
-        assert self.store is not None
+    async def _send(self, action: Action, journal: Journal) -> KeyResult:
+        store = self.store
+        assert store is not None
         pools = self.client.pools
         desired = action.desired
         key = action.key
         try:
             if action.kind == "delete":
                 assert action.pool_id is not None
-                self.store.intend(key, "delete", None, None)
                 with contextlib.suppress(PoolNotFoundError):  # gone already: deleted all the same
                     await pools.delete(action.pool_id)
-                self.store.forget(key)
+                journal.write(store.forget, key)
                 return KeyResult(key, "deleted", action.pool_id)
             assert desired is not None
             numbers, credentials = desired.phone_numbers, desired.encrypted_key
             if action.kind == "create":
-                self.store.intend(key, "create", numbers, credentials)
                 pool = await pools.create(numbers, encrypted_key=credentials)
-                self.store.applied(key, pool.id, numbers, credentials, "created")
-                self._owned_by(pool)
+                journal.write(store.applied, key, pool.id, numbers, credentials, "created")
+                self._owned_by(pool, journal)
                 return KeyResult(key, "created", pool.id)
             assert action.pool_id is not None
-            self.store.intend(key, "update", numbers, credentials)
             pool = await pools.update(action.pool_id, numbers, encrypted_key=credentials)
-            self.store.applied(key, pool.id, numbers, credentials)
+            journal.write(store.applied, key, pool.id, numbers, credentials)
             return KeyResult(key, "updated", pool.id)
         except PoolNotFoundError as exc:  # an update's pool was deleted meanwhile
             error = f"{exc}; it was deleted outside this job: run again to create it"
-            self.store.failed(key, error, outcome_unknown=False, forget_pool=True)
+            journal.write(store.failed, key, error, outcome_unknown=False, forget_pool=True)
             return KeyResult(key, "failed", action.pool_id, error)
         except (BlandError, ClientClosedError) as exc:
             unknown = not isinstance(exc, APIError) or outcome_unknown(exc)
-            self.store.failed(key, str(exc), outcome_unknown=unknown)
+            journal.write(store.failed, key, str(exc), outcome_unknown=unknown)
             if unknown and action.kind == "create":
                 logger.info("%s: the create's outcome is unknown; looked for again", key)
             return KeyResult(key, "failed", action.pool_id, str(exc))
 
-    def _finish(self, result: KeyResult) -> None:
-        self.results[result.key] = result
+    def _finish(self, index: int, result: KeyResult) -> None:
+        self.results[index] = result
+        self.done += 1
         if self.on_progress is not None:
-            self.on_progress(Progress(len(self.results), self.total, result))
+            self.on_progress(Progress(self.done, self.total, result))

@@ -76,16 +76,30 @@ class InputError(BlandError, ValueError):
         return (InputError, (self.problems,))
 
 
+class _Pool:
+    """One pool as the rows build it: its key (the first row's string), first line, numbers."""
+
+    __slots__ = ("key", "line", "numbers")
+
+    def __init__(self, key: str, line: int) -> None:
+        self.key = key
+        self.line = line
+        self.numbers: list[str] = []  # each once
+
+
 class _Collector:
-    """Gathers (line, key, numbers, credentials) facts and checks them across rows."""
+    """Gathers (line, key, numbers, credentials) facts and checks them across rows.
+
+    Kept small, as a large input's peak memory is mostly this: one :class:`_Pool` per key,
+    and per number only a reference to its pool (a conflict names where the other pool
+    starts, not the other row)."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[InputProblem] = []
-        self._numbers: dict[str, dict[str, int]] = {}  # key -> number -> line
-        self._first_line: dict[str, int] = {}
+        self._pools: dict[str, _Pool] = {}
         self._keys: dict[str, tuple[str, int]] = {}  # key -> (encrypted_key, line)
-        self._owner: dict[str, tuple[str, int]] = {}  # number -> (pool key, line)
+        self._owner: dict[str, _Pool] = {}  # number -> its pool
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(InputProblem(self.source, line, message))
@@ -95,11 +109,13 @@ class _Collector:
             self.problem(line, f"no pool key (got {key!r:.40})")
             return
         key = key.strip()
-        pool = self._numbers.setdefault(key, {})
-        self._first_line.setdefault(key, line)
-        self._credentials(line, key, encrypted_key)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = _Pool(key, line)
+        if encrypted_key is not None:
+            self._credentials(line, pool.key, encrypted_key)
         for raw in numbers:
-            self._number(line, key, pool, raw)
+            self._number(line, pool, raw)
 
     def _credentials(self, line: int, key: str, encrypted_key: object) -> None:
         if encrypted_key is None or (isinstance(encrypted_key, str) and not encrypted_key.strip()):
@@ -115,36 +131,40 @@ class _Collector:
                 f"pool {key!r} has encrypted_key {value} here but {seen[0]} at line {seen[1]}",
             )
 
-    def _number(self, line: int, key: str, pool: dict[str, int], raw: object) -> None:
+    def _number(self, line: int, pool: _Pool, raw: object) -> None:
         try:
             number = normalize_phone_number(raw)
         except ValueError as exc:
             self.problem(line, str(exc))
             return
-        if number in pool:
-            return  # written twice for one pool (say "(555) 123-4567" and "+15551234567"): once
-        owner = self._owner.setdefault(number, (key, line))
-        if owner[0] != key:
+        owner = self._owner.get(number)
+        if owner is None:
+            self._owner[number] = pool
+            pool.numbers.append(number)
+        elif owner is not pool:
             self.problem(
-                line, f"{number} is in pool {key!r} and pool {owner[0]!r} (line {owner[1]})"
+                line,
+                f"{number} is in pool {pool.key!r} and pool {owner.key!r} (which starts at "
+                f"line {owner.line})",
             )
-            return
-        pool[number] = line
+        # else written twice for one pool (say "(555) 123-4567" and "+15551234567"): once
 
     def result(self) -> list[DesiredPool]:
-        for key, numbers in self._numbers.items():
-            if not numbers and not any(p.line == self._first_line[key] for p in self.problems):
-                self.problem(self._first_line[key], f"pool {key!r} has no phone numbers")
+        for pool in self._pools.values():
+            if not pool.numbers and not any(p.line == pool.line for p in self.problems):
+                self.problem(pool.line, f"pool {pool.key!r} has no phone numbers")
         if self.problems:
             raise InputError(self.problems)
+        self._owner.clear()  # not needed any more: a large input's peak is lower without it
+        keys, source = self._keys, self.source
         return [
             DesiredPool(
                 key,
-                tuple(sorted(numbers)),
-                self._keys[key][0] if key in self._keys else None,
-                f"{self.source}:{self._first_line[key]}",
+                tuple(sorted(pool.numbers)),
+                keys[key][0] if key in keys else None,
+                f"{source}:{pool.line}",
             )
-            for key, numbers in self._numbers.items()
+            for key, pool in self._pools.items()
         ]
 
 

@@ -13,14 +13,15 @@ shared server database could implement the same few methods for several workers.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sqlite3
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from json import encoder, loads
 from pathlib import Path
 from typing import IO, Any, Final, Literal, Protocol
 
@@ -134,6 +135,14 @@ class ManifestStore(Protocol):
     def forget(self, key: str) -> None:
         """``key`` is gone (its pool deleted)."""
 
+    def batch(self) -> AbstractContextManager[object]:
+        """The writes made inside commit together, durable when it exits (the engine's
+        group commit: one transaction per turn of the event loop, not per write). A store
+        without transactions returns ``contextlib.nullcontext()``: each write commits alone."""
+
+    def has_intent(self, intent: Intent) -> bool:
+        """Whether any key has this intent open."""
+
     def close(self) -> None: ...
 
 
@@ -142,11 +151,14 @@ def _now() -> str:
 
 
 def _numbers(value: str | None) -> tuple[str, ...] | None:
-    return None if value is None else tuple(json.loads(value))
+    return None if value is None else tuple(loads(value))
+
+
+_QUOTE: Final = encoder.encode_basestring_ascii  # one C call per string (json.dumps: three frames)
 
 
 def _json(numbers: tuple[str, ...] | None) -> str | None:
-    return None if numbers is None else json.dumps(list(numbers))
+    return None if numbers is None else f"[{','.join(map(_QUOTE, numbers))}]"
 
 
 class _RunLock:
@@ -203,8 +215,14 @@ class SQLiteManifest:
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 5.0) -> None:
+        if sqlite3.sqlite_version_info < (3, 24):  # UPSERT (ON CONFLICT ... DO UPDATE)
+            raise ManifestError(
+                f"the manifest needs SQLite 3.24 or later; this Python has {sqlite3.sqlite_version}"
+            )
         self.path = Path(path)
         self._lock: _RunLock | None = None
+        self._depth = 0  # nesting of _Transaction
+        self._stamp = ""  # updated_at of the open transaction
         if read_only and not self.path.exists():
             raise ManifestError(f"no manifest at {self.path}")
         if not read_only:
@@ -248,17 +266,30 @@ class SQLiteManifest:
             )
 
     class _Transaction:
-        def __init__(self, db: sqlite3.Connection) -> None:
-            self._db = db
+        """One transaction; nested ones join the outer (a batch of writes commits once)."""
+
+        def __init__(self, manifest: SQLiteManifest) -> None:
+            self._manifest = manifest
 
         def __enter__(self) -> None:
-            self._db.execute("BEGIN IMMEDIATE")
+            manifest = self._manifest
+            if manifest._depth == 0:
+                manifest._db.execute("BEGIN IMMEDIATE")
+                manifest._stamp = _now()  # one updated_at for the whole transaction
+            manifest._depth += 1
 
         def __exit__(self, exc_type: object, *rest: object) -> None:
-            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            manifest = self._manifest
+            manifest._depth -= 1
+            if manifest._depth == 0:
+                manifest._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
     def _write(self) -> SQLiteManifest._Transaction:
-        return SQLiteManifest._Transaction(self._db)
+        return SQLiteManifest._Transaction(self)
+
+    def batch(self) -> SQLiteManifest._Transaction:
+        """Writes inside commit together, in one transaction, when it exits."""
+        return SQLiteManifest._Transaction(self)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -274,26 +305,29 @@ class SQLiteManifest:
         row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
 
-    # -- writing: one short transaction each ---------------------------------------------
+    # -- writing: one short transaction each, or part of a batch -------------------------
+
+    def _change(self, sql: str, params: tuple[object, ...], stamped: bool = True) -> None:
+        """Run one write; ``stamped``: ``updated_at`` is the statement's last parameter."""
+        if self._depth:  # inside a batch: its transaction and its time
+            self._db.execute(sql, (*params, self._stamp) if stamped else params)
+            return
+        with self._write():
+            self._db.execute(sql, (*params, self._stamp) if stamped else params)
 
     def set_meta(self, name: str, value: str) -> None:
-        with self._write():
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+        self._change("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value), stamped=False)
 
     def intend(
         self, key: str, intent: Intent, numbers: tuple[str, ...] | None, encrypted_key: str | None
     ) -> None:
-        with self._write():
-            self._db.execute(
-                "INSERT INTO pools (key, status, updated_at) VALUES (?, 'pending', ?) "
-                "ON CONFLICT (key) DO NOTHING",
-                (key, _now()),
-            )
-            self._db.execute(
-                "UPDATE pools SET status = 'pending', intent = ?, intent_numbers = ?, "
-                "intent_key = ?, intent_at = ?, updated_at = ? WHERE key = ?",
-                (intent, _json(numbers), encrypted_key, time.time(), _now(), key),
-            )
+        self._change(
+            "INSERT INTO pools (key, status, intent, intent_numbers, intent_key, intent_at, "
+            "updated_at) VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key) DO "
+            "UPDATE SET status = 'pending', intent = ?2, intent_numbers = ?3, "
+            "intent_key = ?4, intent_at = ?5, updated_at = ?6",
+            (key, intent, _json(numbers), encrypted_key, time.time()),
+        )
 
     def applied(
         self,
@@ -303,52 +337,37 @@ class SQLiteManifest:
         encrypted_key: str | None,
         origin: Origin | None = None,
     ) -> None:
-        with self._write():
-            self._db.execute(
-                "INSERT INTO pools (key, status, updated_at) VALUES (?, 'done', ?) "
-                "ON CONFLICT (key) DO NOTHING",
-                (key, _now()),
-            )
-            self._db.execute(
-                "UPDATE pools SET pool_id = ?, numbers = ?, encrypted_key = ?, "
-                "origin = coalesce(?, origin), status = 'done', intent = NULL, "
-                "intent_numbers = NULL, intent_key = NULL, intent_at = NULL, last_error = NULL, "
-                "updated_at = ? WHERE key = ?",
-                (pool_id, _json(numbers), encrypted_key, origin, _now(), key),
-            )
+        self._change(
+            "INSERT INTO pools (key, pool_id, numbers, encrypted_key, origin, status, "
+            "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'done', ?6) ON CONFLICT (key) DO "
+            "UPDATE SET pool_id = ?2, numbers = ?3, encrypted_key = ?4, "
+            "origin = coalesce(?5, origin), status = 'done', intent = NULL, "
+            "intent_numbers = NULL, intent_key = NULL, intent_at = NULL, last_error = NULL, "
+            "updated_at = ?6",
+            (key, pool_id, _json(numbers), encrypted_key, origin),
+        )
 
     def failed(
         self, key: str, error: str, *, outcome_unknown: bool, forget_pool: bool = False
     ) -> None:
         keep = "intent" if outcome_unknown else "NULL"
         status = "pending" if outcome_unknown else "failed"
-        with self._write():
-            self._db.execute(
-                "INSERT INTO pools (key, status, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO NOTHING",
-                (key, status, _now()),
-            )
-            self._db.execute(
-                f"UPDATE pools SET status = ?, last_error = ?, intent = {keep}, "
-                f"intent_numbers = CASE WHEN ? THEN intent_numbers END, "
-                f"intent_key = CASE WHEN ? THEN intent_key END, "
-                f"intent_at = CASE WHEN ? THEN intent_at END, "
-                "pool_id = CASE WHEN ? THEN NULL ELSE pool_id END, updated_at = ? WHERE key = ?",
-                (
-                    status,
-                    error,
-                    outcome_unknown,
-                    outcome_unknown,
-                    outcome_unknown,
-                    forget_pool,
-                    _now(),
-                    key,
-                ),
-            )
+        self._change(
+            "INSERT INTO pools (key, status, last_error, updated_at) VALUES (?1, ?2, ?3, ?6) "
+            f"ON CONFLICT (key) DO UPDATE SET status = ?2, last_error = ?3, intent = {keep}, "
+            "intent_numbers = CASE WHEN ?4 THEN intent_numbers END, "
+            "intent_key = CASE WHEN ?4 THEN intent_key END, "
+            "intent_at = CASE WHEN ?4 THEN intent_at END, "
+            "pool_id = CASE WHEN ?5 THEN NULL ELSE pool_id END, updated_at = ?6",
+            (key, status, error, outcome_unknown, forget_pool),
+        )
 
     def forget(self, key: str) -> None:
-        with self._write():
-            self._db.execute("DELETE FROM pools WHERE key = ?", (key,))
+        self._change("DELETE FROM pools WHERE key = ?", (key,), stamped=False)
+
+    def has_intent(self, intent: Intent) -> bool:
+        row = self._db.execute("SELECT 1 FROM pools WHERE intent = ? LIMIT 1", (intent,))
+        return row.fetchone() is not None
 
     def close(self) -> None:
         self._db.close()

@@ -20,6 +20,7 @@ Keys in the manifest but not in the input are left alone without ``prune`` (``ke
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
@@ -106,6 +107,11 @@ class Plan:
         return shown
 
 
+@functools.lru_cache(maxsize=256)  # one string per count, not one per pool of a large plan
+def _count(count: int, gone: str) -> str:
+    return f"({count} number{'' if count == 1 else 's'}{gone})"
+
+
 def _changes(current: DialingPool, desired: DesiredPool) -> str:
     have, want = set(current.phone_numbers), set(desired.phone_numbers)
     parts = []
@@ -159,8 +165,7 @@ def make_plan(
             actions.append(Action("ambiguous", pool.key, pool, None, detail, ids))
         else:
             gone = f"; pool {entry.pool_id} is gone" if entry and entry.pool_id else ""
-            count = len(pool.phone_numbers)
-            what = f"({count} number{'' if count == 1 else 's'}{gone})"
+            what = _count(len(pool.phone_numbers), gone)
             actions.append(Action("create", pool.key, pool, None, what))
 
     kept: list[str] = []

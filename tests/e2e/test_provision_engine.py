@@ -10,17 +10,21 @@ is refused."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from bland_pools import AsyncBlandClient
 from bland_pools.provision import (
     InputError,
+    ManifestEntry,
     ManifestError,
     ManifestLockedError,
     Plan,
@@ -603,3 +607,183 @@ async def test_a_manifest_made_on_an_empty_organization_is_refused_to_another(
 
     assert methods(bland_emu, mark) == ["GET"]
     assert stored(bland_emu, KEY_B) == Counter({tuple(nums(600)): 1})
+
+
+# -- the manifest's writes: intents before sends, group commits, a store of your own ---------
+
+
+class RecordingStore:
+    """An SQLite manifest that notes, at each commit, the keys whose intents it made durable
+    and how many requests the emulator had received by then."""
+
+    def __init__(self, path: Path, emu: BlandEmulator) -> None:
+        self.inner = SQLiteManifest(path)
+        self.emu = emu
+        self.open_intents: list[str] = []
+        self.committed_at: dict[str, int] = {}  # key -> requests received when committed
+        self.commits = 0
+        self.depth = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def intend(self, key: str, *args: Any) -> None:
+        self.inner.intend(key, *args)
+        self.open_intents.append(key)
+        if self.depth == 0:
+            self._committed()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            with self.inner.batch():
+                yield
+        finally:
+            self.depth -= 1
+        self._committed()
+
+    def _committed(self) -> None:
+        self.commits += 1
+        for key in self.open_intents:
+            self.committed_at[key] = len(self.emu.requests)
+        self.open_intents.clear()
+
+
+async def test_every_intent_is_committed_before_its_create_is_sent(
+    bland_emu: BlandEmulator, manifest: Path
+) -> None:
+    desired = wanted(200)
+    store = RecordingStore(manifest, bland_emu)
+    try:
+        report = await run(bland_emu, desired, store, concurrency=8)  # type: ignore[arg-type]
+    finally:
+        store.close()
+
+    assert report.count("created") == 200
+    key_of = {tuple(numbers): key for key, numbers in desired.items()}
+    creates = [
+        (index, key_of[tuple(sorted(r.json["phone_numbers"]))])
+        for index, r in enumerate(bland_emu.requests)
+        if r.method == "POST" and r.path == POOLS_PATH
+    ]
+    assert len(creates) == 200
+    for index, key in creates:
+        # Durable before the server saw the create: at most `index` requests had arrived.
+        assert store.committed_at[key] <= index, key
+    # Grouped: far fewer transactions than the 400 writes of 200 creates.
+    assert store.commits < 100, store.commits
+
+
+class MemoryStore:
+    """A ManifestStore of one's own: a dict, each write "durable" at once."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, ManifestEntry] = {}
+        self.metas: dict[str, str] = {}
+        self.writes: list[tuple[str, str]] = []
+
+    def entries(self) -> Iterator[ManifestEntry]:
+        return iter(list(self.rows.values()))
+
+    def get(self, key: str) -> ManifestEntry | None:
+        return self.rows.get(key)
+
+    def meta(self, name: str) -> str | None:
+        return self.metas.get(name)
+
+    def set_meta(self, name: str, value: str) -> None:
+        self.metas[name] = value
+
+    def intend(
+        self, key: str, intent: Any, numbers: tuple[str, ...] | None, encrypted_key: str | None
+    ) -> None:
+        self.writes.append(("intend", key))
+        old = self.rows.get(key) or ManifestEntry(key, None, None, None, None, "pending")
+        self.rows[key] = attrs.evolve(
+            old, status="pending", intent=intent, intent_numbers=numbers, intent_key=encrypted_key
+        )
+
+    def applied(
+        self,
+        key: str,
+        pool_id: str,
+        numbers: tuple[str, ...],
+        encrypted_key: str | None,
+        origin: Any = None,
+    ) -> None:
+        self.writes.append(("applied", key))
+        old = self.rows.get(key)
+        self.rows[key] = ManifestEntry(
+            key, pool_id, numbers, encrypted_key, origin or (old and old.origin), "done"
+        )
+
+    def failed(
+        self, key: str, error: str, *, outcome_unknown: bool, forget_pool: bool = False
+    ) -> None:
+        self.writes.append(("failed", key))
+        old = self.rows.get(key) or ManifestEntry(key, None, None, None, None, "failed")
+        self.rows[key] = attrs.evolve(old, status="failed", last_error=error)
+
+    def forget(self, key: str) -> None:
+        self.rows.pop(key, None)
+
+    def batch(self) -> contextlib.AbstractContextManager[object]:
+        return contextlib.nullcontext()
+
+    def has_intent(self, intent: Any) -> bool:
+        return any(e.intent == intent for e in self.rows.values())
+
+    def close(self) -> None:
+        pass
+
+
+async def test_a_store_of_ones_own_serves_runs_like_the_sqlite_one(
+    bland_emu: BlandEmulator,
+) -> None:
+    store = MemoryStore()
+
+    first = await run(bland_emu, wanted(30), store)
+    mark = len(bland_emu.requests)
+    second = await run(bland_emu, wanted(30), store)
+
+    assert first.count("created") == 30
+    assert {e.status for e in store.rows.values()} == {"done"}
+    assert sorted(e.pool_id for e in store.rows.values()) == sorted(
+        p["id"] for p in bland_emu.pools(KEY_A)
+    )
+    # Every create's intent came before its outcome.
+    for key in wanted(30):
+        assert store.writes.index(("intend", key)) < store.writes.index(("applied", key))
+    assert second.count("unchanged") == 30
+    assert methods(bland_emu, mark) == ["GET"]
+
+
+class FailingStore(MemoryStore):
+    """A store whose disk fills up after ``good`` intents."""
+
+    def __init__(self, good: int) -> None:
+        super().__init__()
+        self.good = good
+
+    def intend(self, key: str, *args: Any) -> None:
+        if sum(1 for w in self.writes if w[0] == "intend") >= self.good:
+            raise sqlite3.OperationalError("database or disk is full")
+        super().intend(key, *args)
+
+
+async def test_a_manifest_that_cannot_be_written_stops_the_run_and_sends_nothing_unrecorded(
+    bland_emu: BlandEmulator,
+) -> None:
+    store = FailingStore(good=16)
+
+    with pytest.raises(ManifestError, match="disk is full") as caught:
+        await run(bland_emu, wanted(100), store, concurrency=8)
+
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    sent = [r for r in bland_emu.requests if r.method == "POST"]
+    recorded = [key for kind, key in store.writes if kind == "intend"]
+    # Only the creates whose intents were recorded went out, each once; the rest never did.
+    assert len(recorded) == 16
+    assert len(sent) == 16
+    assert len(bland_emu.pools(KEY_A)) == 16

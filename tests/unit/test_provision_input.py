@@ -79,6 +79,31 @@ def test_a_number_written_twice_in_one_pool_is_kept_once() -> None:
     assert [p.phone_numbers for p in pools] == [("+15551234567", "+15551234568")]
 
 
+def test_a_number_repeated_in_one_object_is_kept_once() -> None:
+    # One key object, one call: the repeat is caught within the pool, not only across rows.
+    pools = desired_from({"west": ["+15551234567", "(555) 123-4567", "+15551234567"]})
+
+    assert [p.phone_numbers for p in pools] == [("+15551234567",)]
+
+
+def test_a_number_in_two_pools_names_where_the_other_pool_starts() -> None:
+    text = (
+        "pool,phone_number\n"
+        "east,5551230000\n"  # 2
+        "west,5551239999\n"  # 3
+        "east,5551234567\n"  # 4
+        "west,(555) 123-4567\n"  # 5: east's number
+    )
+
+    with pytest.raises(InputError) as caught:
+        read_csv(io.StringIO(text), name="pools.csv")
+
+    assert problems_of(caught) == [("pools.csv", 5)]
+    assert messages(caught) == [
+        "+15551234567 is in pool 'west' and pool 'east' (which starts at line 2)"
+    ]
+
+
 def test_jsonl_numbers_are_normalized_and_sorted(tmp_path: Path) -> None:
     path = write(
         tmp_path,
