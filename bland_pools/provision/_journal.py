@@ -35,7 +35,7 @@ class Journal:
     def __init__(self, store: ManifestStore) -> None:
         self._store = store
         self._pending: list[tuple[Callable[..., object], tuple[Any, ...], dict[str, Any]]] = []
-        self._scheduled = False
+        self._timer: asyncio.TimerHandle | None = None
         self.error: Exception | None = None
 
     def write(self, change: Callable[..., object], *args: Any, **kwargs: Any) -> None:
@@ -43,9 +43,8 @@ class Journal:
         if self.error is not None:
             return
         self._pending.append((change, args, kwargs))
-        if not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_later(DELAY, self._commit)
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(DELAY, self._commit)
 
     def commit_now(self) -> None:
         """Commit what is queued, at once."""
@@ -57,9 +56,12 @@ class Journal:
             raise ManifestError(f"the manifest could not be written: {self.error}") from self.error
 
     def _commit(self) -> None:
-        pending, self._pending, self._scheduled = self._pending, [], False
+        if self._timer is not None:
+            self._timer.cancel()  # when called by commit_now(): one commit, not two
+            self._timer = None
+        pending, self._pending = self._pending, []
         if not pending or self.error is not None:
-            return  # committed already by commit_now(), or the manifest failed before
+            return
         try:
             with self._store.batch():
                 for change, args, kwargs in pending:
