@@ -201,7 +201,14 @@ class blocking(Generic[_P, _T]):
         self._method = method
         self._undelivered = undelivered
         signature = inspect.signature(method)
-        self._signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+        # What functools.update_wrapper would copy, worked out once: it costs more per call
+        # than the rest of a blocking call's own work.
+        self._names = (method.__name__, method.__qualname__, method.__module__, method.__doc__)
+        self._attributes = {
+            **getattr(method, "__dict__", {}),
+            "__wrapped__": method,
+            "__signature__": signature.replace(parameters=list(signature.parameters.values())[1:]),
+        }
 
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> Self: ...
@@ -228,6 +235,6 @@ class blocking(Generic[_P, _T]):
                 return portal.call(bound, *args, **kwargs)
             return portal.call_keeping(keep, bound, *args, **kwargs)
 
-        functools.update_wrapper(call, self._method)
-        call.__signature__ = self._signature  # type: ignore[attr-defined]
+        call.__name__, call.__qualname__, call.__module__, call.__doc__ = self._names
+        call.__dict__.update(self._attributes)
         return call

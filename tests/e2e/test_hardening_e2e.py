@@ -108,37 +108,57 @@ async def test_a_call_its_caller_cancels_still_gets_cancelled_error_when_the_cli
 
 
 def interrupt_once_a_pool_is_ready(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, where: str
 ) -> list[DialingPool]:
     """Make the next wait for a pool raise KeyboardInterrupt after the loop has finished the
-    call, as Ctrl-C landing between the two would; returns the pools so kept from callers."""
-    original = concurrent.futures.Future.result
-    lost: list[DialingPool] = []
+    call, as Ctrl-C landing between the two would; returns the pools so kept from callers.
 
-    def result(self: concurrent.futures.Future[Any], timeout: float | None = None) -> Any:
-        value = original(self, timeout)
+    ``where``: ``"caller"``, the client runs its loop in the calling thread (the wait is
+    ``run_until_complete``); ``"loop-thread"``, in its own thread (the wait is a
+    ``concurrent.futures.Future``)."""
+    lost: list[DialingPool] = []
+    if where == "caller":
+        owner: Any = asyncio.BaseEventLoop
+        name = "run_until_complete"
+    else:
+        owner, name = concurrent.futures.Future, "result"
+    original = getattr(owner, name)
+
+    def wait(self: Any, *args: Any, **kwargs: Any) -> Any:
+        value = original(self, *args, **kwargs)
         if isinstance(value, DialingPool) and not lost:
             lost.append(value)
             raise KeyboardInterrupt
         return value
 
-    monkeypatch.setattr(concurrent.futures.Future, "result", result)
+    monkeypatch.setattr(owner, name, wait)
     return lost
 
 
+@pytest.mark.parametrize("where", ["caller", "loop-thread"])
 def test_a_blocking_create_interrupted_after_it_finished_is_not_made_twice(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     with (
         BlandEmulator(api_keys=[KEY_A]).in_thread() as emu,
         BlandClient(api_key=KEY_A, base_url=emu.url) as client,
     ):
-        with monkeypatch.context() as patch:
-            lost = interrupt_once_a_pool_is_ready(patch)
-            with pytest.raises(KeyboardInterrupt):
-                client.pools.create(NUMBERS)
 
-        pool = client.pools.create(NUMBERS)
+        def create() -> DialingPool:
+            if where == "caller":
+                return client.pools.create(NUMBERS)
+
+            async def in_a_running_loop() -> DialingPool:  # as a Jupyter cell would call it
+                return client.pools.create(NUMBERS)
+
+            return asyncio.run(in_a_running_loop())
+
+        with monkeypatch.context() as patch:
+            lost = interrupt_once_a_pool_is_ready(patch, where)
+            with pytest.raises(KeyboardInterrupt):
+                create()
+
+        pool = create()
 
         assert [pool.id] == [p.id for p in lost] == [p["id"] for p in emu.pools(KEY_A)]
         assert posts(emu) == 1

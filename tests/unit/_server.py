@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -51,6 +52,26 @@ class LocalServer:
         """How many distinct client connections (peer address and port) sent requests."""
         with self._lock:
             return len({r.peer for r in self.received})
+
+    def open_connections(self, expected: int | None = None, wait: float = 5.0) -> int:
+        """How many client connections are open now; with ``expected``, waits up to ``wait``
+        seconds for that count (a client's close reaches the server a moment later)."""
+        deadline = time.monotonic() + wait
+        while True:
+            count = self._open_now()
+            if expected is None or count == expected or time.monotonic() > deadline:
+                return count
+            time.sleep(0.01)
+
+    def _open_now(self) -> int:
+        loop, runner = self._loop, self._runner
+        assert loop is not None and runner is not None and runner.server is not None
+        server = runner.server
+
+        async def count() -> int:  # read on the server's own loop, which changes it
+            return len(server.connections)
+
+        return asyncio.run_coroutine_threadsafe(count(), loop).result(timeout=10)
 
     def add_pool(self, numbers: list[str], key: str | None = None) -> dict[str, Any]:
         pool: dict[str, Any] = {

@@ -4,6 +4,7 @@ garbage collector) and per-call timeouts."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import signal
@@ -139,19 +140,22 @@ def test_ghl_rate_limit_figures_are_readable_from_the_blocking_client(
     assert ghl.rate_limit_for(LOCATION) == info
 
 
-def test_a_token_provider_runs_on_the_clients_loop(local_server: LocalServer) -> None:
-    calls: list[str] = []
+def test_a_token_provider_runs_on_the_clients_own_loop_every_time(
+    local_server: LocalServer,
+) -> None:
+    loops: list[asyncio.AbstractEventLoop] = []
 
     async def provider() -> str:
-        calls.append(threading.current_thread().name)
+        loops.append(asyncio.get_running_loop())
         return GHL_TOKEN
 
     with GHLClient(token=provider, base_url=local_server.base_url) as ghl:
         ghl.pools.list(location_id=LOCATION)
         ghl.pools.list(location_id=LOCATION)
 
-    assert len(calls) == 2
-    assert all(name != threading.current_thread().name for name in calls)
+    assert len(loops) == 2
+    assert loops[0] is loops[1]  # one loop for the client's life: its session lives there
+    assert loops[0].is_closed()  # and closed with it
 
 
 def test_a_blocking_call_from_the_clients_own_loop_is_refused_not_deadlocked(
@@ -177,29 +181,79 @@ def _loop_threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.name.endswith("Client-loop")}
 
 
-def test_close_is_idempotent_and_stops_the_loop_thread(local_server: LocalServer) -> None:
+def test_a_client_used_from_one_thread_runs_its_loop_in_that_thread(
+    local_server: LocalServer,
+) -> None:
+    threads: list[threading.Thread] = []
+
+    async def provider() -> str:
+        threads.append(threading.current_thread())
+        return GHL_TOKEN
+
     before = _loop_threads()
+    with GHLClient(token=provider, base_url=local_server.base_url) as ghl:
+        for _ in range(3):
+            ghl.pools.list(location_id=LOCATION)
+        assert _loop_threads() == before  # no thread of its own: nothing to hand calls to
+
+    assert threads == [threading.current_thread()] * 3
+
+
+def test_close_is_idempotent_and_closes_the_connections(local_server: LocalServer) -> None:
     bland = _bland(local_server)
     bland.pools.list()
-    (thread,) = _loop_threads() - before
-    assert thread.is_alive()
+    assert local_server.open_connections() == 1
 
     bland.close()
     bland.close()
 
     assert bland.closed
-    assert not thread.is_alive()
+    assert local_server.open_connections(expected=0) == 0
     assert "closed" in repr(bland)
 
 
 def test_with_closes_the_client(local_server: LocalServer) -> None:
-    before = _loop_threads()
     with _bland(local_server) as bland:
         bland.pools.list()
-        (thread,) = _loop_threads() - before
 
     assert bland.closed
+    assert local_server.open_connections(expected=0) == 0
+
+
+def test_a_second_thread_moves_the_loop_to_a_thread_of_its_own(local_server: LocalServer) -> None:
+    pool = local_server.add_pool(NUMBERS)
+    before = _loop_threads()
+    bland = _bland(local_server)
+    first_sent = threading.Event()
+    outcome: list[object] = []
+
+    def slow_call() -> None:
+        first_sent.set()
+        try:
+            bland.pools.get(SLOW_POOL_ID, timeout=0.5, max_retries=0)
+        except bland_pools.APITimeoutError as exc:
+            outcome.append(exc)
+
+    caller = threading.Thread(target=slow_call)
+    caller.start()
+    first_sent.wait()
+    deadline = time.monotonic() + 10
+    while not local_server.received and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # The other thread runs the loop for its call; this one waits for it, then the loop
+    # moves to a thread of its own, where every call goes from now on.
+    assert bland.pools.get(pool["id"]).id == pool["id"]
+    caller.join(timeout=10)
+    (thread,) = _loop_threads() - before
+    assert thread.is_alive()
+    assert isinstance(outcome[0], bland_pools.APITimeoutError)
+    assert bland.pools.get(pool["id"]).id == pool["id"]
+
+    bland.close()
+    bland.close()
+
     assert not thread.is_alive()
+    assert local_server.open_connections(expected=0) == 0
 
 
 def test_calls_after_close_raise_a_clear_error(local_server: LocalServer) -> None:
@@ -283,18 +337,16 @@ def test_a_dropped_client_is_closed_by_the_garbage_collector_without_warnings(
 ) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        before = _loop_threads()
         bland = _bland(local_server)
         bland.pools.list()
         ghl = GHLClient(token=GHL_TOKEN, base_url=local_server.base_url)
         ghl.pools.list(location_id=LOCATION)
-        threads = _loop_threads() - before
-        assert len(threads) == 2
+        assert local_server.open_connections() == 2
         del bland, ghl
         gc.collect()
 
     assert [str(w.message) for w in caught] == []
-    assert all(not t.is_alive() for t in threads)
+    assert local_server.open_connections(expected=0) == 0
 
 
 def test_a_client_used_only_through_its_pools_stays_open_while_they_are_in_use(
@@ -308,18 +360,19 @@ def test_a_client_used_only_through_its_pools_stays_open_while_they_are_in_use(
             location_id=LOCATION
         )
         assert listed.total == 1
+        assert local_server.open_connections(expected=0) == 0  # both collected and closed
         # Only the pools kept: the client must not be collected (and closed) under them.
-        before = _loop_threads()
         pools = _bland(local_server).pools
         gc.collect()
         assert pools.list() == []
-        (thread,) = _loop_threads() - before
-        assert thread.is_alive()
+        gc.collect()
+        assert pools.list() == []
+        assert local_server.open_connections() == 1  # still open, reused
         del pools
         gc.collect()
 
     assert [str(w.message) for w in caught] == []
-    assert not thread.is_alive()  # once the pools went too, the client was closed
+    assert local_server.open_connections(expected=0) == 0  # once the pools went too
 
 
 # -- per-call timeout ----------------------------------------------------------------------
