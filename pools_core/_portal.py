@@ -178,6 +178,12 @@ class Portal:
             return self._drive(undelivered, fn, args, kwargs)
         return self._wait(undelivered, future, outcome, loop)
 
+    def _closed_in_flight(self) -> BaseException:
+        return self._closed_error(
+            f"{self._name} was closed while this call was in flight; "
+            "its outcome on the server is unknown"
+        )
+
     def _check_open(self) -> None:
         if self._closed:
             raise self._closed_error(f"{self._name} is closed; create a new client")
@@ -198,10 +204,7 @@ class Portal:
                 return _run_until_done(loop, task)
             except asyncio.CancelledError:
                 if self._closed:  # close() in another thread cancelled this call
-                    raise self._closed_error(
-                        f"{self._name} was closed while this call was in flight; "
-                        "its outcome on the server is unknown"
-                    ) from None
+                    raise self._closed_in_flight() from None
                 raise
             except BaseException:
                 # Ctrl-C after the call finished: its result is not silently lost.
@@ -225,10 +228,7 @@ class Portal:
             return future.result()
         except concurrent.futures.CancelledError:
             if self._closed:  # close() stopped the loop under this call
-                raise self._closed_error(
-                    f"{self._name} was closed while this call was in flight; "
-                    "its outcome on the server is unknown"
-                ) from None
+                raise self._closed_in_flight() from None
             raise
         except BaseException:
             # Ctrl-C (or any interruption) while waiting cancels the work on the loop too; a

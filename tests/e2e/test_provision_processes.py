@@ -287,6 +287,8 @@ def test_a_second_process_on_a_running_jobs_manifest_is_refused(tmp_path: Path) 
             assert "Traceback" not in second.stderr
             assert second.stdout == ""  # no plan: it never got that far
             assert len(logged(url)) == 1  # the second sent nothing
+            # Looking is not running: the manifest command reads it while the job holds it.
+            assert manifest_json(manifest) == {"pools": [], "total": 0}
         finally:
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=30)

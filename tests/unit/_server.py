@@ -65,8 +65,10 @@ class LocalServer:
 
     def _open_now(self) -> int:
         loop, runner = self._loop, self._runner
-        assert loop is not None and runner is not None and runner.server is not None
+        assert loop is not None
+        assert runner is not None
         server = runner.server
+        assert server is not None
 
         async def count() -> int:  # read on the server's own loop, which changes it
             return len(server.connections)
