@@ -19,93 +19,41 @@ from pools_core._lazy import lazy_exports
 if TYPE_CHECKING:
     from pools_core import (
         NOT_GIVEN as NOT_GIVEN,
-    )
-    from pools_core import (
         Clock as Clock,
-    )
-    from pools_core import (
         RateLimitInfo as RateLimitInfo,
-    )
-    from pools_core import (
         RetryPolicy as RetryPolicy,
-    )
-    from pools_core import (
         Secret as Secret,
-    )
-    from pools_core import (
         Timeout as Timeout,
-    )
-    from pools_core import (
         __version__ as __version__,
     )
 
     from ._client import (
         DEFAULT_BASE_URL as DEFAULT_BASE_URL,
-    )
-    from ._client import (
         AsyncGHLClient as AsyncGHLClient,
-    )
-    from ._client import (
         AsyncNumberPools as AsyncNumberPools,
-    )
-    from ._client import (
         GHLClient as GHLClient,
-    )
-    from ._client import (
         NumberPools as NumberPools,
-    )
-    from ._client import (
         TokenProvider as TokenProvider,
     )
     from ._exceptions import (
         APIConnectionError as APIConnectionError,
-    )
-    from ._exceptions import (
         APIError as APIError,
-    )
-    from ._exceptions import (
         APITimeoutError as APITimeoutError,
-    )
-    from ._exceptions import (
         AuthenticationError as AuthenticationError,
-    )
-    from ._exceptions import (
         BadRequestError as BadRequestError,
-    )
-    from ._exceptions import (
         ClientClosedError as ClientClosedError,
-    )
-    from ._exceptions import (
         ConfigurationError as ConfigurationError,
-    )
-    from ._exceptions import (
         GHLError as GHLError,
-    )
-    from ._exceptions import (
         NotFoundError as NotFoundError,
-    )
-    from ._exceptions import (
         PermissionDeniedError as PermissionDeniedError,
-    )
-    from ._exceptions import (
         RateLimitError as RateLimitError,
-    )
-    from ._exceptions import (
         ServerError as ServerError,
-    )
-    from ._exceptions import (
         UnexpectedResponseError as UnexpectedResponseError,
     )
     from ._models import (
         InboundCallService as InboundCallService,
-    )
-    from ._models import (
         NumberPool as NumberPool,
-    )
-    from ._models import (
         NumberPoolPage as NumberPoolPage,
-    )
-    from ._models import (
         PoolNumber as PoolNumber,
     )
     from ._protocol import (

@@ -11,8 +11,6 @@ from ._lazy import lazy_exports
 if TYPE_CHECKING:
     from ._clock import (
         Clock as Clock,
-    )
-    from ._clock import (
         SystemClock as SystemClock,
     )
     from ._config import (
@@ -20,44 +18,18 @@ if TYPE_CHECKING:
     )
     from ._exceptions import (
         APIConnectionError as APIConnectionError,
-    )
-    from ._exceptions import (
         APIError as APIError,
-    )
-    from ._exceptions import (
         APITimeoutError as APITimeoutError,
-    )
-    from ._exceptions import (
         AuthenticationError as AuthenticationError,
-    )
-    from ._exceptions import (
         BadRequestError as BadRequestError,
-    )
-    from ._exceptions import (
         ClientClosedError as ClientClosedError,
-    )
-    from ._exceptions import (
         ConfigurationError as ConfigurationError,
-    )
-    from ._exceptions import (
         ErrorDetail as ErrorDetail,
-    )
-    from ._exceptions import (
         NotFoundError as NotFoundError,
-    )
-    from ._exceptions import (
         PermissionDeniedError as PermissionDeniedError,
-    )
-    from ._exceptions import (
         PoolsError as PoolsError,
-    )
-    from ._exceptions import (
         RateLimitError as RateLimitError,
-    )
-    from ._exceptions import (
         ServerError as ServerError,
-    )
-    from ._exceptions import (
         UnexpectedResponseError as UnexpectedResponseError,
     )
     from ._ratelimit import (
@@ -68,11 +40,7 @@ if TYPE_CHECKING:
     )
     from ._types import (
         NOT_GIVEN as NOT_GIVEN,
-    )
-    from ._types import (
         NotGiven as NotGiven,
-    )
-    from ._types import (
         Secret as Secret,
     )
     from ._version import (

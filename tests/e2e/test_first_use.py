@@ -21,8 +21,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import bland_pools
 import ghl_pools

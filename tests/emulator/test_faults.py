@@ -11,9 +11,7 @@ import aiohttp
 import pytest
 
 from bland_pools.testing import BlandEmulator, Fault, FaultPlan
-from ghl_pools.testing import Fault as GHLFault
-from ghl_pools.testing import FaultPlan as GHLFaultPlan
-from ghl_pools.testing import GHLEmulator
+from ghl_pools.testing import Fault as GHLFault, FaultPlan as GHLFaultPlan, GHLEmulator
 
 from .conftest import KEY_A, TOKEN, VERSION
 

@@ -21,8 +21,7 @@ from typing import Any
 import attrs
 import pytest
 from aioresponses import aioresponses
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from bland_pools import AsyncBlandClient, DialingPool
 from ghl_pools import AsyncGHLClient, InboundCallService, NumberPool, NumberPoolPage, PoolNumber

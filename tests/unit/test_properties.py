@@ -10,8 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta, timezone
 from typing import Any, TypeVar
 
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import bland_pools
 import ghl_pools
