@@ -26,6 +26,7 @@ from pools_core._cli import (
     Command,
     announced,
     arg,
+    client_from_options,
     client_settings,
     option,
     print_json,
@@ -33,7 +34,7 @@ from pools_core._cli import (
     print_table,
 )
 
-from ._cli_provision import MANIFEST, PROVISION
+from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION
 
 if TYPE_CHECKING:
     from ._client import AsyncBlandClient
@@ -42,25 +43,21 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS", "main"]
 
 PROG = "bland-pools"
-_EMULATOR_KEY = "bland-cli-emulator-key"
 
 
 @contextlib.asynccontextmanager
 async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
     from ._client import AsyncBlandClient  # here: --help and --version need no aiohttp
 
-    settings = client_settings(args)
     if not option(args, "emulator"):
-        async with AsyncBlandClient(
-            api_key=option(args, "api_key"), base_url=option(args, "base_url"), **settings
-        ) as bland:
+        async with client_from_options(AsyncBlandClient, args, "api_key") as bland:
             yield bland
         return
     from .testing import BlandEmulator
 
     async with (
-        announced(BlandEmulator(api_keys=[_EMULATOR_KEY])) as emu,
-        AsyncBlandClient(api_key=_EMULATOR_KEY, base_url=emu.url, **settings) as bland,
+        announced(BlandEmulator(api_keys=[EMULATOR_KEY])) as emu,
+        AsyncBlandClient(api_key=EMULATOR_KEY, base_url=emu.url, **client_settings(args)) as bland,
     ):
         yield bland
 

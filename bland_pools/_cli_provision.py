@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from pools_core import _cli
-from pools_core._cli import Command, arg, client_settings, option, print_json, print_table
+from pools_core._cli import (
+    Command,
+    arg,
+    client_from_options,
+    client_settings,
+    option,
+    print_json,
+    print_table,
+)
 
 if TYPE_CHECKING:
     from .provision import Plan, Progress, Report
@@ -24,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["MANIFEST", "PROVISION"]
 
 PROG: Final = "bland-pools"
-_EMULATOR_KEY: Final = "bland-cli-emulator-key"
+EMULATOR_KEY: Final = "bland-cli-emulator-key"  # the --emulator runs' API key
 _PLAIN_EVERY: Final = 2.0  # seconds between progress lines when stderr is not a terminal
 
 
@@ -39,9 +47,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
         "max_rate": args.rate if args.rate is not None else math.inf,
     }
     if not option(args, "emulator"):
-        async with AsyncBlandClient(
-            api_key=option(args, "api_key"), base_url=option(args, "base_url"), **settings
-        ) as bland:
+        async with client_from_options(AsyncBlandClient, args, "api_key", **settings) as bland:
             yield bland
         return
     from .testing import BlandEmulator, FaultPlan
@@ -60,7 +66,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
     )
     state = Path(f"{args.manifest}.emulator.json")
     # It knows the docs' sample Twilio credentials (examples/pools.csv uses them).
-    emu = BlandEmulator(api_keys={_EMULATOR_KEY: [SAMPLE_CREDENTIALS]}, faults=faults)
+    emu = BlandEmulator(api_keys={EMULATOR_KEY: [SAMPLE_CREDENTIALS]}, faults=faults)
     import asyncio
 
     await asyncio.to_thread(_load, emu, state)
@@ -71,7 +77,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
         )
         try:
             async with AsyncBlandClient(
-                api_key=_EMULATOR_KEY, base_url=emu.url, **settings
+                api_key=EMULATOR_KEY, base_url=emu.url, **settings
             ) as bland:
                 yield bland
         finally:

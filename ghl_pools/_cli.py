@@ -21,13 +21,14 @@ from pools_core._cli import (
     Command,
     announced,
     arg,
+    client_from_options,
     client_settings,
     option,
     print_json,
     print_table,
 )
 
-from ._cli_export import EXPORT
+from ._cli_export import EMULATOR_TOKEN, EXPORT
 
 if TYPE_CHECKING:
     from ._client import AsyncGHLClient
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS", "main"]
 
 PROG = "ghl-pools"
-_EMULATOR_TOKEN = "ghl-cli-emulator-token"
 _EMULATOR_LOCATION = "ve9EPM428h8vShlRW1KT"  # the docs' example location
 
 
@@ -48,18 +48,16 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncGHLClient]:
     if option(args, "api_version"):
         settings["version"] = args.api_version
     if not option(args, "emulator"):
-        async with AsyncGHLClient(
-            token=option(args, "token"), base_url=option(args, "base_url"), **settings
-        ) as ghl:
+        async with client_from_options(AsyncGHLClient, args, "token", **settings) as ghl:
             yield ghl
         return
     from .testing import GHLEmulator
 
     # The location too: a real $GHL_LOCATION_ID is not one the emulator knows.
     async with (
-        announced(GHLEmulator(tokens={_EMULATOR_TOKEN: [_EMULATOR_LOCATION]})) as emu,
+        announced(GHLEmulator(tokens={EMULATOR_TOKEN: [_EMULATOR_LOCATION]})) as emu,
         AsyncGHLClient(
-            token=_EMULATOR_TOKEN, base_url=emu.url, location_id=_EMULATOR_LOCATION, **settings
+            token=EMULATOR_TOKEN, base_url=emu.url, location_id=_EMULATOR_LOCATION, **settings
         ) as ghl,
     ):
         yield ghl

@@ -20,7 +20,15 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-from pools_core._cli import Command, arg, client_settings, option, print_json
+from pools_core._cli import (
+    Command,
+    announced,
+    arg,
+    client_from_options,
+    client_settings,
+    option,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from ._models import NumberPool, NumberPoolPage
@@ -28,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["EXPORT"]
 
 PROG: Final = "ghl-pools"
-_EMULATOR_TOKEN: Final = "ghl-cli-emulator-token"
+EMULATOR_TOKEN: Final = "ghl-cli-emulator-token"  # the --emulator runs' token
 # What provision takes: +1 and ten ASCII digits, as Bland documents it.
 _BLAND_NUMBER: Final = re.compile(r"\+1[0-9]{10}")
 
@@ -67,22 +75,20 @@ def _usage(message: str) -> NoReturn:
 async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
     from ._client import AsyncGHLClient
 
-    settings = client_settings(args)
     if not option(args, "emulator"):
-        async with AsyncGHLClient(
-            token=option(args, "token"), base_url=option(args, "base_url"), **settings
-        ) as ghl:
+        async with client_from_options(AsyncGHLClient, args, "token") as ghl:
             yield ghl
         return
     from .testing import GHLEmulator
 
     locations = _locations(args)
-    async with GHLEmulator(tokens={_EMULATOR_TOKEN: locations}) as emu:
-        for location in locations:
-            emu.seed_samples(location)
-        print(f"(emulator at {emu.url}, seeded with sample pools)", file=sys.stderr)
-        async with AsyncGHLClient(token=_EMULATOR_TOKEN, base_url=emu.url, **settings) as ghl:
-            yield ghl
+    async with (
+        announced(
+            GHLEmulator(tokens={EMULATOR_TOKEN: locations}), [(loc,) for loc in locations]
+        ) as emu,
+        AsyncGHLClient(token=EMULATOR_TOKEN, base_url=emu.url, **client_settings(args)) as ghl,
+    ):
+        yield ghl
 
 
 async def _export(ghl: Any, args: argparse.Namespace) -> list[Listing]:

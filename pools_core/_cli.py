@@ -22,10 +22,12 @@ import logging
 import os
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, NamedTuple, TextIO
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, TextIO, TypeVar
 
 from ._version import __version__
+
+_Client = TypeVar("_Client")
 
 __all__ = [
     "CLI",
@@ -238,11 +240,22 @@ def client_settings(args: argparse.Namespace) -> dict[str, Any]:
     return settings
 
 
+def client_from_options(
+    cls: Callable[..., _Client], args: argparse.Namespace, credential: str, **settings: Any
+) -> _Client:
+    """The client the command line's options describe: its credential (``--api-key``,
+    ``--token``), ``--base-url``, ``--timeout``, ``--max-retries``; ``settings`` override."""
+    options = {credential: option(args, credential), "base_url": option(args, "base_url")}
+    return cls(**options, **(client_settings(args) | settings))
+
+
 @contextlib.asynccontextmanager
-async def announced(emulator: Any) -> AsyncIterator[Any]:
-    """Run ``emulator`` (seeded with samples) and say where, on stderr."""
+async def announced(emulator: Any, seeds: Iterable[tuple[Any, ...]] = ((),)) -> AsyncIterator[Any]:
+    """Run ``emulator``, seeded with samples (``seed_samples(*seed)`` for each of ``seeds``),
+    and say where, on stderr."""
     async with emulator:
-        emulator.seed_samples()
+        for seed in seeds:
+            emulator.seed_samples(*seed)
         print(f"(emulator at {emulator.url}, seeded with sample pools)", file=sys.stderr)
         yield emulator
 
