@@ -1,4 +1,4 @@
-"""Group commit: the manifest writes of one turn of the event loop go in one transaction.
+"""Group commit: manifest writes queued together and committed in one transaction.
 
 Intents must be durable before their requests are sent: the engine commits them a chunk
 at a time (:meth:`Journal.commit_now`). An outcome need not be (a run killed before it

@@ -137,8 +137,9 @@ class ManifestStore(Protocol):
 
     def batch(self) -> AbstractContextManager[object]:
         """The writes made inside commit together, durable when it exits (the engine's
-        group commit: one transaction per turn of the event loop, not per write). A store
-        without transactions returns ``contextlib.nullcontext()``: each write commits alone."""
+        group commit: a chunk of intents, or up to 50 ms of outcomes, per transaction). A
+        store without transactions returns ``contextlib.nullcontext()``: each write commits
+        alone."""
 
     def has_intent(self, intent: Intent) -> bool:
         """Whether any key has this intent open."""
@@ -239,7 +240,7 @@ class SQLiteManifest:
                 # NORMAL is durable under WAL when a process dies; only an OS crash can lose
                 # the last commits (sqlite.org/pragma.html#pragma_synchronous).
                 self._db.execute("PRAGMA synchronous=NORMAL")
-                with self._write():
+                with self.batch():
                     for statement in filter(str.strip, _SCHEMA.split(";")):
                         self._db.execute(statement)
                     self._check_schema()
@@ -284,9 +285,6 @@ class SQLiteManifest:
             if manifest._depth == 0:
                 manifest._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
-    def _write(self) -> SQLiteManifest._Transaction:
-        return SQLiteManifest._Transaction(self)
-
     def batch(self) -> SQLiteManifest._Transaction:
         """Writes inside commit together, in one transaction, when it exits."""
         return SQLiteManifest._Transaction(self)
@@ -312,7 +310,7 @@ class SQLiteManifest:
         if self._depth:  # inside a batch: its transaction and its time
             self._db.execute(sql, (*params, self._stamp) if stamped else params)
             return
-        with self._write():
+        with self.batch():
             self._db.execute(sql, (*params, self._stamp) if stamped else params)
 
     def set_meta(self, name: str, value: str) -> None:
