@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import math
 import os
@@ -24,7 +23,9 @@ from pools_core._cli import (
     option,
     print_json,
     print_table,
+    say,
 )
+from pools_core._text import csv_writer
 
 if TYPE_CHECKING:
     from .provision import Plan, Progress, Report
@@ -71,10 +72,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
 
     await asyncio.to_thread(_load, emu, state)
     async with emu:
-        print(
-            f"(emulator at {emu.url}, faults on; its pools are kept in {state})",
-            file=sys.stderr,
-        )
+        say(f"(emulator at {emu.url}, faults on; its pools are kept in {state})", file=sys.stderr)
         try:
             async with AsyncBlandClient(
                 api_key=EMULATOR_KEY, base_url=emu.url, **settings
@@ -83,7 +81,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
         finally:
             await asyncio.to_thread(emu.save, state)  # (asyncio: imported above, when run)
             faulted = sum(1 for r in emu.requests if r.fault)
-            print(
+            say(
                 f"(emulator: {len(emu.requests)} requests, {faulted} of them faults, "
                 f"{len(emu.pools())} pools stored)",
                 file=sys.stderr,
@@ -107,8 +105,8 @@ class _Display:
     def plan(self, plan: Plan) -> None:
         if not self.as_json:
             for line in plan.lines():
-                print(line)
-            print(plan.summary(), flush=True)
+                say(line)  # a key is the user's text: a newline in it cannot forge a line
+            say(plan.summary(), flush=True)
         if not plan.changes:
             return
         from tqdm import tqdm
@@ -128,7 +126,7 @@ class _Display:
             now - self.last_line >= _PLAIN_EVERY or progress.done == progress.total
         ):
             self.last_line = now
-            print(f"{PROG}: {progress.done}/{progress.total} pools done", file=sys.stderr)
+            say(f"{PROG}: {progress.done}/{progress.total} pools done", file=sys.stderr)
 
     def close(self) -> None:
         _cli.write_stderr = None
@@ -161,28 +159,28 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
         try:
             Path(args.report).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         except OSError as exc:
-            print(f"{PROG}: error: cannot write --report {args.report}: {exc}", file=sys.stderr)
+            say(f"{PROG}: error: cannot write --report {args.report}: {exc}", file=sys.stderr)
             code = 1
     if option(args, "json"):
         print_json(report.to_dict())
         return code or (0 if report.ok else 1)
     for note in report.settled:
-        print(f"settled: {note}")
+        say(f"settled: {note}")
     if report.dry_run:
-        print("Dry run: nothing was sent but reads, nothing was written.")
+        say("Dry run: nothing was sent but reads, nothing was written.")
         return code
     if not report.plan.changes:
-        print("Nothing to do: every pool is as the file says.")
+        say("Nothing to do: every pool is as the file says.")
         return code
     counts = report.to_dict()["counts"]
     print_table(["OUTCOME", "POOLS"], [[name, str(count)] for name, count in counts.items()])
-    print(f"{len(report.results)} pools in {report.seconds:.1f} s")
+    say(f"{len(report.results)} pools in {report.seconds:.1f} s")
     for failed in report.failed[:20]:
-        print(f"failed: {failed.key}: {failed.error}", file=sys.stderr)
+        say(f"failed: {failed.key}: {failed.error}", file=sys.stderr)
     if len(report.failed) > 20:
-        print(f"failed: ... and {len(report.failed) - 20} more (see --report)", file=sys.stderr)
+        say(f"failed: ... and {len(report.failed) - 20} more (see --report)", file=sys.stderr)
     if report.failed:
-        print(f"{PROG}: run the same command again to retry what failed", file=sys.stderr)
+        say(f"{PROG}: run the same command again to retry what failed", file=sys.stderr)
     return code or (0 if report.ok else 1)
 
 
@@ -205,7 +203,7 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
     if option(args, "json"):
         print_json({"pools": rows, "total": len(rows)})
     elif args.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv_writer(sys.stdout)  # a key like "=HYPERLINK(...)" stays text
         columns = list(rows[0]) if rows else ["key", "pool_id", "status"]
         writer.writerow(columns)
         for row in rows:
@@ -224,7 +222,7 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
                 for e in entries
             ],
         )
-        print(f"{len(entries)} pools in {args.path}", file=sys.stderr)
+        say(f"{len(entries)} pools in {args.path}", file=sys.stderr)
 
 
 def _cell(value: object) -> str:

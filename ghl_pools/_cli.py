@@ -26,6 +26,7 @@ from pools_core._cli import (
     option,
     print_json,
     print_table,
+    say,
 )
 
 from ._cli_export import EMULATOR_TOKEN, EXPORT
@@ -97,7 +98,7 @@ def _show_page(page: NumberPoolPage, args: argparse.Namespace) -> None:
     print_table(
         ["ID", "NAME", "ACTIVE", "FORWARDING", "INBOUND", "NUMBERS"], [_row(p) for p in page]
     )
-    print(f"{len(page)} pools shown, total {page.total}", file=sys.stderr)
+    say(f"{len(page)} pools shown, total {page.total}", file=sys.stderr)
 
 
 _API_VERSION = arg(

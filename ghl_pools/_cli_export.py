@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import re
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -26,9 +25,12 @@ from pools_core._cli import (
     arg,
     client_from_options,
     client_settings,
+    one_line,
     option,
     print_json,
+    say,
 )
+from pools_core._text import csv_writer
 
 if TYPE_CHECKING:
     from ._models import NumberPool, NumberPoolPage
@@ -67,7 +69,7 @@ def _locations(args: argparse.Namespace) -> list[str]:
 
 
 def _usage(message: str) -> NoReturn:
-    print(f"{PROG} export: error: {message}", file=sys.stderr)
+    say(f"{PROG} export: error: {message}", file=sys.stderr)
     raise SystemExit(2)
 
 
@@ -118,7 +120,7 @@ def _show(listings: list[Listing], args: argparse.Namespace) -> int:
     pages = [(loc, page) for loc, page in listings if not isinstance(page, Exception)]
     failed = [(loc, exc) for loc, exc in listings if isinstance(exc, Exception)]
     for location, exc in failed:
-        print(f"{PROG}: error: location {location}: {' '.join(str(exc).split())}", file=sys.stderr)
+        say(f"{PROG}: error: location {location}: {one_line(exc)}", file=sys.stderr)
     fmt = "json" if option(args, "json") else args.format
     if fmt == "json":
         print_json(
@@ -138,7 +140,8 @@ def _show(listings: list[Listing], args: argparse.Namespace) -> int:
     elif fmt == "provision":
         _provision_csv(pages)
     else:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        # Pool and number names are typed by sub-account users: no cell runs as a formula.
+        writer = csv_writer(sys.stdout)
         writer.writerow(
             ["location_id", "pool_id", "pool_name", "phone_number", "friendly_name", "is_active"]
         )
@@ -165,7 +168,7 @@ def _provision_csv(pages: Sequence[tuple[str, NumberPoolPage]]) -> None:
     ``<location>:<pool id>``. Numbers Bland cannot take (not ``+1`` and ten digits), a number
     already in another pool, and pools left without numbers are skipped and reported on
     stderr: the output is always input provision accepts."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv_writer(sys.stdout)  # "+1..." numbers are kept: provision reads them back
     writer.writerow(["pool", "phone_number"])
     owner: dict[str, str] = {}
     for location, page in pages:
@@ -203,7 +206,7 @@ def _positive(text: str) -> int:
 
 
 def _skip(what: str) -> None:
-    print(f"{PROG}: skipped {what}", file=sys.stderr)
+    say(f"{PROG}: skipped {what}", file=sys.stderr)
 
 
 EXPORT: Final = Command(

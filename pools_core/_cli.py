@@ -25,6 +25,7 @@ import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, TextIO, TypeVar
 
+from ._text import display
 from ._version import __version__
 
 _Client = TypeVar("_Client")
@@ -34,10 +35,12 @@ __all__ = [
     "Arg",
     "Command",
     "arg",
+    "one_line",
     "option",
     "print_json",
     "print_record",
     "print_table",
+    "say",
 ]
 
 #: The loggers ``-v`` shows (never asyncio's own chatter).
@@ -186,7 +189,7 @@ class CLI(NamedTuple):
             or option(args, self.credential)
             or os.environ.get(self.credential_env)
         ):
-            print(
+            say(
                 f"{self.prog}: error: no {self.credential_name}: pass {flag} or set "
                 f"{self.credential_env} (or try --emulator)",
                 file=sys.stderr,
@@ -203,20 +206,22 @@ class CLI(NamedTuple):
         try:
             code = asyncio.run(go())
         except KeyboardInterrupt:
-            print(f"{prog}: interrupted", file=sys.stderr)
+            say(f"{prog}: interrupted", file=sys.stderr)
             if command.interrupted:
-                print(f"{prog}: {command.interrupted}", file=sys.stderr)
+                say(f"{prog}: {command.interrupted}", file=sys.stderr)
             return 130
         except ConfigurationError as exc:
-            print(f"{prog}: error: {self._configuration_message(exc)}", file=sys.stderr)
+            say(f"{prog}: error: {self._configuration_message(exc)}", file=sys.stderr)
             return 2
         except APIError as exc:
-            print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+            say(f"{prog}: error: {one_line(exc)}", file=sys.stderr)
             # Refused before sending (status None, not a network error): the input was wrong.
             return 2 if exc.status is None and isinstance(exc, BadRequestError) else 1
         except PoolsError as exc:
             # Bad input the SDK read (a ValueError: a provisioning file) is a usage error.
-            print(f"{prog}: error: {_lines(exc)}", file=sys.stderr)
+            # One line per problem of an input file (each quotes its values with repr).
+            for line in f"{prog}: error: {_lines(exc)}".split("\n"):
+                say(line, file=sys.stderr)
             return 2 if isinstance(exc, ValueError) else 1
         except BrokenPipeError:
             return 0  # `... | head` closed the pipe: not an error
@@ -225,7 +230,7 @@ class CLI(NamedTuple):
     def _configuration_message(self, exc: Exception) -> str:
         # The SDK says "api_key"; on the command line that is the option.
         flag = "--" + self.credential.replace("_", "-")
-        return _one_line(exc).replace(f"pass {self.credential}=...", f"pass {flag}")
+        return one_line(exc).replace(f"pass {self.credential}=...", f"pass {flag}")
 
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
@@ -256,7 +261,7 @@ async def announced(emulator: Any, seeds: Iterable[tuple[Any, ...]] = ((),)) -> 
     async with emulator:
         for seed in seeds:
             emulator.seed_samples(*seed)
-        print(f"(emulator at {emulator.url}, seeded with sample pools)", file=sys.stderr)
+        say(f"(emulator at {emulator.url}, seeded with sample pools)", file=sys.stderr)
         yield emulator
 
 
@@ -270,10 +275,11 @@ class _StderrHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
+            text = _shown_lines(self.format(record))
             if write_stderr is not None:
-                write_stderr(self.format(record))
+                write_stderr(text)
             else:
-                sys.stderr.write(self.format(record) + "\n")
+                sys.stderr.write(text + "\n")
         except Exception:
             self.handleError(record)
 
@@ -295,11 +301,29 @@ def print_json(value: Any, out: TextIO | None = None) -> None:
     (out or sys.stdout).write("\n")
 
 
+def say(text: str, *, file: TextIO | None = None, flush: bool = False) -> None:
+    """Print one line of human output with every control character shown escaped
+    (:func:`~pools_core._text.display`), a newline too: server or input text in it cannot move
+    the cursor, write the clipboard or forge another line. Every human line of the command
+    lines goes through here, :func:`print_table` or :func:`print_record`."""
+    print(display(text), file=file or sys.stdout, flush=flush)
+
+
+def _shown_lines(text: str) -> str:
+    """``text`` with its lines kept (a log record's traceback) and everything else escaped."""
+    if "\n" not in text:
+        return display(text)
+    return "\n".join(display(line) for line in text.split("\n"))
+
+
 def print_table(
     headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO | None = None
 ) -> None:
-    """A plain, aligned text table (no colors: output is often piped)."""
+    """A plain, aligned text table (no colors: output is often piped); cells escaped with
+    :func:`~pools_core._text.display`."""
     out = out or sys.stdout
+    headers = [display(cell) for cell in headers]
+    rows = [[display(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -309,18 +333,20 @@ def print_table(
 
 
 def print_record(fields: Sequence[tuple[str, str]], out: TextIO | None = None) -> None:
-    """One object as aligned ``name: value`` lines."""
+    """One object as aligned ``name: value`` lines, values escaped with
+    :func:`~pools_core._text.display`."""
     out = out or sys.stdout
     width = max(len(name) for name, _ in fields)
     for name, value in fields:
-        out.write(f"{(name + ':').ljust(width + 1)} {value}\n")
+        out.write(f"{(name + ':').ljust(width + 1)} {display(value)}\n")
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
+    """An error's message on one line (its whitespace runs made one space)."""
     return " ".join(str(error).split())
 
 
 def _lines(error: BaseException) -> str:
     """A message of several lines (every problem of an input) kept as lines."""
     text = str(error)
-    return text if "\n" in text else _one_line(error)
+    return text if "\n" in text else one_line(error)

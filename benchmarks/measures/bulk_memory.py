@@ -54,7 +54,7 @@ def run(sizes: Sizes) -> Outcome:
     ):
         path = Path(tmp) / "pools.csv"
         with path.open("w", newline="") as file:
-            writer = csv.writer(file)
+            writer = csv_writer(file)  # as every CSV the project writes (pools_core._text)
             writer.writerow(["pool", "phone_number"])
             for key, numbers in desired_pools(sizes.memory_pools).items():
                 writer.writerows([key, number] for number in numbers)
