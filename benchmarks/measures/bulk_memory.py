@@ -38,6 +38,7 @@ from typing import Any, Final
 from benchmarks._harness import REPO_ROOT, Outcome, Sizes, log
 from benchmarks.bench_overhead import API_KEY, BenchmarkError, running_server
 from benchmarks.measures.bulk import desired_pools
+from pools_core._text import csv_writer
 
 TITLE: Final = "Bulk provisioning memory: the engine vs asyncio.gather"
 TARGET_MB: Final = 100.0

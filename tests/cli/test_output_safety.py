@@ -141,13 +141,14 @@ async def test_export_provision_keeps_numbers_and_round_trips_into_provision(
 async def provisioned(
     emu: BlandEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], *keys: str
 ) -> tuple[Path, str, str]:
-    """``bland-pools provision`` of a JSON Lines file with ``keys`` (a number each): the
-    manifest, and what the run printed."""
+    """``bland-pools provision`` of a JSON Lines file with ``keys`` (a number each, the last
+    two): the manifest, and what the run printed."""
     source = tmp_path / "pools.jsonl"
     lines = [
         json.dumps({"pool": key, "phone_numbers": [f"+1312555{n:04d}"]})
         for n, key in enumerate(keys)
     ]
+    lines[-1] = json.dumps({"pool": keys[-1], "phone_numbers": ["+13125559998", "+13125559999"]})
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     manifest = tmp_path / "pools.db"
     code = await bland(
@@ -178,10 +179,11 @@ async def test_manifest_csv_neutralizes_formula_keys(
     assert sorted(row["key"] for row in rows) == sorted(
         "'" + k for k in (HYPERLINK, CALC, ARITHMETIC)
     )
+    # One number is kept as it is; two would be added up by a spreadsheet: neutralized.
     assert sorted(row["numbers"] for row in rows) == [
+        "'+13125559998 +13125559999",
         "+13125550000",
         "+13125550001",
-        "+13125550002",
     ]
 
 
@@ -226,7 +228,7 @@ async def test_a_key_with_a_newline_cannot_forge_plan_lines(
         [
             "  + multi\\nline  delete pool 1234  create (1 number)",
             "  + plain  create (1 number)",
-            "  + \\x1b[2J\\x1b[HAll good  create (1 number)",
+            "  + \\x1b[2J\\x1b[HAll good  create (2 numbers)",
         ]
     )
 
@@ -348,3 +350,43 @@ async def test_an_export_error_line_is_shown_escaped(
         f"ghl-pools: error: location {LOCATION}: \\x1b]52;c;cm0gLXJmIH4=\\x07\\x1b[2J"
     )
     assert json.loads(out)["errors"][0]["error"].startswith(OSC52)  # JSON: escaped by JSON
+
+
+@pytest.fixture
+async def hostile_pool() -> AsyncIterator[str]:
+    """A "Bland" whose pool has an owner id that clears the screen and draws a link."""
+
+    async def answer(request: web.Request) -> web.Response:
+        pool = {
+            "id": SAMPLE_POOL_ID,
+            "owner_id": CLEAR + OSC8_LINK,
+            "phone_numbers": ["+14155552671"],
+            "encrypted_key": None,
+            "created_at": "2024-01-15T10:30:00Z",
+        }
+        return web.json_response({"status": "success", "data": pool, "errors": None})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_shown_pool_has_its_fields_escaped(
+    hostile_pool: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = await bland("--api-key", KEY, "--base-url", hostile_pool, "get", SAMPLE_POOL_ID)
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert_no_control_characters(out)
+    owner = [line for line in out.splitlines() if line.startswith("owner_id:")]
+    assert owner == [
+        "owner_id:      \\x1b[2J\\x1b[HAll good\\x1b]8;;http://evil.example\\x1b\\Click me"
+        "\\x1b]8;;\\x1b\\"
+    ]
