@@ -275,7 +275,7 @@ class _StderrHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = _shown_lines(self.format(record))
+            text = display(self.format(record))  # a key in a record cannot forge a line
             if write_stderr is not None:
                 write_stderr(text)
             else:
@@ -307,13 +307,6 @@ def say(text: str, *, file: TextIO | None = None, flush: bool = False) -> None:
     the cursor, write the clipboard or forge another line. Every human line of the command
     lines goes through here, :func:`print_table` or :func:`print_record`."""
     print(display(text), file=file or sys.stdout, flush=flush)
-
-
-def _shown_lines(text: str) -> str:
-    """``text`` with its lines kept (a log record's traceback) and everything else escaped."""
-    if "\n" not in text:
-        return display(text)
-    return "\n".join(display(line) for line in text.split("\n"))
 
 
 def print_table(
