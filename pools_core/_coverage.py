@@ -230,7 +230,8 @@ def _summaries(
 
 def _suggest(per_code: Mapping[str, int], reach: _Reach, limit: int) -> list[Suggestion]:
     """Greedy: each step picks the area code lifting the most calls to ``area_code`` level
-    (ties: the most lifted to ``state`` level, then the lower code)."""
+    (ties: the most lifted to ``state`` level, then the code with more calls of its own, so
+    a callee's own code before an overlay of it, then the lower code)."""
     table = area_codes()
     candidates = set(per_code)
     for key in per_code:
@@ -247,16 +248,16 @@ def _suggest(per_code: Mapping[str, int], reach: _Reach, limit: int) -> list[Sug
             if level in ("time_zone", "none"):
                 far[key] = count
                 far_in_state[table[key].state] += count
-        best: tuple[int, int, int] = (0, 0, 0)
+        best: tuple[int, int, int, int] = (0, 0, 0, 0)
         for key in candidates - reach.codes:
             code = table[key]
             served = (key, *code.overlays)
             to_code = sum(not_local.get(k, 0) for k in served)
             to_state = far_in_state[code.state] - sum(far.get(k, 0) for k in served)
-            best = max(best, (to_code, to_state, -int(key)))
+            best = max(best, (to_code, to_state, per_code.get(key, 0), -int(key)))
         if best[:2] == (0, 0):
             break  # nothing left that a new area code would lift
-        choice = table[str(-best[2])]
+        choice = table[str(-best[3])]
         picked.append(Suggestion(choice.code, choice.state, best[0], best[1]))
         reach.add(choice)
     return picked
@@ -272,7 +273,8 @@ def analyze(
     Numbers may be in any everyday format (``(415) 555-2671``); those that are not valid
     North American numbers of a geographic area code in service count as ``unknown``, not
     as calls. ``suggest``: how many area codes to suggest adding (greedily, each ranked by
-    the calls it lifts to ``area_code`` level, ties by those it lifts to ``state``).
+    the calls it lifts to ``area_code`` level, ties by those it lifts to ``state``, then by
+    the calls of the code itself, then the lower code).
     """
     if isinstance(calls, str | bytes) or isinstance(pool_numbers, str | bytes):
         raise TypeError("calls and pool_numbers are iterables of numbers, not one string")

@@ -303,7 +303,7 @@ def test_suggest_limits_the_count() -> None:
 
 
 def test_the_json_shape_is_exactly_the_issues() -> None:
-    result = analyze(calls({"212": 2, "415": 1}) + ["junk"], [n("212")], suggest=1)
+    result = analyze([*calls({"212": 2, "415": 1}), "junk"], [n("212")], suggest=1)
 
     document = result.to_dict()
 
