@@ -47,9 +47,10 @@ _NANP: Final = re.compile(r"\+1([2-9][0-9]{2})[2-9][0-9]{6}")
 
 @attrs.frozen
 class AreaCode:
-    """One area code in service: its country (``US``, ``CA``, ``PR``, ...), state or province
-    (the territory's own code outside the US and Canada), IANA time zones (the one most of it
-    uses first) and overlays (codes serving the same place)."""
+    """One area code in service: its country (``US``, ``CA``, ``PR``, ``JM``, ...), state or
+    province (a US territory's postal code, ``PR``; another country's ISO alpha-3 code,
+    ``JAM``, so the Cayman Islands are not Kentucky), IANA time zones (the one most of it uses
+    first) and overlays (codes serving the same place)."""
 
     code: str
     country: str

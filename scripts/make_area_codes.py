@@ -11,8 +11,10 @@ Where each column comes from:
   (``US``, ``CA``, ``PR``, ``JM``, ...) is the country. Toll-free and other non-geographic
   codes (800, 500, 900, ...) are left out: they say nothing about where a callee is.
 - state: the geocoder's description of the area code (``California``, ``New York, NY``), else
-  the state most of its exchanges' descriptions (``Jersey City, NJ``) name. Outside the US
-  and Canada the state is the region itself (``PR``, ``GU``, ``JM``).
+  the state most of its exchanges' descriptions (``Jersey City, NJ``) name. A US territory's
+  state is its postal code (``PR``, ``GU``); another NANP country's, its ISO 3166 alpha-3
+  code (``JAM``, ``CYM``), which no state's code can be (the Cayman Islands are ``KY``, as
+  Kentucky is).
 - time zones: every zone phonenumbers' time zone data gives the area code or any of its
   exchanges, each replaced by the representative IANA zone keeping the same clock (the same
   UTC offsets in January and July): ``America/Boise`` is listed as ``America/Denver``,
@@ -93,6 +95,15 @@ OVERLAYS: Final = (
     "354 450 579", "368 403 587 780 825", "416 437 647 942", "428 506", "709 879",
     "782 902", "468 819 873",
 )  # fmt: skip
+
+#: US territories: their postal code is their ISO code.
+_TERRITORIES: Final = frozenset({"PR", "GU", "VI", "AS", "MP"})
+#: The other NANP countries' alpha-3 codes.
+_ALPHA3: Final = {
+    "AG": "ATG", "AI": "AIA", "BB": "BRB", "BM": "BMU", "BS": "BHS", "DM": "DMA", "DO": "DOM",
+    "GD": "GRD", "JM": "JAM", "KN": "KNA", "KY": "CYM", "LC": "LCA", "MS": "MSR", "SX": "SXM",
+    "TC": "TCA", "TT": "TTO", "VC": "VCT", "VG": "VGB",
+}  # fmt: skip
 
 _GEOGRAPHIC: Final = frozenset(
     {PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -181,7 +192,14 @@ def build() -> list[list[str]]:
         region = _region(npa)
         if region is None:
             continue
-        state = _state(npa) if region in ("US", "CA") else region
+        if region in ("US", "CA"):
+            state = _state(npa)
+        elif region in _TERRITORIES:
+            state = region
+        elif region in _ALPHA3:
+            state = _ALPHA3[region]
+        else:
+            raise SystemExit(f"{npa}: region {region} is new: add its alpha-3 code to _ALPHA3")
         if state is None:
             print(f"skipped {npa}: no state in the geocoder data", file=sys.stderr)
             continue
@@ -206,7 +224,8 @@ def write(rows: list[list[str]], path: Path) -> None:
         "# North American (NANP, +1) geographic area codes in service.",
         f"# Made by scripts/make_area_codes.py on {today} from phonenumbers "
         f"{phonenumbers.__version__} (libphonenumber metadata, Apache-2.0):",
-        "# country and in-service from its number patterns, state from its geocoder data,",
+        "# country and in-service from its number patterns, state from its geocoder data (a US",
+        "# territory: its postal code; another NANP country: its ISO 3166 alpha-3 code),",
         "# time zones from its time zone data (each as the IANA zone keeping the same clock).",
         "# Overlays: a hand-kept list of NANPA overlay complexes (nationalnanpa.com) in that",
         "# script, not derived: libphonenumber has no overlay data.",

@@ -462,3 +462,26 @@ def test_ghl_coverage_with_the_embedded_emulator(
     assert run(ghl_main, ["--emulator", "coverage", calls_csv, "--json"]) == 0
 
     assert as_json(capsys)["levels"] == expected(4, 1, 1, 0)
+
+
+def test_the_readme_example_prints_what_the_readme_shows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("matplotlib")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ bland-pools coverage examples/calls.csv", 1)[1].split("```", 1)[0]
+    command, *shown = block.replace("\\\n", "").splitlines()
+    argv = ["coverage", "examples/calls.csv", *command.split()]
+    argv[argv.index("--plot") + 1] = str(tmp_path / "coverage.png")
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+
+    assert run(bland_main, argv) == 0
+
+    out, err = capsys.readouterr()
+    assert shown[0] in err.splitlines()
+    lines = [line for line in out.splitlines() if line]
+    expected_lines = [line for line in shown[1:] if line and line != "..."]
+    assert [line for line in lines if line in expected_lines] == expected_lines
+    assert (tmp_path / "coverage.png").stat().st_size > 10_000
+    picture = Path("docs/images/coverage.png")
+    assert 10_000 < picture.stat().st_size < 200_000

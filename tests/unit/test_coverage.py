@@ -85,6 +85,17 @@ def test_a_two_zone_area_code_lists_both(code: str, zones: set[str]) -> None:
     assert set(area_codes()[code].time_zones) == zones
 
 
+def test_a_state_code_belongs_to_one_country() -> None:
+    countries: dict[str, set[str]] = {}
+    for code in area_codes().values():
+        countries.setdefault(code.state, set()).add(code.country)
+
+    assert all(len(found) == 1 for found in countries.values()), countries
+    assert (area_codes()["345"].country, area_codes()["345"].state) == ("KY", "CYM")  # Cayman
+    assert area_codes()["502"].state == "KY"  # Kentucky
+    assert area_codes()["876"].state == "JAM"
+
+
 def test_toll_free_and_unassigned_codes_are_not_in_the_table() -> None:
     table = area_codes()
 
