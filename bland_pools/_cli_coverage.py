@@ -24,7 +24,7 @@ PROG: Final = "bland-pools"
 @contextlib.asynccontextmanager
 async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
     """A client only when ``--pool`` needs one: numbers, files and manifests need no key."""
-    shared.check_options(PROG, args)
+    shared.check_options(args)
     if not args.pool:
         yield None
         return

@@ -17,7 +17,7 @@ PROG: Final = "ghl-pools"
 
 
 async def _coverage(ghl: Any, args: argparse.Namespace) -> shared.Report:
-    shared.check_options(PROG, args)
+    shared.check_options(args)
     calls = shared.read_calls(args.calls, strict=args.strict)  # before anything is sent
     kwargs: dict[str, Any] = {}
     if args.location is not None:

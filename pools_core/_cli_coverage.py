@@ -121,7 +121,7 @@ def _read(reader: Any, source: str) -> CallList:
 
 def _bad_rows_message(calls: CallList, prefix: str = "") -> str:
     shown = ", ".join(
-        f"line {row.line}: {display(row.text)[:40]!r}" for row in calls.bad[:SHOWN_BAD_ROWS]
+        f"line {row.line}: {display(repr(row.text[:40]))}" for row in calls.bad[:SHOWN_BAD_ROWS]
     )
     more = f" and {len(calls.bad) - SHOWN_BAD_ROWS} more" if len(calls.bad) > SHOWN_BAD_ROWS else ""
     return (
@@ -175,7 +175,7 @@ COMMON_ARGS: Final[tuple[Arg, ...]] = (
 )
 
 
-def check_options(prog: str, args: argparse.Namespace) -> None:
+def check_options(args: argparse.Namespace) -> None:
     """Refuse what cannot work before anything is read or sent."""
     if option(args, "json") and args.csv:
         raise CoverageInputError("--json and --csv: choose one")

@@ -125,6 +125,17 @@ def test_rows_that_are_not_numbers_are_counted_and_the_first_shown(
     assert "and 2 more" in line
 
 
+def test_a_bad_row_is_shown_escaped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path / "c.csv", "+12125550100\n\x1b]52;c;aGk=\x07\u202e\n")
+
+    assert run(bland_main, ["coverage", path, "--numbers", "+12125550199"]) == 0
+
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "\u202e" not in err
+    assert "'\\x1b]52;c;aGk=\\x07\\u202e'" in err
+
+
 def test_strict_makes_a_bad_row_fatal_before_anything_is_sent(
     tmp_path: Path, bland_emu: BlandEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
