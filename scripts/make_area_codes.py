@@ -123,12 +123,13 @@ def _region(npa: str) -> str | None:
         if phonenumbers.is_valid_number(number):
             if phonenumbers.number_type(number) not in _GEOGRAPHIC:
                 return None
-            return phonenumbers.region_code_for_number(number)
+            region: str | None = phonenumbers.region_code_for_number(number)
+            return region
     return None
 
 
 def _state(npa: str) -> str | None:
-    whole = GEOCODE_DATA.get("1" + npa, {}).get("en", "")
+    whole: str = GEOCODE_DATA.get("1" + npa, {}).get("en", "")
     if whole in _STATES:
         return _STATES[whole]
     if ", " in whole:
