@@ -5,6 +5,7 @@
     bland-pools create NUMBER... [--encrypted-key KEY]
     bland-pools update POOL_ID NUMBER... [--encrypted-key KEY | --remove-credentials]
     bland-pools delete POOL_ID
+    bland-pools export [--format csv|jsonl|json|provision]
     bland-pools provision FILE --manifest PATH [--dry-run] [--prune] [--report PATH]
     bland-pools manifest PATH [--json | --csv]
 
@@ -34,6 +35,7 @@ from pools_core._cli import (
     print_table,
 )
 
+from ._cli_export import EXPORT
 from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION
 
 if TYPE_CHECKING:
@@ -253,7 +255,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (PROVISION, MANIFEST)
+COMMANDS += (EXPORT, PROVISION, MANIFEST)
 
 BLAND_CLI = CLI(
     prog=PROG,

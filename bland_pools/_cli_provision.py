@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pools_core import _cli
 from pools_core._cli import (
     Command,
+    UsageError,
     arg,
     client_from_options,
     client_settings,
@@ -25,6 +26,7 @@ from pools_core._cli import (
     print_json,
     print_table,
 )
+from pools_core._cli_errors import ErrorReport, print_error
 
 if TYPE_CHECKING:
     from .provision import Plan, Progress, Report
@@ -161,7 +163,8 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
         try:
             Path(args.report).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         except OSError as exc:
-            print(f"{PROG}: error: cannot write --report {args.report}: {exc}", file=sys.stderr)
+            message = f"cannot write --report {args.report}: {exc}"
+            print_error(PROG, ErrorReport(type(exc).__name__, message), as_json=_json(args))
             code = 1
     if option(args, "json"):
         print_json(report.to_dict())
@@ -192,10 +195,15 @@ async def _no_client(args: argparse.Namespace) -> AsyncIterator[None]:
 
 
 async def _read_manifest(_: None, args: argparse.Namespace) -> list[Any]:
-    from .provision import SQLiteManifest
+    from .provision import ManifestError, ManifestLockedError, SQLiteManifest
 
-    with SQLiteManifest(args.path, read_only=True) as store:
-        return list(store.entries())
+    try:
+        with SQLiteManifest(args.path, read_only=True) as store:
+            return list(store.entries())
+    except ManifestLockedError:
+        raise
+    except ManifestError as exc:  # missing, or not a manifest: a bad file, exit 2
+        raise UsageError(str(exc), hint="PATH is the --manifest of a provision run") from None
 
 
 def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
@@ -225,6 +233,10 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
             ],
         )
         print(f"{len(entries)} pools in {args.path}", file=sys.stderr)
+
+
+def _json(args: argparse.Namespace) -> bool:
+    return bool(option(args, "json"))
 
 
 def _cell(value: object) -> str:
@@ -305,4 +317,5 @@ MANIFEST: Final = Command(
     show=_show_manifest,
     open=_no_client,
     needs_credential=False,
+    common=frozenset({"json"}),
 )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from pools_core._cli import (
     Command,
+    UsageError,
     announced,
     arg,
     client_from_options,
@@ -67,8 +68,7 @@ def _locations(args: argparse.Namespace) -> list[str]:
 
 
 def _usage(message: str) -> NoReturn:
-    print(f"{PROG} export: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
+    raise UsageError(message)
 
 
 @contextlib.asynccontextmanager
