@@ -96,9 +96,10 @@ def normalize_phone_number(number: object) -> str:
     else:
         national = digits
     if len(national) != 10:
+        # Name the country code only when the input has one (+1).
+        after = " after the country code +1" if international else ""
         raise ValueError(
-            f"phone number {number!r:.80} has {len(national)} digits after the country code; "
-            "a US number has 10"
+            f"phone number {number!r:.80} has {len(national)} digits{after}; a US number has 10"
         )
     return "+1" + national
 
@@ -145,7 +146,8 @@ def check_phone_numbers(numbers: Any) -> list[str]:
     if bad:
         shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise InvalidPhoneNumbersError(
-            f"{MSG_INVALID_PHONE_NUMBERS} (exactly '+1' and 10 digits): {shown}",
+            f"{MSG_INVALID_PHONE_NUMBERS} (exactly '+1' and 10 digits): {shown}; "
+            "bland_pools.normalize_phone_number() turns everyday US formats into this one",
             code="INVALID_PHONE_NUMBERS",
         )
     repeated = sorted(n for n, count in Counter(result).items() if count > 1)

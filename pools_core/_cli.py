@@ -221,7 +221,7 @@ class CLI(NamedTuple):
         return self._run(command, args)
 
     def _fail(self, args: argparse.Namespace, error: ErrorReport) -> None:
-        print_error(self.prog, error, as_json=bool(option(args, "json")))
+        print_error(self.prog, error, as_json=json_errors(args))
 
     def _run(self, command: Command, args: argparse.Namespace) -> int:
         import asyncio  # here: --help and --version need no event loop machinery
@@ -322,6 +322,12 @@ class CLI(NamedTuple):
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
     return getattr(args, name, default)
+
+
+def json_errors(args: argparse.Namespace) -> bool:
+    """Whether errors are JSON: with ``--json``, or ``--log-format json`` (a log of JSON
+    objects stays one)."""
+    return bool(option(args, "json")) or option(args, "log_format") == "json"
 
 
 def client_settings(args: argparse.Namespace) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import IO, Any, NamedTuple, NoReturn
 
 from ._text import display
@@ -90,8 +91,10 @@ def print_error(
 
 
 def wants_json(argv: Sequence[str]) -> bool:
-    """Whether ``--json`` is among the options (argparse may not have finished parsing)."""
+    """Whether ``--json`` (or ``--log-format json``) is among the options, for an error
+    argparse found before it finished parsing."""
     options = list(argv)
     if "--" in options:
         options = options[: options.index("--")]
-    return "--json" in options
+    logs_json = "--log-format=json" in options or ("--log-format", "json") in pairwise(options)
+    return "--json" in options or logs_json
