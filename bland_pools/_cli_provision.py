@@ -141,6 +141,8 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
     counts = report.to_dict()["counts"]
     print_table(["OUTCOME", "POOLS"], [[name, str(count)] for name, count in counts.items()])
     print(f"{len(report.results)} pools in {report.seconds:.1f} s")
+    if args.log_format == "json":  # stderr is a log of JSON objects: failures are in it
+        return code or (0 if report.ok else 1)
     for failed in report.failed[:20]:
         print(f"failed: {failed.key}: {failed.error}", file=sys.stderr)
     if len(report.failed) > 20:

@@ -70,11 +70,15 @@ class Action:
         return f"  {_MARKS.get(self.kind, ' ')} {self.key}  {self.kind} {self.detail}".rstrip()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: kind, key, pool_id, added, removed, credentials, candidates, detail."""
+        """JSON-ready: kind, key, pool_id, the desired phone_numbers and encrypted_key (``None``
+        for a delete), added, removed, credentials, candidates, detail."""
+        desired = self.desired
         return {
             "kind": self.kind,
             "key": self.key,
             "pool_id": self.pool_id,
+            "phone_numbers": list(desired.phone_numbers) if desired else None,
+            "encrypted_key": desired.encrypted_key if desired else None,
             "added": list(self.added),
             "removed": list(self.removed),
             "credentials": self.credentials,
