@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from bland_pools.testing import BlandEmulator
 from ghl_pools._cli import main as ghl_main
 from ghl_pools.testing import GHLEmulator
 
-from ._support import KEY, LOCATION, TOKEN, run
+from ._support import KEY, LOCATION, OTHER_LOCATION, TOKEN, run
 
 MISSING_POOL = "550e8400-e29b-41d4-a716-446655440009"
 FIELDS = {"type", "message", "code", "status", "hint"}
@@ -182,3 +183,47 @@ async def test_log_format_json_makes_errors_json_too(
 
     assert code == 2
     assert shown_error(capsys.readouterr().err)["type"] == "InputError"
+
+
+async def test_ctrl_c_under_json_is_an_interrupted_object_and_exit_130() -> None:
+    from _interruptible import interruptible
+
+    from bland_pools.testing import Fault
+
+    from .test_scripts import BIN, AnnouncingEmulator
+
+    async with AnnouncingEmulator(api_keys=[KEY]) as emu:
+        emu.inject(Fault.SLOW, slow_seconds=30)
+        argv = [str(BIN / "bland-pools"), "--api-key", KEY, "--base-url", emu.url, "--json"]
+        process = await asyncio.create_subprocess_exec(
+            *interruptible([*argv, "list"]),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        await asyncio.wait_for(emu.listed.wait(), 20)  # in flight, its answer 30 s away
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+
+    assert process.returncode == 130
+    assert out == b""
+    error = shown_error(err.decode())
+    assert (error["type"], error["message"]) == ("Interrupted", "interrupted")
+
+
+async def test_ghl_export_reports_each_failed_location_as_a_json_object(
+    ghl_emu: GHLEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ghl_emu.seed_samples(LOCATION)
+    argv = ["--token", TOKEN, "--base-url", ghl_emu.url, "export", "--json"]
+
+    code = await asyncio.to_thread(
+        run, ghl_main, [*argv, "--location", LOCATION, "--location", OTHER_LOCATION]
+    )
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    error = shown_error(err)
+    assert error["message"].startswith(f"location {OTHER_LOCATION}: ")
+    assert error["status"] in (401, 403)
+    shown = json.loads(out)
+    assert [loc["location_id"] for loc in shown["locations"]] == [LOCATION]
