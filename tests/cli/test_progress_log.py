@@ -29,7 +29,7 @@ async def bland(*argv: str) -> int:
     return await asyncio.to_thread(run, bland_main, argv)
 
 
-def write(path: Path, count: int, bad: set[int] = frozenset()) -> list[str]:
+def write(path: Path, count: int, bad: frozenset[int] = frozenset()) -> list[str]:
     """``count`` one-number pools; those in ``bad`` have credentials the organization does
     not know (they fail). Returns the keys."""
     rows = ["pool,phone_number,encrypted_key"]
@@ -46,7 +46,7 @@ async def test_plain_progress_lines_give_rate_eta_and_failures_so_far(
     bland_emu: BlandEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = tmp_path / "pools.csv"
-    write(source, 12, bad={3, 7})
+    write(source, 12, bad=frozenset({3, 7}))
 
     code = await bland(
         "--api-key", KEY, "--base-url", bland_emu.url, "provision", str(source),
@@ -69,7 +69,7 @@ async def test_json_log_is_one_object_per_event(
     bland_emu: BlandEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = tmp_path / "pools.csv"
-    keys = write(source, 10, bad={4})
+    keys = write(source, 10, bad=frozenset({4}))
     report = tmp_path / "report.json"
 
     code = await bland(
