@@ -259,7 +259,7 @@ class CLI(NamedTuple):
         try:
             code = asyncio.run(go())
         except KeyboardInterrupt:
-            if option(args, "json"):
+            if json_errors(args):
                 self._fail(
                     args, ErrorReport("Interrupted", "interrupted", hint=command.interrupted)
                 )
