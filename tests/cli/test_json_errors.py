@@ -100,7 +100,19 @@ def cases(tmp: Path, bland_url: str, ghl_url: str) -> dict[str, Case]:
     }
 
 
-CASE_NAMES = list(cases(Path("."), "http://x", "http://x"))
+CASE_NAMES = [
+    "api error",
+    "no answer",
+    "refused before sending",
+    "bad provisioning file",
+    "argparse",
+    "argparse, no command",
+    "emulator with base url",
+    "missing manifest",
+    "ghl api error",
+    "ghl missing locations file",
+    "ghl argparse",
+]
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -111,7 +123,9 @@ async def test_every_error_is_one_json_object_with_the_same_exit_code(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    main, argv, code, kind = cases(tmp_path, bland_emu.url, ghl_emu.url)[name]
+    table = cases(tmp_path, bland_emu.url, ghl_emu.url)
+    assert list(table) == CASE_NAMES
+    main, argv, code, kind = table[name]
 
     # Without --json: the same exit code, a plain line.
     assert await asyncio.to_thread(run, main, argv) == code
