@@ -24,8 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MODULES = (
     "bland_pools",
     "bland_pools.provision",
+    "bland_pools.coverage",
     "bland_pools.testing",
     "ghl_pools",
+    "ghl_pools.coverage",
     "ghl_pools.testing",
     "pools_core",
     "pools_core.testing",
@@ -49,7 +51,14 @@ def home(module: str, name: str) -> str:
         if (defined == candidate or defined.startswith(candidate + "."))
         and getattr(importlib.import_module(candidate), name, None) is value
     ]
-    return max(homes, key=len) if homes else module
+    if homes:
+        return max(homes, key=len)
+    # Defined in a private module (the coverage analysis): the first public one exporting it.
+    return next(
+        candidate
+        for candidate in MODULES
+        if getattr(importlib.import_module(candidate), name, None) is value
+    )
 
 
 def public_names(module: str) -> list[str]:

@@ -135,8 +135,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 PUBLIC = (
     "bland_pools",
     "bland_pools.provision",
+    "bland_pools.coverage",
     "bland_pools.testing",
     "ghl_pools",
+    "ghl_pools.coverage",
     "ghl_pools.testing",
     "pools_core",
     "pools_core.testing",
