@@ -28,9 +28,10 @@ from ._manifest import (
     ManifestError,
     ManifestLockedError,
     ManifestStore,
+    ManifestUnusableError,
     SQLiteManifest,
 )
-from ._plan import Action, Plan, make_plan
+from ._plan import Action, Plan, PruneRefusedError, make_plan
 
 __all__ = [
     "Action",
@@ -42,9 +43,11 @@ __all__ = [
     "ManifestError",
     "ManifestLockedError",
     "ManifestStore",
+    "ManifestUnusableError",
     "Outcome",
     "Plan",
     "Progress",
+    "PruneRefusedError",
     "Report",
     "SQLiteManifest",
     "desired_from",
