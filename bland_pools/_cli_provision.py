@@ -50,8 +50,11 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
         async with client_from_options(AsyncBlandClient, args, "api_key", **settings) as bland:
             yield bland
         return
+    from .provision import manifest_path
     from .testing import BlandEmulator, FaultPlan
     from .testing._emulator import SAMPLE_CREDENTIALS
+
+    manifest_path(args.manifest)  # refused before the emulator's state is kept beside it
 
     # Faults on, as a real network has them; the pools are kept next to the manifest so that
     # the next run sees what this one made.
@@ -260,7 +263,7 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
                 [
                     e.key,
                     e.pool_id or "-",
-                    e.status + (f" ({e.intent})" if e.intent else ""),
+                    e.status + (f" ({e.intent or e.failure})" if e.intent or e.failure else ""),
                     str(len(e.numbers or e.intent_numbers or ())),
                     (e.last_error or "-")[:60],
                 ]

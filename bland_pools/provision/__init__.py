@@ -30,6 +30,7 @@ from ._manifest import (
     ManifestStore,
     ManifestUnusableError,
     SQLiteManifest,
+    manifest_path,
 )
 from ._plan import Action, Plan, PruneRefusedError, make_plan
 
@@ -52,6 +53,7 @@ __all__ = [
     "SQLiteManifest",
     "desired_from",
     "make_plan",
+    "manifest_path",
     "provision",
     "read_csv",
     "read_desired",

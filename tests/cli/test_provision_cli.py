@@ -607,7 +607,7 @@ def test_manifest_shows_a_table_without_an_api_key(
     ids = {tuple(sorted(p["phone_numbers"])): p["id"] for p in bland_emu.pools(KEY)}
     assert by_key["east"][1:4] == [ids[("+13125550101", "+13125550102")], "done", "2"]
     assert by_key["plain"][1:] == [ids[("+13125550104",)], "done", "1", "-"]
-    assert by_key["stranger"][1:3] == ["-", "failed"]
+    assert by_key["stranger"][1:3] == ["-", "failed (permanent)"]
     assert "INVALID_CREDENTIALS" in by_key["stranger"][-1]
     assert "Traceback" not in err
 

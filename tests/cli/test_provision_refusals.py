@@ -42,6 +42,10 @@ def writes(emu: BlandEmulator) -> list[str]:
     return [f"{r.method} {r.path}" for r in emu.requests if r.method != "GET"]
 
 
+def exists(path: str) -> bool:
+    return Path(path).exists()
+
+
 def one_error_line(err: str) -> str:
     assert "Traceback" not in err
     lines = err.strip().splitlines()
@@ -99,8 +103,8 @@ async def test_a_manifest_path_that_cannot_be_one_is_one_error_line_and_exit_2(
         assert fix in line
         assert out == ""
     assert writes(bland_emu) == []
-    assert not Path("/dev/null.lock").exists()
-    assert not Path("/nonexistent").exists()
+    assert not exists("/dev/null.lock")
+    assert not exists("/nonexistent")
 
 
 async def test_another_applications_database_is_refused_and_left_as_it_was(
@@ -282,3 +286,23 @@ def test_standard_input_that_is_not_utf8_is_reported_with_its_line(
     assert "<stdin>:3: byte 0xff is not UTF-8" in err
     assert "save the file as UTF-8" in err
     assert not manifest.exists()
+
+
+@pytest.mark.parametrize("kind", ["directory", "missing-dir"])
+def test_with_emulator_a_bad_manifest_path_is_refused_before_the_emulator_keeps_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    manifest = tmp_path / "adir" if kind == "directory" else tmp_path / "nowhere" / "x.db"
+    if kind == "directory":
+        manifest.mkdir()
+
+    code = run(bland_main, ["--emulator", "provision", str(source(tmp_path)), "--manifest",
+                            str(manifest)])  # fmt: skip
+
+    _, err = capsys.readouterr()
+    assert code == 2
+    line = one_error_line(err)
+    assert str(manifest) in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == (
+        ["adir", "pools.csv"] if kind == "directory" else ["pools.csv"]
+    )

@@ -341,9 +341,11 @@ def test_a_hand_edited_manifest_is_refused_with_the_key_and_the_fix(
     path = edited(tmp_path, sql)
 
     for read_only in (False, True):
-        with pytest.raises(ManifestUnusableError, match=says) as caught:
-            with SQLiteManifest(path, read_only=read_only) as store:
-                list(store.entries())
+        with (
+            pytest.raises(ManifestUnusableError, match=says) as caught,
+            SQLiteManifest(path, read_only=read_only) as store,
+        ):
+            list(store.entries())
         assert str(path) in str(caught.value)
         assert "edited by hand" in str(caught.value)
         assert isinstance(caught.value, ManifestError)
