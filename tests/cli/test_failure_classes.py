@@ -126,12 +126,19 @@ async def test_200_permanent_failures_are_classified_fixed_and_not_sent_again(
     assert (counts(out)["created"], counts(out)["skipped"]) == ("1", "199")
 
 
+@pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.RATE_LIMITED], ids=["503", "429"])
 async def test_retryable_failures_are_advised_a_rerun_which_sends_them(
-    bland_emu: BlandEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    bland_emu: BlandEmulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fault: Fault,
 ) -> None:
     source, manifest = tmp_path / "pools.csv", tmp_path / "pools.db"
     write(source, [[f"p{n}", f"+1312555{n:04d}", ""] for n in range(5)])
-    bland_emu.inject(Fault.SERVER_ERROR, times=3, method="POST", status=503)
+    if fault is Fault.SERVER_ERROR:
+        bland_emu.inject(fault, times=3, method="POST", status=503)
+    else:  # a 429 the client gives up on (no retries)
+        bland_emu.inject(fault, times=3, method="POST", retry_after=0.01)
     argv = ["--api-key", KEY, "--base-url", bland_emu.url, "--max-retries", "0", "provision"]
     argv += [str(source), "--manifest", str(manifest)]
 
