@@ -323,16 +323,17 @@ class _RunLock:
             try:
                 _lock(fd)
             except OSError:
-                holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+                holder = _head(fd).decode("utf-8", "replace").strip()
                 raise ManifestLockedError(
                     f"the manifest {shown} is in use by another provisioning run "
                     f"({display(holder) or 'it holds ' + where}); wait for it to finish, "
                     "or stop it, and run again"
                 ) from None
-            content = os.pread(fd, 200, 0)
+            content = _head(fd)
             if info.st_nlink == 1 and (not content or _HOLDER.fullmatch(content)):
                 os.ftruncate(fd, 0)
-                os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
         except BaseException:
             self.release()
             raise
@@ -343,11 +344,21 @@ class _RunLock:
             os.close(fd)  # the lock goes with the descriptor
 
 
+def _head(fd: int) -> bytes:
+    """The first bytes of the lock file (what a run wrote there), or none if unreadable."""
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 200)
+    except OSError:  # Windows: the holder's locked byte cannot be read
+        return b""
+
+
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 
     def _lock(fd: int) -> None:
         import msvcrt
 
+        os.lseek(fd, 0, os.SEEK_SET)  # the lock is on the first byte
         msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
 
 else:
