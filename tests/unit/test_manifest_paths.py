@@ -289,7 +289,6 @@ def test_a_0_2_0_manifest_is_read_as_it_is_and_migrated_by_a_run(tmp_path: Path)
 
     with SQLiteManifest(path) as store:
         assert store.meta("schema") == "2"
-        assert store.meta("owner_id") == "org-0.2.0"
         assert [e.key for e in store.entries()] == ["east", "west", "stranger", "north"]
         store.failed(
             "stranger",
