@@ -211,7 +211,15 @@ def _now() -> str:
 
 
 def _numbers(value: str | None) -> tuple[str, ...] | None:
-    return None if value is None else tuple(loads(value))
+    """A list of numbers as stored; a ``ValueError`` or ``TypeError`` unless it is a JSON list
+    of strings (a hand edit)."""
+    if value is None:
+        return None
+    parsed = loads(value)
+    if type(parsed) is not list:
+        raise TypeError("not a list")
+    "".join(parsed)  # a TypeError unless every item is a string (one C call)
+    return tuple(parsed)
 
 
 _QUOTE: Final = encoder.encode_basestring_ascii  # one C call per string (json.dumps: three frames)
@@ -641,48 +649,58 @@ _INTENTS: Final = frozenset({None, "create", "update", "delete"})
 _FAILURES: Final = frozenset({None, "retryable", "permanent"})
 
 
+def _listed(value: object) -> bool:
+    try:
+        _numbers(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def _entry(row: tuple[Any, ...], shown: str) -> ManifestEntry:
     (key, pool_id, numbers, encrypted_key, origin, status, intent, intent_numbers, intent_key,
      intent_at, last_error, updated_at, failure, failure_code, failed_numbers,
      failed_key) = row  # fmt: skip
-
-    def damaged(column: str, value: object) -> ManifestUnusableError:
-        return ManifestUnusableError(
-            f"the manifest {shown} has a damaged entry, key {display(repr(key))}: its "
-            f"{column} is {display(repr(value)):.60}; edited by hand? Fix that row, delete it "
-            "(the pool is adopted again by its numbers), or start over with a new manifest"
+    if status not in _STATUSES or intent not in _INTENTS or failure not in _FAILURES:
+        raise _damaged(row, shown)
+    try:
+        return ManifestEntry(
+            key=key,
+            pool_id=pool_id,
+            numbers=_numbers(numbers),
+            encrypted_key=encrypted_key,
+            origin=origin,
+            status=status,
+            intent=intent,
+            intent_numbers=_numbers(intent_numbers),
+            intent_key=intent_key,
+            intent_at=intent_at,
+            last_error=last_error,
+            updated_at=updated_at,
+            failure=failure,
+            failure_code=failure_code,
+            failed_numbers=_numbers(failed_numbers),
+            failed_key=failed_key,
         )
+    except (ValueError, TypeError):  # a list of numbers a hand edit broke
+        raise _damaged(row, shown) from None
 
-    def listed(column: str, value: str | None) -> tuple[str, ...] | None:
-        try:
-            parsed = _numbers(value)
-        except (ValueError, TypeError):
-            raise damaged(column, value) from None
-        if parsed is not None and not all(isinstance(n, str) for n in parsed):
-            raise damaged(column, value)
-        return parsed
 
-    if status not in _STATUSES:
-        raise damaged("status", status)
-    if intent not in _INTENTS:
-        raise damaged("intent", intent)
-    if failure not in _FAILURES:
-        raise damaged("failure", failure)
-    return ManifestEntry(
-        key=key,
-        pool_id=pool_id,
-        numbers=listed("numbers", numbers),
-        encrypted_key=encrypted_key,
-        origin=origin,
-        status=status,
-        intent=intent,
-        intent_numbers=listed("intent_numbers", intent_numbers),
-        intent_key=intent_key,
-        intent_at=intent_at,
-        last_error=last_error,
-        updated_at=updated_at,
-        failure=failure,
-        failure_code=failure_code,
-        failed_numbers=listed("failed_numbers", failed_numbers),
-        failed_key=failed_key,
+def _damaged(row: tuple[Any, ...], shown: str) -> ManifestUnusableError:
+    """The error for an entry a hand edit broke, naming its key and the first bad column."""
+    values = dict(zip(_COLUMNS.split(", "), row, strict=True))
+    checks = {
+        "status": values["status"] in _STATUSES,
+        "intent": values["intent"] in _INTENTS,
+        "failure": values["failure"] in _FAILURES,
+        "numbers": _listed(values["numbers"]),
+        "intent_numbers": _listed(values["intent_numbers"]),
+        "failed_numbers": _listed(values["failed_numbers"]),
+    }
+    column = next(name for name, fine in checks.items() if not fine)
+    return ManifestUnusableError(
+        f"the manifest {shown} has a damaged entry, key {display(repr(values['key']))}: its "
+        f"{column} is {display(repr(values[column])):.60}; edited by hand? Fix that row, "
+        "delete it (the pool is adopted again by its numbers), or start over with a new "
+        "manifest"
     )
