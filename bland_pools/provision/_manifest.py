@@ -285,8 +285,10 @@ def _create(real: Path, shown: str) -> None:
     """Make the new manifest's (empty) file, private, before SQLite opens it."""
     try:
         fd = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, _PRIVATE)
-    except FileExistsError:
-        return  # appeared meanwhile: checked like any existing file when opened
+    except FileExistsError:  # appeared meanwhile: used only if it is a regular file
+        if not stat.S_ISREG(os.lstat(real).st_mode):
+            raise ManifestUnusableError(f"the manifest {shown} is not a regular file") from None
+        return
     except OSError as exc:
         raise ManifestUnusableError(
             f"cannot make the manifest {shown}: {exc.strerror}; give a path in a directory "
