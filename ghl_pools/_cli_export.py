@@ -21,15 +21,18 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from pools_core._cli import (
     Command,
+    UsageError,
     announced,
     arg,
     client_from_options,
     client_settings,
+    json_errors,
     one_line,
     option,
     print_json,
     say,
 )
+from pools_core._cli_errors import ErrorReport, print_error
 from pools_core._text import csv_writer
 
 if TYPE_CHECKING:
@@ -69,8 +72,7 @@ def _locations(args: argparse.Namespace) -> list[str]:
 
 
 def _usage(message: str) -> NoReturn:
-    say(f"{PROG} export: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
+    raise UsageError(message)
 
 
 @contextlib.asynccontextmanager
@@ -120,7 +122,10 @@ def _show(listings: list[Listing], args: argparse.Namespace) -> int:
     pages = [(loc, page) for loc, page in listings if not isinstance(page, Exception)]
     failed = [(loc, exc) for loc, exc in listings if isinstance(exc, Exception)]
     for location, exc in failed:
-        say(f"{PROG}: error: location {location}: {one_line(exc)}", file=sys.stderr)
+        said = f"location {location}: {one_line(exc)}"
+        code, status = getattr(exc, "code", None), getattr(exc, "status", None)
+        error = ErrorReport(type(exc).__name__, said, code, status)
+        print_error(PROG, error, as_json=json_errors(args))  # (escapes control characters)
     fmt = "json" if option(args, "json") else args.format
     if fmt == "json":
         print_json(

@@ -259,8 +259,8 @@ async def test_the_manifest_table_and_failed_lines_show_keys_escaped(
     out, err = capsys.readouterr()
     assert code == 1
     assert_no_control_characters(out + err)
-    (failed,) = [line for line in err.splitlines() if line.startswith("failed: ")]
-    assert failed.startswith("failed: \\x1b]52;c;cm0gLXJmIH4=\\x07: ")
+    (failed,) = [line for line in err.splitlines() if line.startswith("failed (")]
+    assert failed.startswith("failed (permanent): \\x1b]52;c;cm0gLXJmIH4=\\x07: ")
 
     code = await bland("manifest", str(manifest))
 
@@ -270,7 +270,7 @@ async def test_the_manifest_table_and_failed_lines_show_keys_escaped(
     rows = table(out)
     assert len(rows) == 2
     assert rows[1][0] == "\\x1b]52;c;cm0gLXJmIH4=\\x07"
-    assert rows[1][1:3] == ["-", "failed"]
+    assert rows[1][1:3] == ["-", "failed (permanent)"]
 
 
 @pytest.fixture
