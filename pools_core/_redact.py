@@ -96,6 +96,8 @@ class Redactor:
         return body
 
     def text(self, value: str) -> str:
+        """``value`` (a header, aiohttp's failure text) with every form of every secret
+        replaced."""
         for form in self._text:
             value = value.replace(form, REDACTED)
         return value
