@@ -34,7 +34,7 @@ from pools_core._cli import (
     print_table,
 )
 
-from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION
+from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION, RESOURCE_PATH, bland_settings
 
 if TYPE_CHECKING:
     from ._client import AsyncBlandClient
@@ -49,15 +49,18 @@ PROG = "bland-pools"
 async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
     from ._client import AsyncBlandClient  # here: --help and --version need no aiohttp
 
+    settings = bland_settings(args)
     if not option(args, "emulator"):
-        async with client_from_options(AsyncBlandClient, args, "api_key") as bland:
+        async with client_from_options(AsyncBlandClient, args, "api_key", **settings) as bland:
             yield bland
         return
     from .testing import BlandEmulator
 
     async with (
         announced(BlandEmulator(api_keys=[EMULATOR_KEY])) as emu,
-        AsyncBlandClient(api_key=EMULATOR_KEY, base_url=emu.url, **client_settings(args)) as bland,
+        AsyncBlandClient(
+            api_key=EMULATOR_KEY, base_url=emu.url, **client_settings(args), **settings
+        ) as bland,
     ):
         yield bland
 
@@ -264,6 +267,7 @@ BLAND_CLI = CLI(
     base_url_env="BLAND_BASE_URL",
     commands=COMMANDS,
     open=_client,
+    options=(RESOURCE_PATH,),
 )
 
 

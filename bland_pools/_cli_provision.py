@@ -26,14 +26,31 @@ from pools_core._cli import (
     print_table,
 )
 
+from ._validation import RESOURCE_NAMES
+
 if TYPE_CHECKING:
     from .provision import Plan, Progress, Report
 
-__all__ = ["MANIFEST", "PROVISION"]
+__all__ = ["MANIFEST", "PROVISION", "RESOURCE_PATH", "bland_settings"]
 
 PROG: Final = "bland-pools"
 EMULATOR_KEY: Final = "bland-cli-emulator-key"  # the --emulator runs' API key
 _PLAIN_EVERY: Final = 2.0  # seconds between progress lines when stderr is not a terminal
+
+#: ``--resource-path``, a common option of ``bland-pools``: pins the client to one name.
+RESOURCE_PATH: Final = arg(
+    "--resource-path",
+    choices=RESOURCE_NAMES,
+    metavar="NAME",
+    help="use only this name of the resource: custom-dialing-pools or "
+    "geospatial-dialing-pools (default: $BLAND_RESOURCE_PATH, else custom-dialing-pools, "
+    "switching once to the other name if the server has no such route)",
+)
+
+
+def bland_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The Bland-only client options the command line sets."""
+    return {"resource_path": option(args, "resource_path")}
 
 
 @contextlib.asynccontextmanager
@@ -42,10 +59,14 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
     slows down), five retries unless ``--max-retries`` says otherwise."""
     from ._client import AsyncBlandClient
 
-    settings = client_settings(args) | {
-        "max_retries": option(args, "max_retries", 5),
-        "max_rate": args.rate if args.rate is not None else math.inf,
-    }
+    settings = (
+        client_settings(args)
+        | bland_settings(args)
+        | {
+            "max_retries": option(args, "max_retries", 5),
+            "max_rate": args.rate if args.rate is not None else math.inf,
+        }
+    )
     if not option(args, "emulator"):
         async with client_from_options(AsyncBlandClient, args, "api_key", **settings) as bland:
             yield bland

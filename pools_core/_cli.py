@@ -99,6 +99,7 @@ class CLI(NamedTuple):
     base_url_env: str  # "BLAND_BASE_URL"
     commands: tuple[Command, ...]
     open: Opener  # the default client of every command
+    options: tuple[Arg, ...] = ()  # common options of this command line only
 
     def parser(self) -> argparse.ArgumentParser:
         common = argparse.ArgumentParser(add_help=False)
@@ -161,6 +162,8 @@ class CLI(NamedTuple):
         parser.add_argument(
             "-v", "--verbose", action="store_true", default=s, help="log each request to stderr"
         )
+        for item in self.options:
+            parser.add_argument(*item.names, **{**item.options, "default": s})
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         """Parse ``argv``, run the command, return the exit code."""
