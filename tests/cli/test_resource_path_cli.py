@@ -31,11 +31,6 @@ async def new_only() -> AsyncIterator[BlandEmulator]:
         yield emu
 
 
-@pytest.fixture(autouse=True)
-def _no_resource_path_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BLAND_RESOURCE_PATH", raising=False)
-
-
 def paths(emu: BlandEmulator) -> list[tuple[str, str, int | None]]:
     return [(r.method, r.path, r.status) for r in emu.requests]
 

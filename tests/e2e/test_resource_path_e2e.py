@@ -52,11 +52,6 @@ def client(emu: BlandEmulator, resource_path: str | None = None) -> AsyncBlandCl
     )
 
 
-@pytest.fixture(autouse=True)
-def _no_resource_path_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BLAND_RESOURCE_PATH", raising=False)
-
-
 async def test_the_unknown_name_answers_a_plain_404_not_pool_not_found(
     only: BlandEmulator,
 ) -> None:

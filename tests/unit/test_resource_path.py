@@ -34,6 +34,7 @@ from ._support import (
     sent_json,
 )
 
+OLD_NAME = "custom-dialing-pools"
 OLD = f"{BLAND_URL}/v1/custom-dialing-pools"
 NEW = f"{BLAND_URL}/v1/geospatial-dialing-pools"
 DELETED = {
@@ -84,11 +85,6 @@ ROUTE_MISSES: dict[str, dict[str, Any]] = {
     "empty": {"body": b""},
 }
 POOL_NOT_FOUND = error_envelope(("POOL_NOT_FOUND", "Geospatial dialing pool not found"))
-
-
-@pytest.fixture(autouse=True)
-def _no_resource_path_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("BLAND_RESOURCE_PATH", raising=False)
 
 
 def _check_result(endpoint: Endpoint, result: Any) -> None:
@@ -367,6 +363,24 @@ async def test_when_neither_name_is_served_the_first_404_is_raised_and_no_more_a
     assert any(NEW in note for note in caught.value.__notes__)
     assert wire.calls == [("GET", OLD), ("GET", NEW), ("GET", OLD)]
     wire.assert_complete()
+
+
+async def test_a_route_level_404_keeps_what_the_server_said_after_the_hint(
+    wire: Wire, clock: FakeClock
+) -> None:
+    body = error_envelope(("NOT_FOUND", "Cannot GET /v1/custom-dialing-pools"))
+    wire.add("GET", OLD, status=404, payload=body)
+
+    async with AsyncBlandClient(api_key=API_KEY, clock=clock, resource_path=OLD_NAME) as bland:
+        with pytest.raises(bland_pools.NotFoundError) as caught:
+            await bland.pools.list()
+
+    assert caught.value.message == (
+        "Not found: this path answered 404 without the API's own error, so the URL looks "
+        "wrong; check base_url (it should be the API's root, without /v1 or a path) (the "
+        "server said: Cannot GET /v1/custom-dialing-pools)"
+    )
+    assert caught.value.code == "NOT_FOUND"
 
 
 # -- creates -----------------------------------------------------------------------------------
