@@ -5,8 +5,11 @@
     bland-pools create NUMBER... [--encrypted-key KEY]
     bland-pools update POOL_ID NUMBER... [--encrypted-key KEY | --remove-credentials]
     bland-pools delete POOL_ID
+    bland-pools export [--format csv|jsonl|json|provision]
     bland-pools provision FILE --manifest PATH [--dry-run] [--prune] [--report PATH]
     bland-pools manifest PATH [--json | --csv]
+    bland-pools coverage CALLS [--numbers N,...] [--pool ID] [--input FILE [--key K]]
+                         [--manifest M] [--suggest K] [--json | --csv] [--plot FILE.png]
 
 The API key comes from ``--api-key`` or ``BLAND_API_KEY``; ``--emulator`` runs the command
 against an embedded emulator seeded with sample pools instead. Every command is one entry of
@@ -34,7 +37,10 @@ from pools_core._cli import (
     print_table,
 )
 
-from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION, RESOURCE_PATH, bland_settings
+from ._cli_coverage import COVERAGE
+from ._cli_export import EXPORT
+from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION
+from ._validation import RESOURCE_NAMES
 
 if TYPE_CHECKING:
     from ._client import AsyncBlandClient
@@ -44,23 +50,31 @@ __all__ = ["COMMANDS", "main"]
 
 PROG = "bland-pools"
 
+#: ``--resource-path``, an option of every command that talks to the API (the client's
+#: ``resource_path``): pins the client to one name of the resource.
+RESOURCE_PATH = arg(
+    "--resource-path",
+    choices=RESOURCE_NAMES,
+    metavar="NAME",
+    help="use only this name of the resource: custom-dialing-pools or "
+    "geospatial-dialing-pools (default: $BLAND_RESOURCE_PATH, else custom-dialing-pools, "
+    "switching once to the other name if the server has no such route)",
+)
+
 
 @contextlib.asynccontextmanager
 async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
     from ._client import AsyncBlandClient  # here: --help and --version need no aiohttp
 
-    settings = bland_settings(args)
     if not option(args, "emulator"):
-        async with client_from_options(AsyncBlandClient, args, "api_key", **settings) as bland:
+        async with client_from_options(AsyncBlandClient, args, "api_key") as bland:
             yield bland
         return
     from .testing import BlandEmulator
 
     async with (
         announced(BlandEmulator(api_keys=[EMULATOR_KEY])) as emu,
-        AsyncBlandClient(
-            api_key=EMULATOR_KEY, base_url=emu.url, **client_settings(args), **settings
-        ) as bland,
+        AsyncBlandClient(api_key=EMULATOR_KEY, base_url=emu.url, **client_settings(args)) as bland,
     ):
         yield bland
 
@@ -256,7 +270,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (PROVISION, MANIFEST)
+COMMANDS += (EXPORT, PROVISION, MANIFEST, COVERAGE)
 
 BLAND_CLI = CLI(
     prog=PROG,
