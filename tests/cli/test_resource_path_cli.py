@@ -130,3 +130,16 @@ async def test_provision_takes_the_option(
 
     assert code == 0, capsys.readouterr().err
     assert {path for _, path, _ in paths(new_only)} == {f"/v1/{NEW}"}
+
+
+async def test_export_takes_the_option_and_manifest_does_not(
+    new_only: BlandEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connect = ["--api-key", KEY, "--base-url", new_only.url]
+
+    assert await cli(*connect, "export", "--resource-path", NEW) == 0
+    assert paths(new_only) == [("GET", f"/v1/{NEW}", 200)]
+    capsys.readouterr()
+    # A command that reads a local file has no client to pin.
+    assert run(main, ["manifest", "m.db", "--resource-path", NEW]) == 2
+    assert "unrecognized arguments: --resource-path" in capsys.readouterr().err
