@@ -29,7 +29,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pools_core._pytest_support import async_fixture, check_fixture_use
+from pools_core._pytest_support import (
+    async_fixture,
+    check_fixture_use,
+    hold_loop_scope_notice,
+    loop_scope_notice,
+)
 
 if TYPE_CHECKING:
     from bland_pools import AsyncBlandClient, BlandClient
@@ -51,6 +56,15 @@ _ASYNC_FIXTURES: Final = {
     "bland_emulator": "bland_emulator_in_thread",
     "bland_client": "bland_blocking_client",
 }
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    hold_loop_scope_notice(config)  # blocking-only projects need not configure pytest-asyncio
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    loop_scope_notice(config, items)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -27,7 +27,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pools_core._pytest_support import async_fixture, check_fixture_use
+from pools_core._pytest_support import (
+    async_fixture,
+    check_fixture_use,
+    hold_loop_scope_notice,
+    loop_scope_notice,
+)
 
 if TYPE_CHECKING:
     from ghl_pools import AsyncGHLClient, GHLClient
@@ -50,6 +55,15 @@ _ASYNC_FIXTURES: Final = {
     "ghl_emulator": "ghl_emulator_in_thread",
     "ghl_client": "ghl_blocking_client",
 }
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    hold_loop_scope_notice(config)  # blocking-only projects need not configure pytest-asyncio
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    loop_scope_notice(config, items)
 
 
 @pytest.hookimpl(tryfirst=True)
