@@ -7,6 +7,7 @@
     bland-pools delete POOL_ID
     bland-pools provision FILE --manifest PATH [--dry-run] [--prune] [--report PATH]
     bland-pools manifest PATH [--json | --csv]
+    bland-pools completion bash|zsh|fish
 
 The API key comes from ``--api-key`` or ``BLAND_API_KEY``; ``--emulator`` runs the command
 against an embedded emulator seeded with sample pools instead. Every command is one entry of
@@ -33,6 +34,7 @@ from pools_core._cli import (
     print_record,
     print_table,
 )
+from pools_core._cli_completion import completion_command
 
 from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION
 
@@ -253,9 +255,9 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (PROVISION, MANIFEST)
+COMMANDS += (PROVISION, MANIFEST, completion_command(PROG, lambda: BLAND_CLI))
 
-BLAND_CLI = CLI(
+BLAND_CLI: CLI = CLI(
     prog=PROG,
     description="Manage Bland AI custom dialing pools.",
     credential="api_key",
