@@ -36,7 +36,7 @@ from pools_core._cli import (
 )
 from pools_core._cli_completion import completion_command
 
-from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION
+from ._cli_provision import EMULATOR_KEY, EMULATOR_NOTE, MANIFEST, PROVISION
 
 if TYPE_CHECKING:
     from ._client import AsyncBlandClient
@@ -58,7 +58,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
     from .testing import BlandEmulator
 
     async with (
-        announced(BlandEmulator(api_keys=[EMULATOR_KEY])) as emu,
+        announced(BlandEmulator(api_keys=[EMULATOR_KEY]), note=EMULATOR_NOTE) as emu,
         AsyncBlandClient(api_key=EMULATOR_KEY, base_url=emu.url, **client_settings(args)) as bland,
     ):
         yield bland
@@ -266,6 +266,7 @@ BLAND_CLI: CLI = CLI(
     base_url_env="BLAND_BASE_URL",
     commands=COMMANDS,
     open=_client,
+    emulator_note=f"{EMULATOR_NOTE}, for --encrypted-key",
 )
 
 

@@ -26,6 +26,8 @@ from pools_core._cli import (
     print_table,
 )
 
+from .testing import SAMPLE_CREDENTIALS  # a constant: the emulator itself is not loaded
+
 if TYPE_CHECKING:
     from .provision import Plan, Progress, Report
 
@@ -33,6 +35,8 @@ __all__ = ["MANIFEST", "PROVISION"]
 
 PROG: Final = "bland-pools"
 EMULATOR_KEY: Final = "bland-cli-emulator-key"  # the --emulator runs' API key
+#: What the --emulator runs say about the Twilio credentials their emulator knows.
+EMULATOR_NOTE: Final = f"its Twilio credentials: {SAMPLE_CREDENTIALS}"
 _PLAIN_EVERY: Final = 2.0  # seconds between progress lines when stderr is not a terminal
 
 
@@ -51,7 +55,6 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
             yield bland
         return
     from .testing import BlandEmulator, FaultPlan
-    from .testing._emulator import SAMPLE_CREDENTIALS
 
     # Faults on, as a real network has them; the pools are kept next to the manifest so that
     # the next run sees what this one made.
@@ -72,7 +75,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
     await asyncio.to_thread(_load, emu, state)
     async with emu:
         print(
-            f"(emulator at {emu.url}, faults on; its pools are kept in {state})",
+            f"(emulator at {emu.url}, faults on; {EMULATOR_NOTE}; its pools are kept in {state})",
             file=sys.stderr,
         )
         try:

@@ -99,6 +99,7 @@ class CLI(NamedTuple):
     base_url_env: str  # "BLAND_BASE_URL"
     commands: tuple[Command, ...]
     open: Opener  # the default client of every command
+    emulator_note: str = ""  # what else --help says of --emulator (the credentials it knows)
 
     def parser(self) -> argparse.ArgumentParser:
         common = argparse.ArgumentParser(add_help=False)
@@ -108,7 +109,8 @@ class CLI(NamedTuple):
             description=self.description,
             parents=[common],
             epilog=f"Try it without an account: {self.prog} --emulator list\n"
-            f"Help on one command: {self.prog} COMMAND --help",
+            + (f"  ({self.emulator_note})\n" if self.emulator_note else "")
+            + f"Help on one command: {self.prog} COMMAND --help",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -250,13 +252,16 @@ def client_from_options(
 
 
 @contextlib.asynccontextmanager
-async def announced(emulator: Any, seeds: Iterable[tuple[Any, ...]] = ((),)) -> AsyncIterator[Any]:
+async def announced(
+    emulator: Any, seeds: Iterable[tuple[Any, ...]] = ((),), note: str = ""
+) -> AsyncIterator[Any]:
     """Run ``emulator``, seeded with samples (``seed_samples(*seed)`` for each of ``seeds``),
-    and say where, on stderr."""
+    and say where (and ``note``), on stderr."""
     async with emulator:
         for seed in seeds:
             emulator.seed_samples(*seed)
-        print(f"(emulator at {emulator.url}, seeded with sample pools)", file=sys.stderr)
+        said = f"; {note}" if note else ""
+        print(f"(emulator at {emulator.url}, seeded with sample pools{said})", file=sys.stderr)
         yield emulator
 
 
