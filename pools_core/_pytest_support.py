@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sys
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-__all__ = ["async_fixture", "check_fixture_use", "hold_loop_scope_notice", "loop_scope_notice"]
+__all__ = [
+    "async_fixture",
+    "check_fixture_use",
+    "environment",
+    "hold_loop_scope_notice",
+    "loop_scope_notice",
+]
 
 if TYPE_CHECKING:
     from pytest_asyncio import fixture as async_fixture
@@ -19,6 +26,16 @@ else:
         from pytest_asyncio import fixture as async_fixture
     except ImportError:  # never used: check_fixture_use fails the test first
         async_fixture: Callable[..., Any] = pytest.fixture
+
+
+@contextlib.contextmanager
+def environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set ``variables`` in ``os.environ`` for the block; restore each one after (to its value
+    before, or unset), whatever the block did to it."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in variables.items():
+            patch.setenv(name, value)
+        yield
 
 
 def check_fixture_use(

@@ -130,6 +130,10 @@ FIXTURES = (
     "ghl_client",
     "ghl_emulator_in_thread",
     "ghl_blocking_client",
+    "bland_env",
+    "bland_env_in_thread",
+    "ghl_env",
+    "ghl_env_in_thread",
 )
 
 
