@@ -41,7 +41,12 @@ def test_pytest_asyncio_is_installed_here() -> None:
 
 
 @pytest.mark.parametrize(
-    "config", [("pytest.ini", "[pytest]\n"), ("pyproject.toml", "[project]\nname = 'x'\n")]
+    "config",
+    [
+        ("pytest.ini", "[pytest]\n"),
+        ("pyproject.toml", "[project]\nname = 'x'\n"),
+        ("pytest.ini", "[pytest]\nfilterwarnings = error\n"),
+    ],
 )
 def test_blocking_fixtures_under_w_error_with_an_empty_config(
     pytester: pytest.Pytester, config: tuple[str, str]
@@ -64,6 +69,19 @@ def test_the_notice_is_given_once_an_async_test_is_collected(pytester: pytest.Py
     result = pytester.runpytest_subprocess(timeout=120)
 
     result.assert_outcomes(passed=3, warnings=1)
+    result.stdout.fnmatch_lines([NOTICE])
+
+
+def test_an_unmarked_async_test_in_auto_mode_counts(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_mode = auto\n")
+    pytester.makepyfile(
+        test_async="async def test_async(bland_client):\n"
+        "    assert await bland_client.pools.list() == []\n"
+    )
+
+    result = pytester.runpytest_subprocess(timeout=120)
+
+    result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines([NOTICE])
 
 
