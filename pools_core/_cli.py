@@ -40,6 +40,8 @@ __all__ = [
     "print_table",
 ]
 
+#: Arguments shown with these metavars are file names (the shell completes them so).
+PATH_METAVARS = frozenset({"FILE", "PATH"})
 #: The loggers ``-v`` shows (never asyncio's own chatter).
 SDK_LOGGERS = ("bland_pools", "ghl_pools", "pools_core")
 
@@ -101,7 +103,9 @@ class CLI(NamedTuple):
     open: Opener  # the default client of every command
     emulator_note: str = ""  # what else --help says of --emulator (the credentials it knows)
 
-    def parser(self) -> argparse.ArgumentParser:
+    def parser(self, path_completion: Any = None) -> argparse.ArgumentParser:
+        """The command line's parser; ``path_completion`` (shtab's ``FILE``, given by the
+        ``completion`` command) marks each argument shown as FILE or PATH as a file name."""
         common = argparse.ArgumentParser(add_help=False)
         self._add_common_options(common)
         parser = argparse.ArgumentParser(
@@ -132,7 +136,9 @@ class CLI(NamedTuple):
                     if item.exclusive not in groups:
                         groups[item.exclusive] = one.add_mutually_exclusive_group()
                     target = groups[item.exclusive]
-                target.add_argument(*item.names, **item.options)
+                action = target.add_argument(*item.names, **item.options)
+                if path_completion is not None and item.options.get("metavar") in PATH_METAVARS:
+                    action.complete = path_completion  # read by shtab
         return parser
 
     def _add_common_options(self, parser: argparse.ArgumentParser) -> None:

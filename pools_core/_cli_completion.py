@@ -38,7 +38,8 @@ def completion_command(prog: str, cli: Callable[[], CLI]) -> Command:
     async def run(_: None, args: argparse.Namespace) -> str:
         import shtab  # here: only this command needs it
 
-        script: str = shtab.complete(cli().parser(), shell=args.shell)
+        parser = cli().parser(path_completion=shtab.FILE)
+        script: str = shtab.complete(parser, shell=args.shell)
         return script
 
     def show(script: Any, args: argparse.Namespace) -> None:

@@ -100,6 +100,14 @@ def test_fish_accepts_the_script(
     _check_syntax("fish", "--no-execute", _script(prog, "fish", capsys), tmp_path)
 
 
+def _files(tmp_path: Path) -> Path:
+    where = tmp_path / "files"
+    where.mkdir()
+    (where / "pools.csv").touch()
+    (where / "other.db").touch()
+    return where
+
+
 BASH_CASES = [
     ("bland-pools", ["pro"], ["provision"]),
     ("bland-pools", ["m"], ["manifest"]),
@@ -109,6 +117,11 @@ BASH_CASES = [
     ("bland-pools", ["completion", ""], ["bash", "fish", "zsh"]),
     ("ghl-pools", ["ex"], ["export"]),
     ("ghl-pools", ["export", "--format", ""], ["csv", "json", "jsonl", "provision"]),
+    # Arguments shown as FILE or PATH complete file names (tmp_path has pools.csv, other.db).
+    ("bland-pools", ["provision", "p"], ["pools.csv"]),
+    ("bland-pools", ["provision", "pools.csv", "--manifest", "o"], ["other.db"]),
+    ("bland-pools", ["manifest", "o"], ["other.db"]),
+    ("ghl-pools", ["export", "--locations-file", "p"], ["pools.csv"]),
 ]
 
 
@@ -133,6 +146,7 @@ def test_bash_completes_commands_options_and_choices(
     )
     done = subprocess.run(
         ["bash", "-c", code, "bash", str(path), prog, *words],
+        cwd=_files(tmp_path),
         capture_output=True,
         text=True,
         timeout=60,
@@ -146,6 +160,9 @@ FISH_CASES = [
     ("bland-pools", "bland-pools pro", ["provision"]),
     ("bland-pools", "bland-pools create --if", ["--if-absent"]),
     ("ghl-pools", "ghl-pools export --format ", ["csv", "json", "jsonl", "provision"]),
+    ("bland-pools", "bland-pools provision p", ["pools.csv"]),
+    ("bland-pools", "bland-pools provision pools.csv --manifest o", ["other.db"]),
+    ("ghl-pools", "ghl-pools export --locations-file p", ["pools.csv"]),
 ]
 
 
@@ -159,6 +176,7 @@ def test_fish_completes_commands_options_and_choices(
     path.write_text(_script(prog, "fish", capsys))
     done = subprocess.run(
         ["fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", str(path), line],
+        cwd=_files(tmp_path),
         capture_output=True,
         text=True,
         timeout=60,
