@@ -33,8 +33,8 @@ __all__ = [
 
 #: The docs' example Twilio credentials (a UUID): the emulator's sample pools use them, and the
 #: command lines' ``--emulator`` mode and ``python -m bland_pools.testing --samples`` accept them
-#: as an ``encrypted_key``. Defined here, not in the emulator's module, so that the command line
-#: can name them without loading aiohttp.
+#: as an ``encrypted_key``. Named here too (the emulator keeps its own copy) so that the command
+#: line can say them without loading aiohttp.
 SAMPLE_CREDENTIALS: Final = "550e8400-e29b-41d4-a716-446655440000"
 
 

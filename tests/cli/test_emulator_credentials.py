@@ -17,6 +17,12 @@ from ._support import run
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def test_the_public_name_is_the_emulators_own() -> None:
+    import bland_pools.testing._emulator as emulator
+
+    assert emulator.SAMPLE_CREDENTIALS == SAMPLE_CREDENTIALS
+
+
 def test_help_names_them(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(main, ["--help"]) == 0
     assert (
