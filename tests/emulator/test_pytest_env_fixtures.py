@@ -55,6 +55,50 @@ def test_a_client_built_from_the_environment_uses_the_emulator(
     result.assert_outcomes(passed=4)
 
 
+FASTAPI_TEST_CLIENT = """
+import warnings
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+
+from bland_pools import AsyncBlandClient
+
+with warnings.catch_warnings():
+    # Starlette 1.x deprecates its TestClient on httpx (for httpx2): not what is tested here.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+
+@asynccontextmanager
+async def lifespan(app):
+    async with AsyncBlandClient() as bland:
+        app.state.bland = bland
+        yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/pools")
+async def list_pools(request: Request):
+    return [pool.to_dict() for pool in await request.app.state.bland.pools.list()]
+
+
+def test_the_app_in_the_test_clients_thread(bland_env_in_thread):
+    bland_env_in_thread.seed_samples()
+    with TestClient(app) as http:  # runs the lifespan and the app on a loop of its own
+        assert len(http.get("/pools").json()) == 3
+    assert [r.path for r in bland_env_in_thread.requests] == ["/v1/custom-dialing-pools"]
+"""
+
+
+def test_fastapis_test_client_with_the_plain_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_app=FASTAPI_TEST_CLIENT)
+    result = pytester.runpytest_subprocess("-W", "error", timeout=120)
+    result.assert_outcomes(passed=1)
+
+
 RESTORED = """
 import os
 
