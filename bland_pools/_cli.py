@@ -5,8 +5,11 @@
     bland-pools create NUMBER... [--encrypted-key KEY]
     bland-pools update POOL_ID NUMBER... [--encrypted-key KEY | --remove-credentials]
     bland-pools delete POOL_ID
+    bland-pools export [--format csv|jsonl|json|provision]
     bland-pools provision FILE --manifest PATH [--dry-run] [--prune] [--report PATH]
     bland-pools manifest PATH [--json | --csv]
+    bland-pools coverage CALLS [--numbers N,...] [--pool ID] [--input FILE [--key K]]
+                         [--manifest M] [--suggest K] [--json | --csv] [--plot FILE.png]
     bland-pools completion bash|zsh|fish
 
 The API key comes from ``--api-key`` or ``BLAND_API_KEY``; ``--emulator`` runs the command
@@ -36,6 +39,8 @@ from pools_core._cli import (
 )
 from pools_core._cli_completion import completion_command
 
+from ._cli_coverage import COVERAGE
+from ._cli_export import EXPORT
 from ._cli_provision import EMULATOR_KEY, EMULATOR_NOTE, MANIFEST, PROVISION
 
 if TYPE_CHECKING:
@@ -255,7 +260,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (PROVISION, MANIFEST, completion_command(PROG, lambda: BLAND_CLI))
+COMMANDS += (EXPORT, PROVISION, MANIFEST, COVERAGE, completion_command(PROG, lambda: BLAND_CLI))
 
 BLAND_CLI: CLI = CLI(
     prog=PROG,

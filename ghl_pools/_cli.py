@@ -2,6 +2,7 @@
 
     ghl-pools list [--location LOCATION_ID]
     ghl-pools export --location A --location B [--format csv|jsonl|json|provision]
+    ghl-pools coverage CALLS [--location L] [--pool ID] [--suggest K] [--json | --csv]
     ghl-pools completion bash|zsh|fish
 
 The token comes from ``--token`` or ``GHL_ACCESS_TOKEN``, the location from ``--location`` or
@@ -30,6 +31,7 @@ from pools_core._cli import (
 )
 from pools_core._cli_completion import completion_command
 
+from ._cli_coverage import COVERAGE
 from ._cli_export import EMULATOR_TOKEN, EXPORT
 
 if TYPE_CHECKING:
@@ -126,7 +128,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (EXPORT, completion_command(PROG, lambda: GHL_CLI))
+COMMANDS += (EXPORT, COVERAGE, completion_command(PROG, lambda: GHL_CLI))
 
 GHL_CLI: CLI = CLI(
     prog=PROG,

@@ -60,4 +60,5 @@ def completion_command(prog: str, cli: Callable[[], CLI]) -> Command:
         show=show,
         open=_no_client,
         needs_credential=False,
+        common=frozenset(),  # no common option does anything here
     )
