@@ -2,7 +2,8 @@
 as a script and run in a fresh interpreter, with the environment pointing at the emulators
 (served from their own threads), and must exit 0. The blocks that are pytest files (their first
 line names one: ``# test_my_code.py``) are run as pytest sessions by
-tests/emulator/test_pytest_plugin.py and tests/emulator/test_readme_test_files.py."""
+tests/emulator/test_pytest_plugin.py and tests/emulator/test_readme_test_files.py
+(which runs the documentation site's copies of the recipes too)."""
 
 from __future__ import annotations
 
