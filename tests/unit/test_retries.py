@@ -216,6 +216,56 @@ async def test_retry_after_on_a_refused_status_does_not_make_it_retried(
     assert len(wire.log) == 1
 
 
+RATE_LIMITED = {
+    "status": "error",
+    "data": None,
+    "errors": [{"error": "TOO_MANY_REQUESTS", "message": "Too many requests"}],
+}
+
+
+def test_the_default_minimum_backoff_is_a_tenth_of_a_second() -> None:
+    assert RetryPolicy().min_backoff == 0.1
+
+
+async def test_a_storm_of_429_with_retry_after_zero_still_waits_between_retries(
+    mock_http: aioresponses,
+) -> None:
+    mock_http.get(
+        POOLS_URL,
+        status=429,
+        payload=RATE_LIMITED,
+        headers={"Retry-After": "0"},
+        repeat=True,
+    )
+    clock = FakeClock()
+
+    async with AsyncBlandClient(api_key=API_KEY, clock=clock, max_retries=20) as client:
+        with pytest.raises(bland_pools.RateLimitError):
+            await client.pools.list()
+
+    assert sum(len(calls) for calls in mock_http.requests.values()) == 21
+    assert len(clock.sleeps) == 20
+    assert all(seconds >= RetryPolicy().min_backoff for seconds in clock.sleeps), clock.sleeps
+
+
+async def test_a_minimum_backoff_of_zero_honors_retry_after_zero(mock_http: aioresponses) -> None:
+    mock_http.get(
+        POOLS_URL,
+        status=429,
+        payload=RATE_LIMITED,
+        headers={"Retry-After": "0"},
+        repeat=True,
+    )
+    clock = FakeClock()
+    policy = RetryPolicy(min_backoff=0, max_retries=20)
+
+    async with AsyncBlandClient(api_key=API_KEY, clock=clock, retry_policy=policy) as client:
+        with pytest.raises(bland_pools.RateLimitError):
+            await client.pools.list()
+
+    assert clock.sleeps == [0.0] * 20
+
+
 # -- which failures are retried ------------------------------------------------------------
 
 
