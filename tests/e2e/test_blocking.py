@@ -1,21 +1,26 @@
 """The blocking clients end to end, against emulators served from their own event loop in a
 background thread (as a test of plain synchronous code would run them): every call, from
-several threads at once, over reused connections, and a clean close without warnings."""
+several threads at once, over reused connections, and a clean close without warnings; a create
+interrupted (Ctrl-C) after the loop finished it but before the caller got the pool is
+remembered: the next identical create returns that pool, no second POST."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import threading
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import aiohttp
 import pytest
 
 import bland_pools
 import ghl_pools
-from bland_pools import BlandClient
-from bland_pools.testing import Fault
+from bland_pools import BlandClient, DialingPool
+from bland_pools.testing import BlandEmulator, Fault
 from ghl_pools import GHLClient
 
 from ._support import (
@@ -31,11 +36,13 @@ from ._support import (
     number_pool_json,
     numbers,
     pool_json,
+    posts,
     with_defaults,
 )
 
 THREADS = 6
 CALLS_PER_THREAD = 5
+INTERRUPTED_NUMBERS = numbers(901, 3)
 
 
 @pytest.fixture
@@ -225,3 +232,60 @@ def test_closing_twice_and_calling_after_close(bland_emu: PeerBlandEmulator) -> 
     with pytest.raises(RuntimeError, match="closed"):
         bland.pools.list()
     assert len(bland_emu.requests) == 1
+
+
+def interrupt_once_a_pool_is_ready(
+    monkeypatch: pytest.MonkeyPatch, where: str
+) -> list[DialingPool]:
+    """Make the next wait for a pool raise KeyboardInterrupt after the loop has finished the
+    call, as Ctrl-C landing between the two would; returns the pools so kept from callers.
+
+    ``where``: ``"caller"``, the client runs its loop in the calling thread (the wait is
+    ``run_until_complete``); ``"loop-thread"``, in its own thread (the wait is a
+    ``concurrent.futures.Future``)."""
+    lost: list[DialingPool] = []
+    if where == "caller":
+        owner: Any = asyncio.BaseEventLoop
+        name = "run_until_complete"
+    else:
+        owner, name = concurrent.futures.Future, "result"
+    original = getattr(owner, name)
+
+    def wait(self: Any, *args: Any, **kwargs: Any) -> Any:
+        value = original(self, *args, **kwargs)
+        if isinstance(value, DialingPool) and not lost:
+            lost.append(value)
+            raise KeyboardInterrupt
+        return value
+
+    monkeypatch.setattr(owner, name, wait)
+    return lost
+
+
+@pytest.mark.parametrize("where", ["caller", "loop-thread"])
+def test_a_blocking_create_interrupted_after_it_finished_is_not_made_twice(
+    monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    with (
+        BlandEmulator(api_keys=[KEY_A]).in_thread() as emu,
+        BlandClient(api_key=KEY_A, base_url=emu.url) as client,
+    ):
+
+        def create() -> DialingPool:
+            if where == "caller":
+                return client.pools.create(INTERRUPTED_NUMBERS)
+
+            async def in_a_running_loop() -> DialingPool:  # as a Jupyter cell would call it
+                return client.pools.create(INTERRUPTED_NUMBERS)
+
+            return asyncio.run(in_a_running_loop())
+
+        with monkeypatch.context() as patch:
+            lost = interrupt_once_a_pool_is_ready(patch, where)
+            with pytest.raises(KeyboardInterrupt):
+                create()
+
+        pool = create()
+
+        assert [pool.id] == [p.id for p in lost] == [p["id"] for p in emu.pools(KEY_A)]
+        assert posts(emu) == 1
