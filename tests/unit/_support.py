@@ -16,6 +16,7 @@ import aiohttp
 import attrs
 from aioresponses import CallbackResult, aioresponses
 from aioresponses.core import RequestCall
+from hypothesis import HealthCheck, settings
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -42,6 +43,20 @@ NUMBER_POOLS_URL = f"{GHL_URL}/phone-system/number-pools"
 LOCATION = "ve9EPM428h8vShlRW1KT"
 
 SEED_CREATED_AT = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
+
+# The X-RateLimit-* headers of a GoHighLevel answer, as its docs show them.
+GHL_HEADERS = {
+    "X-RateLimit-Max": "100",
+    "X-RateLimit-Remaining": "97",
+    "X-RateLimit-Interval-Milliseconds": "10000",
+    "X-RateLimit-Limit-Daily": "200000",
+    "X-RateLimit-Daily-Remaining": "199990",
+}
+
+# Hypothesis settings of the property tests: enough examples, no deadline on a loaded machine.
+PROPERTY_SETTINGS = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # Each async client class with its credential argument, for tests that run on both.
 CLIENTS = [(AsyncBlandClient, {"api_key": API_KEY}), (AsyncGHLClient, {"token": GHL_TOKEN})]

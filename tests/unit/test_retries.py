@@ -20,7 +20,7 @@ from bland_pools._protocol import decode_pool, get_request
 from ghl_pools import AsyncGHLClient
 from pools_core import RetryPolicy
 from pools_core._auth import Auth
-from pools_core._retry import outcome_unknown, parse_retry_after
+from pools_core._retry import outcome_unknown
 from pools_core._transport import Transport
 from pools_core._types import RedactedHeaders
 
@@ -36,7 +36,6 @@ from ._support import (
     envelope,
     fixture_json,
     ghl_list_url,
-    headers,
     pool_json,
     pool_url,
     update_url,
@@ -621,37 +620,6 @@ async def test_transport_takes_an_injected_clock(mock_http: aioresponses) -> Non
 
 
 # -- the policy, I/O-free ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        ({"Retry-After": "3"}, 3.0),
-        ({"Retry-After": " 2.5 "}, 2.5),
-        ({"retry-after-ms": "250"}, 0.25),
-        ({"retry-after-ms": "250", "Retry-After": "9"}, 0.25),
-        ({"retry-after-ms": "soon", "Retry-After": "9"}, 9.0),
-        ({"Retry-After": "-5"}, 0.0),
-        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # in the past
-        ({"Retry-After": "soon"}, None),
-        ({"Retry-After": "nan"}, None),
-        ({"Retry-After": "inf"}, None),
-        ({}, None),
-    ],
-)
-def test_parse_retry_after(values: dict[str, str], expected: float | None) -> None:
-    assert parse_retry_after(headers(values)) == expected
-
-
-def test_parse_retry_after_http_date_is_relative_to_now() -> None:
-    date = "Wed, 21 Oct 2015 07:28:30 GMT"
-    now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC).timestamp()
-
-    assert parse_retry_after(headers({"Retry-After": date}), now=now) == 30.0
-
-
-def test_parse_retry_after_date_without_zone_is_ignored() -> None:
-    assert parse_retry_after(headers({"Retry-After": "Wed, 21 Oct 2015 07:28:30 -0000"})) is None
 
 
 @pytest.mark.parametrize(
