@@ -5,6 +5,7 @@
     bland-pools create NUMBER... [--encrypted-key KEY]
     bland-pools update POOL_ID NUMBER... [--encrypted-key KEY | --remove-credentials]
     bland-pools delete POOL_ID
+    bland-pools export [--format csv|jsonl|json|provision]
     bland-pools provision FILE --manifest PATH [--dry-run] [--prune] [--report PATH]
     bland-pools manifest PATH [--json | --csv]
     bland-pools coverage CALLS [--numbers N,...] [--pool ID] [--input FILE [--key K]]
@@ -37,6 +38,7 @@ from pools_core._cli import (
 )
 
 from ._cli_coverage import COVERAGE
+from ._cli_export import EXPORT
 from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION
 
 if TYPE_CHECKING:
@@ -256,7 +258,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (PROVISION, MANIFEST, COVERAGE)
+COMMANDS += (EXPORT, PROVISION, MANIFEST, COVERAGE)
 
 BLAND_CLI = CLI(
     prog=PROG,

@@ -95,7 +95,8 @@ def check_phone_numbers(numbers: Any) -> list[str]:
     if bad:
         shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise InvalidPhoneNumbersError(
-            f"{MSG_INVALID_PHONE_NUMBERS} (exactly '+1' and 10 digits): {shown}",
+            f"{MSG_INVALID_PHONE_NUMBERS} (exactly '+1' and 10 digits): {shown}; "
+            "bland_pools.normalize_phone_number() turns everyday US formats into this one",
             code="INVALID_PHONE_NUMBERS",
         )
     repeated = sorted(n for n, count in Counter(result).items() if count > 1)

@@ -56,8 +56,9 @@ def normalize_phone_number(number: object) -> str:
     else:
         national = digits
     if len(national) != 10:
+        # Name the country code only when the input has one (+1).
+        after = " after the country code +1" if international else ""
         raise ValueError(
-            f"phone number {number!r:.80} has {len(national)} digits after the country code; "
-            "a US number has 10"
+            f"phone number {number!r:.80} has {len(national)} digits{after}; a US number has 10"
         )
     return "+1" + national
