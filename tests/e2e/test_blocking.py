@@ -2,7 +2,9 @@
 background thread (as a test of plain synchronous code would run them): every call, from
 several threads at once, over reused connections, and a clean close without warnings; a create
 interrupted (Ctrl-C) after the loop finished it but before the caller got the pool is
-remembered: the next identical create returns that pool, no second POST."""
+remembered: the next identical create returns that pool, no second POST. The pytest plugin's
+blocking fixtures serve plain ``def`` tests, and an emulator's ``in_thread()`` serves a
+blocking client until its block ends."""
 
 from __future__ import annotations
 
@@ -22,13 +24,16 @@ import ghl_pools
 from bland_pools import BlandClient, DialingPool
 from bland_pools.testing import BlandEmulator, Fault
 from ghl_pools import GHLClient
+from ghl_pools.testing import GHLEmulator
 
 from ._support import (
     CRED_A,
+    GHL_PATH,
     KEY_A,
     KEY_B,
     LOCATION,
     OTHER_LOCATION,
+    POOLS_PATH,
     SECOND_LOCATION,
     TOKEN,
     PeerBlandEmulator,
@@ -289,3 +294,63 @@ def test_a_blocking_create_interrupted_after_it_finished_is_not_made_twice(
 
         assert [pool.id] == [p.id for p in lost] == [p["id"] for p in emu.pools(KEY_A)]
         assert posts(emu) == 1
+
+
+def test_the_bland_blocking_fixtures_serve_a_plain_test(
+    bland_blocking_client: BlandClient, bland_emulator_in_thread: BlandEmulator
+) -> None:
+    emu = bland_emulator_in_thread
+
+    before = bland_blocking_client.pools.list()
+    created = bland_blocking_client.pools.create(numbers(1))
+    fetched = bland_blocking_client.pools.get(created.id)
+    updated = bland_blocking_client.pools.update(created.id, numbers(2))
+
+    assert before == []
+    assert fetched == created
+    assert (updated.id, updated.phone_numbers) == (created.id, tuple(numbers(2)))
+    assert emu.pools() == [pool_json(updated)]
+    assert [(r.method, r.path, r.status, r.json) for r in emu.requests] == [
+        ("GET", POOLS_PATH, 200, None),
+        ("POST", POOLS_PATH, 200, {"phone_numbers": numbers(1)}),
+        ("GET", f"{POOLS_PATH}/{created.id}", 200, None),
+        ("POST", f"{POOLS_PATH}/{created.id}/update", 200, {"phone_numbers": numbers(2)}),
+    ]
+    for request in emu.requests:
+        assert request.headers["authorization"] == "***"  # the key was sent, and masked
+        assert request.headers["user-agent"].startswith("bland-pools/")
+
+
+def test_the_ghl_blocking_fixtures_serve_a_plain_test(
+    ghl_blocking_client: GHLClient, ghl_emulator_in_thread: GHLEmulator
+) -> None:
+    emu = ghl_emulator_in_thread
+    stored = emu.seed_samples()
+
+    page = ghl_blocking_client.pools.list()
+
+    assert page.total == len(stored) == 3
+    assert [number_pool_json(p) for p in page.pools] == [with_defaults(s) for s in stored]
+    assert emu.pools() == stored  # listing changed nothing
+    (request,) = emu.requests
+    assert (request.method, request.path, request.query, request.status) == (
+        "GET",
+        GHL_PATH,
+        {"locationId": emu.location_id},
+        200,
+    )
+    assert request.headers["authorization"] == "***"
+    assert request.headers["version"] == "2021-07-28"
+
+
+def test_an_emulator_in_its_own_thread_serves_a_blocking_client_until_the_block_ends() -> None:
+    with BlandEmulator(api_keys={KEY_A: [CRED_A]}).in_thread() as emu:
+        assert emu.running
+        with BlandClient(api_key=KEY_A, base_url=emu.url) as bland:
+            pool = bland.pools.create(numbers(3), encrypted_key=CRED_A)
+        stored = emu.pools(KEY_A)
+
+    assert stored == [pool_json(pool)]
+    assert pool.encrypted_key == CRED_A
+    assert [(r.method, r.path, r.status) for r in emu.requests] == [("POST", POOLS_PATH, 200)]
+    assert not emu.running
