@@ -6,7 +6,9 @@ arguments, the call, the output). The parser, its help, and the dispatch all com
 table, so a new command is one entry.
 
 Exit codes: 0 success, 1 the API (or the network) failed, 2 bad usage (argparse's own code),
-including input the SDK refuses before sending and a missing credential; 130 on Ctrl-C.
+including input the SDK refuses before sending and a missing credential; 130 on Ctrl-C, 143
+on SIGTERM (what ``timeout``, ``kill``, docker and Kubernetes send), which stops the command
+the way Ctrl-C does.
 
 This module imports no network code: ``--help`` and ``--version`` answer without loading
 aiohttp (the commands' own code imports the clients when it runs).
@@ -20,12 +22,25 @@ import io
 import json
 import logging
 import os
+import signal
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, TextIO, TypeVar
+import threading
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO, TypeVar
 
 from ._version import __version__
+
+if TYPE_CHECKING:
+    import asyncio  # imported when a command runs: --help needs no event loop machinery
 
 _Client = TypeVar("_Client")
 
@@ -194,19 +209,25 @@ class CLI(NamedTuple):
             return 2
         opener = command.open or self.open
 
+        terminated = _Termination()
+
         async def go() -> int | None:
-            async with opener(args) as client:
-                result = await command.run(client, args)
+            with terminated.cancels(asyncio.current_task()):
+                async with opener(args) as client:
+                    result = await command.run(client, args)
             return command.show(result, args)
 
         prog = self.prog
         try:
             code = asyncio.run(go())
-        except KeyboardInterrupt:
-            print(f"{prog}: interrupted", file=sys.stderr)
+        except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+            if not terminated.received and isinstance(exc, asyncio.CancelledError):
+                raise
+            said = "terminated (SIGTERM)" if terminated.received else "interrupted"
+            print(f"{prog}: {said}", file=sys.stderr)
             if command.interrupted:
                 print(f"{prog}: {command.interrupted}", file=sys.stderr)
-            return 130
+            return 143 if terminated.received else 130
         except ConfigurationError as exc:
             print(f"{prog}: error: {self._configuration_message(exc)}", file=sys.stderr)
             return 2
@@ -220,12 +241,48 @@ class CLI(NamedTuple):
             return 2 if isinstance(exc, ValueError) else 1
         except BrokenPipeError:
             return 0  # `... | head` closed the pipe: not an error
+        if terminated.received:  # the command settled and finished all the same
+            print(f"{prog}: terminated (SIGTERM)", file=sys.stderr)
+            return 143
         return code or 0
 
     def _configuration_message(self, exc: Exception) -> str:
         # The SDK says "api_key"; on the command line that is the option.
         flag = "--" + self.credential.replace("_", "-")
         return _one_line(exc).replace(f"pass {self.credential}=...", f"pass {flag}")
+
+
+class _Termination:
+    """SIGTERM handled as ``asyncio.run`` handles Ctrl-C: the first cancels the command's
+    task (it settles: a provisioning job records what finished, and what was in flight is
+    settled by the next run), a second one stops at once."""
+
+    def __init__(self) -> None:
+        self.received = False
+
+    @contextlib.contextmanager
+    def cancels(self, task: asyncio.Task[Any] | None) -> Iterator[None]:
+        # Only the main thread may set handlers; an ignored SIGTERM stays ignored.
+        if (
+            task is None
+            or threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        ):
+            yield
+            return
+        loop = task.get_loop()
+
+        def on_sigterm(signum: int, frame: Any) -> None:
+            if self.received:
+                raise KeyboardInterrupt  # a second one: stop now (exit 143 all the same)
+            self.received = True
+            loop.call_soon_threadsafe(task.cancel)
+
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
