@@ -250,7 +250,8 @@ def test_without_pytest_asyncio_a_misused_fixture_fails_only_its_test(
 ) -> None:
     pytester.makepyfile(
         "def test_asks_for_the_async_one(bland_client):\n    pass\n\n"
-        "def test_next(bland_blocking_client):\n    assert bland_blocking_client.pools.list() == []\n"
+        "def test_next(bland_blocking_client):\n"
+        "    assert bland_blocking_client.pools.list() == []\n"
     )
     result = pytester.runpytest_subprocess("-p", "no:asyncio", "-p", "no:randomly", timeout=60)
     result.assert_outcomes(passed=1, errors=1)
