@@ -58,8 +58,8 @@ from typing import Any, Final
 import attrs
 from aiohttp import web
 
-from pools_core._files import write_atomic
 from pools_core.testing import EmulatorBase, FaultPlan, current_payload
+from pools_core.testing._files import write_atomic
 
 __all__ = ["DEFAULT_API_KEY", "MSG_UNAUTHORIZED", "BlandEmulator"]
 
