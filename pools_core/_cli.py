@@ -212,14 +212,17 @@ class CLI(NamedTuple):
         terminated = _Termination()
 
         async def go() -> int | None:
-            with terminated.cancels(asyncio.current_task()):
-                async with opener(args) as client:
-                    result = await command.run(client, args)
+            terminated.task = asyncio.current_task()
+            if terminated.received:  # before the loop ran: nothing was started
+                raise asyncio.CancelledError
+            async with opener(args) as client:
+                result = await command.run(client, args)
             return command.show(result, args)
 
         prog = self.prog
         try:
-            code = asyncio.run(go())
+            with terminated.handled():
+                code = asyncio.run(go())
         except (KeyboardInterrupt, asyncio.CancelledError) as exc:
             if not terminated.received and isinstance(exc, asyncio.CancelledError):
                 raise
@@ -259,30 +262,32 @@ class _Termination:
 
     def __init__(self) -> None:
         self.received = False
+        self.task: asyncio.Task[Any] | None = None
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        if self.received:
+            raise KeyboardInterrupt  # a second one: stop now (exit 143 all the same)
+        self.received = True
+        task = self.task
+        if task is not None and not task.done():
+            with contextlib.suppress(RuntimeError):  # its loop is closing: nothing to stop
+                task.get_loop().call_soon_threadsafe(task.cancel)
 
     @contextlib.contextmanager
-    def cancels(self, task: asyncio.Task[Any] | None) -> Iterator[None]:
-        # Only the main thread may set handlers; an ignored SIGTERM stays ignored.
+    def handled(self) -> Iterator[None]:
+        """The handler, while the command runs; the previous one after. Only the main
+        thread may set handlers, and an ignored SIGTERM stays ignored."""
         if (
-            task is None
-            or threading.current_thread() is not threading.main_thread()
+            threading.current_thread() is not threading.main_thread()
             or signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
         ):
             yield
             return
-        loop = task.get_loop()
-
-        def on_sigterm(signum: int, frame: Any) -> None:
-            if self.received:
-                raise KeyboardInterrupt  # a second one: stop now (exit 143 all the same)
-            self.received = True
-            loop.call_soon_threadsafe(task.cancel)
-
-        previous = signal.signal(signal.SIGTERM, on_sigterm)
+        previous = signal.signal(signal.SIGTERM, self._on_sigterm)
         try:
             yield
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        finally:  # None: a handler set outside Python, which cannot be put back; the default
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
