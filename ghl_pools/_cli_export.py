@@ -5,8 +5,12 @@
 GoHighLevel's public API lists number pools but cannot create or change them, so the bridge to
 Bland runs one way::
 
+    set -o pipefail
     ghl-pools export --location A --location B --format provision | \\
-        bland-pools provision - --manifest pools.db
+        bland-pools provision - --manifest pools.db --prune
+
+The output is all or nothing: a location that failed to list would otherwise look emptied, and
+``--prune`` would delete its pools in Bland (``--partial`` writes what succeeded).
 """
 
 from __future__ import annotations
