@@ -75,6 +75,9 @@ class Sizes:
     # decode: pools per list, rounds
     decode_pools: int
     decode_rounds: int
+    # coverage: calls analysed per round, rounds
+    coverage_calls: int
+    coverage_rounds: int
 
     def describe(self, *names: str) -> dict[str, Any]:
         """The named sizes, for a measure's ``params``."""
@@ -103,6 +106,8 @@ FULL: Final = Sizes(
     export_workers=10,
     decode_pools=5000,
     decode_rounds=9,
+    coverage_calls=1_000_000,
+    coverage_rounds=5,
 )
 
 #: Tiny sizes: every code path runs, the figures mean nothing.
@@ -128,6 +133,8 @@ SMOKE: Final = Sizes(
     export_workers=4,
     decode_pools=50,
     decode_rounds=2,
+    coverage_calls=10_000,
+    coverage_rounds=2,
 )
 
 

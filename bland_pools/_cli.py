@@ -5,8 +5,11 @@
     bland-pools create NUMBER... [--encrypted-key KEY]
     bland-pools update POOL_ID NUMBER... [--encrypted-key KEY | --remove-credentials]
     bland-pools delete POOL_ID
+    bland-pools export [--format csv|jsonl|json|provision]
     bland-pools provision FILE --manifest PATH [--dry-run] [--prune] [--report PATH]
     bland-pools manifest PATH [--json | --csv]
+    bland-pools coverage CALLS [--numbers N,...] [--pool ID] [--input FILE [--key K]]
+                         [--manifest M] [--suggest K] [--json | --csv] [--plot FILE.png]
 
 The API key comes from ``--api-key`` or ``BLAND_API_KEY``; ``--emulator`` runs the command
 against an embedded emulator seeded with sample pools instead. Every command is one entry of
@@ -34,6 +37,8 @@ from pools_core._cli import (
     print_table,
 )
 
+from ._cli_coverage import COVERAGE
+from ._cli_export import EXPORT
 from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION
 
 if TYPE_CHECKING:
@@ -253,7 +258,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (PROVISION, MANIFEST)
+COMMANDS += (EXPORT, PROVISION, MANIFEST, COVERAGE)
 
 BLAND_CLI = CLI(
     prog=PROG,

@@ -15,25 +15,26 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from pools_core import _cli
 from pools_core._cli import (
     Command,
+    UsageError,
     arg,
     client_from_options,
     client_settings,
+    json_errors,
     option,
     print_json,
     print_table,
 )
+from pools_core._cli_errors import ErrorReport, print_error
 
 if TYPE_CHECKING:
-    from .provision import Plan, Progress, Report
+    from .provision import Report
 
 __all__ = ["MANIFEST", "PROVISION"]
 
 PROG: Final = "bland-pools"
 EMULATOR_KEY: Final = "bland-cli-emulator-key"  # the --emulator runs' API key
-_PLAIN_EVERY: Final = 2.0  # seconds between progress lines when stderr is not a terminal
 
 
 @contextlib.asynccontextmanager
@@ -73,8 +74,9 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
             api_keys={EMULATOR_KEY: [SAMPLE_CREDENTIALS]}, faults=faults, state_file=state
         )
     except (OSError, ValueError) as exc:
-        print(f"{PROG}: error: the emulator cannot use {state}: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise UsageError(
+            f"the emulator cannot use {state}: {exc}", hint=f"move {state} away to start afresh"
+        ) from None
     async with emu:
         print(
             f"(emulator at {emu.url}, faults on; its pools are kept in {state})",
@@ -99,53 +101,13 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
             )
 
 
-class _Display:
-    """The plan on stdout, then a progress bar on stderr (tqdm; plain lines every few
-    seconds when stderr is not a terminal)."""
-
-    def __init__(self, as_json: bool) -> None:
-        self.as_json = as_json
-        self.bar: Any = None
-        self.last_line = 0.0
-
-    def plan(self, plan: Plan) -> None:
-        if not self.as_json:
-            for line in plan.lines():
-                print(line)
-            print(plan.summary(), flush=True)
-        if not plan.changes:
-            return
-        from tqdm import tqdm
-
-        self.bar = tqdm(
-            total=len(plan.actions), unit="pool", file=sys.stderr, disable=None, leave=False
-        )
-        if not self.bar.disable:
-            _cli.write_stderr = lambda text: self.bar.write(text, file=sys.stderr)
-
-    def progress(self, progress: Progress) -> None:
-        if self.bar is None:
-            return
-        self.bar.update(1)
-        now = time.monotonic()
-        if self.bar.disable and (
-            now - self.last_line >= _PLAIN_EVERY or progress.done == progress.total
-        ):
-            self.last_line = now
-            print(f"{PROG}: {progress.done}/{progress.total} pools done", file=sys.stderr)
-
-    def close(self) -> None:
-        _cli.write_stderr = None
-        if self.bar is not None:
-            self.bar.close()
-
-
 async def _provision(bland: Any, args: argparse.Namespace) -> Report:
+    from ._cli_progress import Display
     from .provision import provision
 
-    display = _Display(bool(option(args, "json")))
+    display = Display(as_json=_json(args), log_format=args.log_format, every=args.progress_every)
     try:
-        return await provision(
+        report = await provision(
             args.file,
             manifest=args.manifest,
             client=bland,
@@ -157,6 +119,8 @@ async def _provision(bland: Any, args: argparse.Namespace) -> Report:
         )
     finally:
         display.close()
+    display.summary(report)
+    return report
 
 
 def _show_report(report: Report, args: argparse.Namespace) -> int:
@@ -165,7 +129,8 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
         try:
             Path(args.report).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         except OSError as exc:
-            print(f"{PROG}: error: cannot write --report {args.report}: {exc}", file=sys.stderr)
+            message = f"cannot write --report {args.report}: {exc}"
+            print_error(PROG, ErrorReport(type(exc).__name__, message), as_json=json_errors(args))
             code = 1
     if option(args, "json"):
         print_json(report.to_dict())
@@ -181,6 +146,8 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
     counts = report.to_dict()["counts"]
     print_table(["OUTCOME", "POOLS"], [[name, str(count)] for name, count in counts.items()])
     print(f"{len(report.results)} pools in {report.seconds:.1f} s")
+    if args.log_format == "json":  # stderr is a log of JSON objects: failures are in it
+        return code or (0 if report.ok else 1)
     for failed in report.failed[:20]:
         print(f"failed: {failed.key}: {failed.error}", file=sys.stderr)
     if len(report.failed) > 20:
@@ -196,10 +163,15 @@ async def _no_client(args: argparse.Namespace) -> AsyncIterator[None]:
 
 
 async def _read_manifest(_: None, args: argparse.Namespace) -> list[Any]:
-    from .provision import SQLiteManifest
+    from .provision import ManifestError, ManifestLockedError, SQLiteManifest
 
-    with SQLiteManifest(args.path, read_only=True) as store:
-        return list(store.entries())
+    try:
+        with SQLiteManifest(args.path, read_only=True) as store:
+            return list(store.entries())
+    except ManifestLockedError:
+        raise
+    except ManifestError as exc:  # missing, or not a manifest: a bad file, exit 2
+        raise UsageError(str(exc), hint="PATH is the --manifest of a provision run") from None
 
 
 def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
@@ -231,6 +203,10 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
         print(f"{len(entries)} pools in {args.path}", file=sys.stderr)
 
 
+def _json(args: argparse.Namespace) -> bool:
+    return bool(option(args, "json"))
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -244,6 +220,13 @@ def _report_path(text: str) -> str:
     if not os.path.isdir(os.path.dirname(os.path.abspath(text))):
         raise argparse.ArgumentTypeError(f"{text}: its directory does not exist")
     return text
+
+
+def _not_negative(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == math.inf:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, got {text}")
+    return value
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -286,6 +269,22 @@ PROVISION: Final = Command(
             metavar="PATH",
             help="write the full per-pool report as JSON",
         ),
+        arg(
+            "--log-format",
+            choices=["text", "json"],
+            default="text",
+            help="progress on stderr: text (a bar on a terminal, else a line every few "
+            "seconds) or json (one object per event: plan, each outcome, summary; errors "
+            "too)",
+        ),
+        arg(
+            "--progress-every",
+            type=_not_negative,
+            default=2.0,
+            metavar="SECONDS",
+            help="seconds between progress lines when stderr is not a terminal (2; 0: "
+            "after each pool)",
+        ),
     ),
     run=_provision,
     show=_show_report,
@@ -309,4 +308,5 @@ MANIFEST: Final = Command(
     show=_show_manifest,
     open=_no_client,
     needs_credential=False,
+    common=frozenset({"json"}),
 )

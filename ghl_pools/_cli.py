@@ -2,6 +2,7 @@
 
     ghl-pools list [--location LOCATION_ID]
     ghl-pools export --location A --location B [--format csv|jsonl|json|provision]
+    ghl-pools coverage CALLS [--location L] [--pool ID] [--suggest K] [--json | --csv]
 
 The token comes from ``--token`` or ``GHL_ACCESS_TOKEN``, the location from ``--location`` or
 ``GHL_LOCATION_ID``; ``--emulator`` runs against an embedded emulator with sample pools.
@@ -28,6 +29,7 @@ from pools_core._cli import (
     print_table,
 )
 
+from ._cli_coverage import COVERAGE
 from ._cli_export import EMULATOR_TOKEN, EXPORT
 
 if TYPE_CHECKING:
@@ -124,7 +126,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (EXPORT,)
+COMMANDS += (EXPORT, COVERAGE)
 
 GHL_CLI = CLI(
     prog=PROG,

@@ -37,6 +37,7 @@ from collections.abc import (
 )
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO, TypeVar
 
+from ._cli_errors import ErrorReport, Parser, ParserError, UsageError, print_error, wants_json
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -45,9 +46,12 @@ if TYPE_CHECKING:
 _Client = TypeVar("_Client")
 
 __all__ = [
+    "ALL_COMMON",
     "CLI",
     "Arg",
     "Command",
+    "UsageError",
+    "all_or_nothing",
     "arg",
     "option",
     "print_json",
@@ -57,6 +61,12 @@ __all__ = [
 
 #: The loggers ``-v`` shows (never asyncio's own chatter).
 SDK_LOGGERS = ("bland_pools", "ghl_pools", "pools_core")
+
+#: The common options, by name; a command lists those it takes in ``Command.common``
+#: ("credential" is ``--api-key`` or ``--token``).
+ALL_COMMON: frozenset[str] = frozenset(
+    {"credential", "base_url", "timeout", "max_retries", "json", "emulator", "verbose"}
+)
 
 
 class Arg(NamedTuple):
@@ -89,6 +99,9 @@ class Command(NamedTuple):
             ``None`` (0).
         open: the client to run with, when not the command line's default.
         interrupted: said after "interrupted" when Ctrl-C stops this command.
+        needs_credential: whether the command refuses to run without a credential.
+        common: the common options (:data:`ALL_COMMON`) the command takes after its name
+            and lists in its help: only those that do something there.
     """
 
     name: str
@@ -101,6 +114,7 @@ class Command(NamedTuple):
     open: Opener | None = None
     interrupted: str | None = None
     needs_credential: bool = True
+    common: frozenset[str] = ALL_COMMON
 
 
 class CLI(NamedTuple):
@@ -116,28 +130,26 @@ class CLI(NamedTuple):
     open: Opener  # the default client of every command
 
     def parser(self) -> argparse.ArgumentParser:
-        common = argparse.ArgumentParser(add_help=False)
-        self._add_common_options(common)
-        parser = argparse.ArgumentParser(
+        parser = Parser(
             prog=self.prog,
             description=self.description,
-            parents=[common],
             epilog=f"Try it without an account: {self.prog} --emulator list\n"
             f"Help on one command: {self.prog} COMMAND --help",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        self._add_common_options(parser, ALL_COMMON)
         parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
         sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
         for command in self.commands:
             examples = "\n".join(f"  {self.prog} {line}" for line in command.examples)
             one = sub.add_parser(
                 command.name,
-                parents=[common],
                 help=command.summary,
                 description=textwrap.fill(command.description, 79),
                 epilog=f"examples:\n{examples}" if examples else None,
                 formatter_class=argparse.RawDescriptionHelpFormatter,
             )
+            self._add_common_options(one, command.common)
             groups: dict[str, Any] = {}
             for item in command.args:
                 target: Any = one
@@ -148,45 +160,80 @@ class CLI(NamedTuple):
                 target.add_argument(*item.names, **item.options)
         return parser
 
-    def _add_common_options(self, parser: argparse.ArgumentParser) -> None:
+    def _add_common_options(self, parser: argparse.ArgumentParser, names: frozenset[str]) -> None:
         """Options accepted before or after the command (``--json list`` and ``list --json``);
-        defaults are suppressed so the command's copy does not overwrite what came earlier."""
+        defaults are suppressed so the command's copy does not overwrite what came earlier.
+        ``names``: which of :data:`ALL_COMMON` to add."""
         s = argparse.SUPPRESS
         flag = "--" + self.credential.replace("_", "-")
-        parser.add_argument(
-            flag,
-            dest=self.credential,
-            default=s,
-            metavar="SECRET",
-            help=f"credential (default: ${self.credential_env}); prefer the environment "
-            "variable, since arguments are visible to other users of this machine",
-        )
-        parser.add_argument(
-            "--base-url", default=s, help=f"API base URL (default: ${self.base_url_env})"
-        )
-        parser.add_argument("--timeout", type=float, default=s, help="seconds per attempt")
-        parser.add_argument("--max-retries", type=int, default=s, help="retries after a failure")
-        parser.add_argument("--json", action="store_true", default=s, help="print JSON")
-        parser.add_argument(
-            "--emulator",
-            action="store_true",
-            default=s,
-            help="run against an embedded emulator seeded with sample pools (no account needed)",
-        )
-        parser.add_argument(
-            "-v", "--verbose", action="store_true", default=s, help="log each request to stderr"
-        )
+        if "credential" in names:
+            parser.add_argument(
+                flag,
+                dest=self.credential,
+                default=s,
+                metavar="SECRET",
+                help=f"credential (default: ${self.credential_env}); prefer the environment "
+                "variable, since arguments are visible to other users of this machine",
+            )
+        if "base_url" in names:
+            parser.add_argument(
+                "--base-url", default=s, help=f"API base URL (default: ${self.base_url_env})"
+            )
+        if "timeout" in names:
+            parser.add_argument("--timeout", type=float, default=s, help="seconds per attempt")
+        if "max_retries" in names:
+            parser.add_argument(
+                "--max-retries", type=int, default=s, help="retries after a failure"
+            )
+        if "json" in names:
+            parser.add_argument(
+                "--json",
+                action="store_true",
+                default=s,
+                help="print JSON (errors too: one JSON object on stderr)",
+            )
+        if "emulator" in names:
+            parser.add_argument(
+                "--emulator",
+                action="store_true",
+                default=s,
+                help="run against an embedded emulator seeded with sample pools (no account "
+                "needed; not with --base-url)",
+            )
+        if "verbose" in names:
+            parser.add_argument(
+                "-v",
+                "--verbose",
+                action="store_true",
+                default=s,
+                help="log each request to stderr",
+            )
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         """Parse ``argv``, run the command, return the exit code."""
-        args = self.parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        try:
+            args = self.parser().parse_args(argv)
+        except ParserError as exc:
+            if wants_json(argv):
+                hint = f"{exc.parser.prog} --help"
+                print_error(
+                    self.prog, ErrorReport("UsageError", exc.message, hint=hint), as_json=True
+                )
+            else:  # as argparse says it
+                exc.parser.print_usage(sys.stderr)
+                print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+            return 2
         command = next(c for c in self.commands if c.name == args.command)
         return self._run(command, args)
+
+    def _fail(self, args: argparse.Namespace, error: ErrorReport) -> None:
+        print_error(self.prog, error, as_json=json_errors(args))
 
     def _run(self, command: Command, args: argparse.Namespace) -> int:
         import asyncio  # here: --help and --version need no event loop machinery
 
-        from ._exceptions import APIError, BadRequestError, ConfigurationError, PoolsError
+        from ._exceptions import PoolsError
 
         for stream in (sys.stdout, sys.stderr):
             # Server text the console cannot encode (an emoji on cp1252, a lone surrogate) is
@@ -196,16 +243,18 @@ class CLI(NamedTuple):
         if option(args, "verbose"):
             _log_sdk_to_stderr()
         flag = "--" + self.credential.replace("_", "-")
+        if option(args, "emulator") and option(args, "base_url"):
+            message = "--emulator runs its own server: it cannot be used with --base-url"
+            self._fail(args, ErrorReport("UsageError", message, hint="drop one of the two"))
+            return 2
         if command.needs_credential and not (
             option(args, "emulator")
             or option(args, self.credential)
             or os.environ.get(self.credential_env)
         ):
-            print(
-                f"{self.prog}: error: no {self.credential_name}: pass {flag} or set "
-                f"{self.credential_env} (or try --emulator)",
-                file=sys.stderr,
-            )
+            hint = f"pass {flag} or set {self.credential_env} (or try --emulator)"
+            message = f"no {self.credential_name}: {hint}"
+            self._fail(args, ErrorReport("ConfigurationError", message, hint=hint))
             return 2
         opener = command.open or self.open
 
@@ -219,35 +268,71 @@ class CLI(NamedTuple):
                 result = await command.run(client, args)
             return command.show(result, args)
 
-        prog = self.prog
         try:
             with terminated.handled():
                 code = asyncio.run(go())
         except (KeyboardInterrupt, asyncio.CancelledError) as exc:
             if not terminated.received and isinstance(exc, asyncio.CancelledError):
                 raise
+            # SIGTERM (what timeout, kill, docker and Kubernetes send) stops it as Ctrl-C does.
             said = "terminated (SIGTERM)" if terminated.received else "interrupted"
-            print(f"{prog}: {said}", file=sys.stderr)
+            exit_code = 143 if terminated.received else 130
+            if json_errors(args):
+                kind = "Terminated" if terminated.received else "Interrupted"
+                self._fail(args, ErrorReport(kind, said, hint=command.interrupted))
+                return exit_code
+            print(f"{self.prog}: {said}", file=sys.stderr)
             if command.interrupted:
-                print(f"{prog}: {command.interrupted}", file=sys.stderr)
-            return 143 if terminated.received else 130
-        except ConfigurationError as exc:
-            print(f"{prog}: error: {self._configuration_message(exc)}", file=sys.stderr)
-            return 2
-        except APIError as exc:
-            print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
-            # Refused before sending (status None, not a network error): the input was wrong.
-            return 2 if exc.status is None and isinstance(exc, BadRequestError) else 1
-        except PoolsError as exc:
-            # Bad input the SDK read (a ValueError: a provisioning file) is a usage error.
-            print(f"{prog}: error: {_lines(exc)}", file=sys.stderr)
-            return 2 if isinstance(exc, ValueError) else 1
+                print(f"{self.prog}: {command.interrupted}", file=sys.stderr)
+            return exit_code
         except BrokenPipeError:
             return 0  # `... | head` closed the pipe: not an error
+        except (UsageError, PoolsError) as exc:
+            error, exit_code = self._described(exc, command)
+            self._fail(args, error)
+            return exit_code
         if terminated.received:  # the command settled and finished all the same
-            print(f"{prog}: terminated (SIGTERM)", file=sys.stderr)
+            print(f"{self.prog}: terminated (SIGTERM)", file=sys.stderr)
             return 143
         return code or 0
+
+    def _described(self, exc: Exception, command: Command) -> tuple[ErrorReport, int]:
+        """What to say of ``exc``, and the exit code."""
+        from ._exceptions import (
+            APIConnectionError,
+            APIError,
+            AuthenticationError,
+            BadRequestError,
+            ConfigurationError,
+            NotFoundError,
+            RateLimitError,
+        )
+
+        kind = type(exc).__name__
+        if isinstance(exc, UsageError):
+            usage = exc.hint or f"{self.prog} {command.name} --help"
+            return ErrorReport("UsageError", exc.message, hint=usage), 2
+        if isinstance(exc, ConfigurationError):
+            return ErrorReport(kind, self._configuration_message(exc)), 2
+        if isinstance(exc, APIError):
+            hint: str | None = None
+            if isinstance(exc, AuthenticationError):
+                hint = f"check the {self.credential_name} (${self.credential_env})"
+            elif isinstance(exc, RateLimitError):
+                hint = "run it again later" + (
+                    f" (the server asked for {exc.retry_after:g} s)" if exc.retry_after else ""
+                )
+            elif isinstance(exc, APIConnectionError):
+                hint = "check the network and --base-url; --max-retries retries more"
+            elif isinstance(exc, NotFoundError):
+                hint = f"'{self.prog} list' shows what there is"
+            report = ErrorReport(kind, _one_line(exc), exc.code, exc.status, hint)
+            # Refused before sending (status None, not a network error): the input was wrong.
+            return report, 2 if exc.status is None and isinstance(exc, BadRequestError) else 1
+        # Bad input the SDK read (a ValueError: a provisioning file) is a usage error.
+        problems = [str(p) for p in getattr(exc, "problems", ())]
+        report = ErrorReport(kind, _lines(exc), problems=problems)
+        return report, 2 if isinstance(exc, ValueError) else 1
 
     def _configuration_message(self, exc: Exception) -> str:
         # The SDK says "api_key"; on the command line that is the option.
@@ -292,6 +377,12 @@ class _Termination:
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
     return getattr(args, name, default)
+
+
+def json_errors(args: argparse.Namespace) -> bool:
+    """Whether errors are JSON: with ``--json``, or ``--log-format json`` (a log of JSON
+    objects stays one)."""
+    return bool(option(args, "json")) or option(args, "log_format") == "json"
 
 
 def client_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -348,6 +439,16 @@ def _log_sdk_to_stderr() -> None:
         logger.setLevel(logging.DEBUG)
         if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
             logger.addHandler(handler)
+
+
+@contextlib.contextmanager
+def all_or_nothing() -> Iterator[TextIO]:
+    """A buffer for a command's whole output, written to standard output only when the
+    block ends without an error: a half file piped on would be taken for the whole."""
+    buffer = io.StringIO()
+    yield buffer
+    sys.stdout.write(buffer.getvalue())
+    sys.stdout.flush()
 
 
 def print_json(value: Any, out: TextIO | None = None) -> None:

@@ -123,6 +123,7 @@ class Report:
         return {
             "dry_run": self.dry_run,
             "plan": self.plan.summary(),
+            "changes": self.plan.changes_dict(),  # what each action changes, unchanged left out
             "counts": counts,
             "settled": self.settled,
             "seconds": round(self.seconds, 3),

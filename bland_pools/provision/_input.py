@@ -189,7 +189,7 @@ def _read_csv(text: TextIO, source: str) -> list[DesiredPool]:
         collector.problem(
             1,
             f"the header row must name the columns {', '.join(CSV_COLUMNS)} (the last one "
-            f"optional); missing: {', '.join(missing)}",
+            f"optional); missing: {', '.join(missing)}{_delimiter_hint(header or [])}",
         )
         raise InputError(collector.problems)
     pool_at, number_at = columns.index("pool"), columns.index("phone_number")
@@ -207,6 +207,23 @@ def _read_csv(text: TextIO, source: str) -> list[DesiredPool]:
         key = row[key_at] if key_at is not None else None
         collector.add(line, row[pool_at], [number], key)
     return collector.result()
+
+
+def _delimiter_hint(header: list[str]) -> str:
+    """A hint when the header is one cell holding the columns with another delimiter
+    between them (a spreadsheet's semicolon CSV, or tabs): not guessed, since a comma file
+    may hold semicolons in its values."""
+    if len(header) != 1:
+        return ""
+    cell = header[0]
+    for delimiter, name in ((";", "semicolons"), ("\t", "tabs")):
+        names = {c.strip().lower().lstrip("\ufeff") for c in cell.split(delimiter)}
+        if {"pool", "phone_number"} <= names:
+            return (
+                f" (the columns seem to be separated by {name}: the file must use commas; "
+                "save it from the spreadsheet as comma-separated CSV)"
+            )
+    return ""
 
 
 def read_jsonl(file: str | Path | TextIO, *, name: str | None = None) -> list[DesiredPool]:

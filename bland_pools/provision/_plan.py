@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -36,6 +36,9 @@ from ._manifest import ManifestEntry
 __all__ = ["Action", "ActionKind", "Plan", "make_plan"]
 
 ActionKind = Literal["create", "update", "delete", "adopt", "unchanged", "ambiguous", "forget"]
+CredentialChange = Literal["set", "removed", "changed"]
+#: How many added (and removed) numbers a plan line names before it counts the rest.
+SHOWN_NUMBERS: Final = 3
 _MARKS: Final = {
     "create": "+",
     "update": "~",
@@ -49,7 +52,9 @@ _MARKS: Final = {
 @attrs.frozen
 class Action:
     """One step of a plan. ``pool_id`` is the pool it touches (the adopted one, the one to
-    update or delete); ``candidates`` the identical pools of an ambiguous key."""
+    update or delete); ``candidates`` the identical pools of an ambiguous key. For an
+    update, ``added`` and ``removed`` are the numbers it adds and removes (sorted), and
+    ``credentials`` says what happens to the pool's credentials (``None``: they stay)."""
 
     kind: ActionKind
     key: str
@@ -57,9 +62,29 @@ class Action:
     pool_id: str | None = None
     detail: str = ""
     candidates: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    credentials: CredentialChange | None = None
 
     def line(self) -> str:
         return f"  {_MARKS.get(self.kind, ' ')} {self.key}  {self.kind} {self.detail}".rstrip()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: kind, key, pool_id, the desired phone_numbers and encrypted_key (``None``
+        for a delete), added, removed, credentials, candidates, detail."""
+        desired = self.desired
+        return {
+            "kind": self.kind,
+            "key": self.key,
+            "pool_id": self.pool_id,
+            "phone_numbers": list(desired.phone_numbers) if desired else None,
+            "encrypted_key": desired.encrypted_key if desired else None,
+            "added": list(self.added),
+            "removed": list(self.removed),
+            "credentials": self.credentials,
+            "candidates": list(self.candidates),
+            "detail": self.detail,
+        }
 
 
 @attrs.frozen
@@ -106,23 +131,50 @@ class Plan:
                 shown.append(f"    ... and {len(actions) - limit} more to {kind}")
         return shown
 
+    def changes_dict(self) -> list[dict[str, Any]]:
+        """Every action but the unchanged ones, JSON-ready (:meth:`Action.to_dict`)."""
+        return [a.to_dict() for a in self.actions if a.kind != "unchanged"]
+
 
 @functools.lru_cache(maxsize=256)  # one string per count, not one per pool of a large plan
 def _count(count: int, gone: str) -> str:
     return f"({count} number{'' if count == 1 else 's'}{gone})"
 
 
-def _changes(current: DialingPool, desired: DesiredPool) -> str:
-    have, want = set(current.phone_numbers), set(desired.phone_numbers)
+def _update(key: str, pool: DesiredPool, current: DialingPool) -> Action:
+    """The update of ``current`` to ``pool``, saying which numbers come and go (the first
+    :data:`SHOWN_NUMBERS` of each, then a count) and what happens to the credentials."""
+    have, want = set(current.phone_numbers), set(pool.phone_numbers)
+    added, removed = tuple(sorted(want - have)), tuple(sorted(have - want))
     parts = []
-    if have != want:
-        parts.append(f"+{len(want - have)} -{len(have - want)} numbers")
-    old, new = current.encrypted_key, desired.encrypted_key
+    if added or removed:
+        parts.append(f"+{len(added)} -{len(removed)} numbers")
+        if added:
+            parts.append("adds " + _some(added))
+        if removed:
+            parts.append("removes " + _some(removed))
+    old, new = current.encrypted_key, pool.encrypted_key
+    credentials: CredentialChange | None = None
     if (old or "").lower() != (new or "").lower():
-        parts.append(
-            "credentials " + ("removed" if new is None else "set" if old is None else "changed")
-        )
-    return f"({'; '.join(parts)}) pool {current.id}"
+        credentials = "removed" if new is None else "set" if old is None else "changed"
+        parts.append(f"credentials {credentials}")
+    detail = f"({'; '.join(parts)}) pool {current.id}"
+    return Action(
+        "update",
+        key,
+        pool,
+        current.id,
+        detail,
+        added=added,
+        removed=removed,
+        credentials=credentials,
+    )
+
+
+def _some(numbers: tuple[str, ...]) -> str:
+    shown = " ".join(numbers[:SHOWN_NUMBERS])
+    more = len(numbers) - SHOWN_NUMBERS
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def make_plan(
@@ -151,9 +203,7 @@ def make_plan(
             if fingerprint(current.phone_numbers, current.encrypted_key) == want:
                 actions.append(Action("unchanged", pool.key, pool, current.id))
             else:
-                actions.append(
-                    Action("update", pool.key, pool, current.id, _changes(current, pool))
-                )
+                actions.append(_update(pool.key, pool, current))
             continue
         matches = unowned.pop(want, [])
         if len(matches) == 1:

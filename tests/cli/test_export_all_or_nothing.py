@@ -118,7 +118,7 @@ async def test_a_location_that_cannot_be_an_id_is_refused_before_sending(
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1, err
-    assert err.startswith("ghl-pools export: error: --location: location_id must be")
+    assert err.startswith("ghl-pools: error: --location: location_id must be")
     assert "'a b'" in err
     assert emu.requests == []
 
@@ -133,7 +133,7 @@ def test_with_emulator_a_bad_location_is_the_same_one_line_error(
     assert out == ""
     assert "Traceback" not in err
     assert err.count("\n") == 1, err
-    assert err.startswith("ghl-pools export: error: --location: location_id must be")
+    assert err.startswith("ghl-pools: error: --location: location_id must be")
     assert embedded.ghl == []  # refused before an emulator was even made
 
 
@@ -147,7 +147,7 @@ async def test_a_bad_location_in_a_file_names_the_file_and_line(
 
     _, err = capsys.readouterr()
     assert code == 2
-    assert err.startswith(f"ghl-pools export: error: {listing}:4: location_id must be")
+    assert err.startswith(f"ghl-pools: error: {listing}:4: location_id must be")
     assert emu.requests == []
 
 
@@ -166,7 +166,7 @@ def test_a_locations_file_that_is_not_utf8_names_the_file_and_line(
     assert out == ""
     assert "Traceback" not in err
     assert err == (
-        f"ghl-pools export: error: {listing}:2: not UTF-8 text (byte 0xfc); "
+        f"ghl-pools: error: {listing}:2: not UTF-8 text (byte 0xfc); "
         "save the locations file as UTF-8\n"
     )
     assert embedded.ghl == []
@@ -182,5 +182,5 @@ def test_locations_from_stdin_that_are_not_utf8_name_standard_input(
 
     _, err = capsys.readouterr()
     assert code == 2
-    assert err.startswith("ghl-pools export: error: standard input:2: not UTF-8 text (byte 0xff)")
+    assert err.startswith("ghl-pools: error: standard input:2: not UTF-8 text (byte 0xff)")
     assert embedded.ghl == []

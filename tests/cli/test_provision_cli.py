@@ -55,7 +55,9 @@ SUMMARY = re.compile(
     r"(\d+) unchanged\."
 )
 NUMBERS = re.compile(r"\((\d+) numbers?\)")  # a create's detail
-PROGRESS = re.compile(r"^bland-pools: (\d+)/(\d+) pools done$")
+PROGRESS = re.compile(
+    r"^bland-pools: (\d+)/(\d+) pools done, [0-9.]+ pools/s(?:, ETA [^,]+)?, (\d+) failed$"
+)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -205,7 +207,7 @@ async def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(
     assert code == 0, err
     progress = [line for line in err.splitlines() if line.startswith("bland-pools: ")]
     assert progress
-    assert progress[-1] == "bland-pools: 30/30 pools done"
+    assert re.fullmatch(r"bland-pools: 30/30 pools done, [0-9.]+ pools/s, 0 failed", progress[-1])
     for line in progress:
         match = PROGRESS.match(line)
         assert match is not None, line
