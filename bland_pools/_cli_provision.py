@@ -51,9 +51,12 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
         async with client_from_options(AsyncBlandClient, args, "api_key", **settings) as bland:
             yield bland
         return
+    from .provision import manifest_path
     from .provision._engine import PoolsMissingError
     from .testing import BlandEmulator, FaultPlan
     from .testing._emulator import SAMPLE_CREDENTIALS
+
+    manifest_path(args.manifest)  # refused before the emulator's state is kept beside it
 
     # Faults on, as a real network has them; the pools are kept next to the manifest so that
     # the next run sees what this one made.
@@ -113,6 +116,8 @@ async def _provision(bland: Any, args: argparse.Namespace) -> Report:
             client=bland,
             concurrency=args.concurrency,
             prune=args.prune,
+            max_delete=args.max_delete,
+            retry_failed=args.retry_failed,
             dry_run=args.dry_run,
             on_plan=display.plan,
             on_progress=display.progress,
@@ -144,17 +149,58 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
         print("Nothing to do: every pool is as the file says.")
         return code
     counts = report.to_dict()["counts"]
-    print_table(["OUTCOME", "POOLS"], [[name, str(count)] for name, count in counts.items()])
+    rows = [[name, str(counts[name])] for name in _DONE_ROWS]
+    rows += [["failed", str(counts["failed"])]]
+    rows += [["  retryable", str(counts["failed_retryable"])]]
+    rows += [["  permanent", str(counts["failed_permanent"])]]
+    rows += [["skipped", str(counts["skipped"])]]
+    print_table(["OUTCOME", "POOLS"], rows)
     print(f"{len(report.results)} pools in {report.seconds:.1f} s")
     if args.log_format == "json":  # stderr is a log of JSON objects: failures are in it
         return code or (0 if report.ok else 1)
-    for failed in report.failed[:20]:
-        print(f"failed: {failed.key}: {failed.error}", file=sys.stderr)
-    if len(report.failed) > 20:
-        print(f"failed: ... and {len(report.failed) - 20} more (see --report)", file=sys.stderr)
-    if report.failed:
-        print(f"{PROG}: run the same command again to retry what failed", file=sys.stderr)
+    _show_failures(report)
     return code or (0 if report.ok else 1)
+
+
+_DONE_ROWS: Final = ("created", "adopted", "updated", "unchanged", "deleted")
+
+
+def _show_failures(report: Report) -> None:
+    """Each failure with its class, the fix of each permanent code, and a rerun advised
+    only for what a rerun may get done."""
+    from pools_core._text import display
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr)
+
+    for kind, failed in (("retryable", report.retryable), ("permanent", report.permanent)):
+        for result in failed[:20]:
+            say(f"failed ({kind}): {display(result.key)}: {display(result.error)}")
+        if len(failed) > 20:
+            say(f"failed ({kind}): ... and {len(failed) - 20} more (see --report)")
+    refused = report.permanent + report.skipped
+    fixes: dict[str, tuple[str, int]] = {}
+    for result in refused:
+        code = result.code or "refused"
+        fixes[code] = (result.fix or "", fixes.get(code, ("", 0))[1] + 1)
+    for code, (fix, count) in fixes.items():
+        say(f"fix {display(code)} ({count} pool{'' if count == 1 else 's'}): {fix}")
+    if report.skipped:
+        say(
+            f"{PROG}: {len(report.skipped)} skipped: they failed permanently before with the "
+            "same input and were not sent again; correct their rows, or pass --retry-failed "
+            "to send them as they are"
+        )
+    if report.permanent:
+        say(
+            f"{PROG}: {len(report.permanent)} failed permanently: the server will refuse "
+            "them again as they are, so a rerun skips them; fix them as said above"
+        )
+    if report.retryable:
+        say(
+            f"{PROG}: {len(report.retryable)} failed on a server error, a timeout or the rate "
+            "limit: run the same command again to retry them"
+        )
 
 
 @contextlib.asynccontextmanager
@@ -193,7 +239,7 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
                 [
                     e.key,
                     e.pool_id or "-",
-                    e.status + (f" ({e.intent})" if e.intent else ""),
+                    e.status + (f" ({e.intent or e.failure})" if e.intent or e.failure else ""),
                     str(len(e.numbers or e.intent_numbers or ())),
                     (e.last_error or "-")[:60],
                 ]
@@ -229,6 +275,16 @@ def _not_negative(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0, got {text}")
+    return value
+
+
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         value = kind(text)
@@ -248,8 +304,11 @@ PROVISION: Final = Command(
     "Every row is checked first (numbers normalized); bad rows are all reported with their "
     "line and nothing is sent. The manifest (a SQLite file) ties each key to its pool: kill "
     "the job at any moment and run it again, it settles what was in flight, adopts pools "
-    "that already exist, and does only what is left. Exit 0 when every pool is done, 1 if "
-    "any failed, 2 for bad input.",
+    "that already exist, and does only what is left. A pool that failed permanently (a 4xx) "
+    "is not sent again with the same row unless --retry-failed. --prune is guarded: it never "
+    "deletes more than --max-delete pools (default: 10, or 10 percent of the manifest's), nor "
+    "anything for an input with no pools. Exit 0 when every pool is done, 1 if any failed "
+    "or was skipped, 2 for bad input (a refused prune, an unusable manifest).",
     examples=(
         "provision pools.csv --manifest pools.db --dry-run",
         "provision pools.csv --manifest pools.db --concurrency 8 --rate 5",
@@ -263,6 +322,19 @@ PROVISION: Final = Command(
         arg("--rate", type=_positive(float), help="requests per second (default: no cap)"),
         arg("--dry-run", action="store_true", help="show the plan; send nothing but reads"),
         arg("--prune", action="store_true", help="delete the manifest's pools not in FILE"),
+        arg(
+            "--max-delete",
+            type=_count,
+            metavar="N",
+            help="the most pools --prune may delete (default: up to 10, or 10%% of the "
+            "manifest's pools); an input with no pools is never pruned",
+        ),
+        arg(
+            "--retry-failed",
+            action="store_true",
+            help="send again the pools that failed permanently (a 4xx) with the same row "
+            "(skipped otherwise)",
+        ),
         arg(
             "--report",
             type=_report_path,
