@@ -167,7 +167,8 @@ def test_the_demo_killed_with_sigkill_and_sigterm_ends_with_exactly_its_320_pool
     assert len(kept_pools(state)) == 320
 
 
-def test_sigterm_stops_a_command_waiting_on_the_api_with_exit_143() -> None:
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_sigterm_stops_a_command_waiting_on_the_api_with_exit_143(as_json: bool) -> None:
     with standalone_bland() as url:
         # The listing is answered a minute late: the command is waiting when SIGTERM comes.
         post_json(
@@ -175,7 +176,8 @@ def test_sigterm_stops_a_command_waiting_on_the_api_with_exit_143() -> None:
             {"fault": "slow", "times": 1, "method": "GET", "slow_seconds": 60},
         )
         job = subprocess.Popen(
-            [str(BIN / "bland-pools"), "--api-key", KEY, "--base-url", url, "list"],
+            [str(BIN / "bland-pools"), "--api-key", KEY, "--base-url", url, "list"]
+            + (["--json"] if as_json else []),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -186,5 +188,9 @@ def test_sigterm_stops_a_command_waiting_on_the_api_with_exit_143() -> None:
             job.send_signal(signal.SIGTERM)
             out, err = job.communicate(timeout=60)
     assert job.returncode == 143, err
-    assert err == "bland-pools: terminated (SIGTERM)\n"
     assert out == ""
+    if as_json:
+        shown = json.loads(err)["error"]
+        assert (shown["type"], shown["message"]) == ("Terminated", "terminated (SIGTERM)")
+    else:
+        assert err == "bland-pools: terminated (SIGTERM)\n"
