@@ -244,9 +244,16 @@ def _percent(counts: LevelCounts, level: Any) -> str:
 
 
 def _worst_first(groups: dict[str, LevelCounts]) -> list[tuple[str, LevelCounts]]:
+    # By the share reaching each level, best level first: a state whose calls get nothing
+    # near them is worse covered than one whose calls share a time zone.
     return sorted(
         groups.items(),
-        key=lambda item: (item[1].share("area_code"), item[1].share("state"), -item[1].calls),
+        key=lambda item: (
+            item[1].share("area_code"),
+            item[1].share("state"),
+            item[1].share("time_zone"),
+            -item[1].calls,
+        ),
     )
 
 

@@ -496,3 +496,17 @@ def test_the_readme_example_prints_what_the_readme_shows(
     assert (tmp_path / "coverage.png").stat().st_size > 10_000
     picture = Path("docs/images/coverage.png")
     assert 10_000 < picture.stat().st_size < 200_000
+
+
+def test_a_state_with_nothing_near_comes_before_one_sharing_a_time_zone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Against a 212 number: Florida's two calls share its time zone, California's one call
+    # has nothing near it, so California is the worse covered, though it has fewer calls.
+    path = write(tmp_path / "c.csv", "+13055550100\n+13055550101\n+14155550102\n")
+
+    assert run(bland_main, ["coverage", path, "--numbers", "+12125550199"]) == 0
+
+    rows = table(capsys.readouterr().out)
+    at = rows.index(["STATE", "CALLS", "AREA CODE", "STATE", "TIME ZONE", "NONE"])
+    assert [row[0] for row in rows[at + 1 : at + 3]] == ["CA", "FL"]
