@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -87,10 +88,21 @@ def read_calls(name: str, *, strict: bool = False) -> CallList:
 
 @contextlib.contextmanager
 def _opened(name: str) -> Iterator[TextIO]:
+    # Standard input is read as files are, as provisioning reads them: UTF-8 whatever the
+    # console's encoding, a byte-order mark dropped, and bytes that are not UTF-8 kept as
+    # surrogates, so that such a row is one unreadable row, not the end of the reading.
     if name == "-":
-        yield sys.stdin
+        raw = getattr(sys.stdin, "buffer", None)
+        if raw is None:  # replaced by a text stream (an embedding program, a test)
+            yield sys.stdin
+            return
+        stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        try:
+            yield stream
+        finally:
+            stream.detach()  # sys.stdin's buffer stays open
         return
-    with open(name, encoding="utf-8-sig", newline="") as stream:
+    with open(name, encoding="utf-8-sig", errors="surrogateescape", newline="") as stream:
         yield stream
 
 
@@ -103,6 +115,7 @@ def _read(reader: Any, source: str) -> CallList:
         line = reader.line_num
         if column is None:
             names = [cell.strip().lower().lstrip("\ufeff") for cell in row]
+            _refuse_other_delimiters(names, source)
             column = names.index("phone_number") if "phone_number" in names else 0
             if "phone_number" in names or (row and not any(c.isdigit() for c in row[0])):
                 continue  # a header row
@@ -117,6 +130,21 @@ def _read(reader: Any, source: str) -> CallList:
             else:
                 bad.append(BadRow(line, cell if cell.strip() else ",".join(row)))
     return CallList(numbers, bad, source)
+
+
+def _refuse_other_delimiters(header: list[str], source: str) -> None:
+    """A header that is one cell naming phone_number between semicolons or tabs (a
+    spreadsheet's export): every row would be unreadable, so say why, as provisioning does.
+    Not guessed: a comma file may hold semicolons in its values."""
+    if len(header) != 1:
+        return
+    for delimiter, name in ((";", "semicolons"), ("\t", "tabs")):
+        cells = header[0].split(delimiter)
+        if len(cells) > 1 and "phone_number" in (cell.strip() for cell in cells):
+            raise CoverageInputError(
+                f"{display(source)}: the columns seem to be separated by {name}: the file "
+                "must use commas; save it from the spreadsheet as comma-separated CSV"
+            )
 
 
 def _bad_rows_message(calls: CallList, prefix: str = "") -> str:
