@@ -122,8 +122,7 @@ EXPORT: Final = Command(
     "pool's id as its key with its numbers and credentials as they are, so that provisioning "
     "it into a new manifest adopts every pool and sends no write (as Terraform's import "
     "does). A pool provision cannot take as it is (no numbers, credentials that are not a "
-    "UUID, a number also in another "
-    "pool) is skipped and reported on stderr.",
+    "UUID, a number also in another pool) is skipped and reported on stderr.",
     examples=(
         "export --format provision > org.csv",
         "export --format jsonl > pools.jsonl",
