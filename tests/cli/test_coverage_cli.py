@@ -561,3 +561,15 @@ def test_a_semicolon_or_tab_file_is_refused_with_a_hint(
     out, err = capsys.readouterr()
     assert out == ""
     assert f"separated by {name}" in err and "comma-separated" in err
+
+
+def test_calls_and_input_both_from_standard_input_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("+12125550100\n"))
+
+    assert run(bland_main, ["coverage", "-", "--input", "-"]) == 2
+
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "cannot both be standard input" in err
