@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from ._cli import Arg, arg, option, print_json, print_table
+from ._cli import Arg, arg, json_errors, option, print_json, print_table
+from ._cli_errors import ErrorReport, print_error
 from ._exceptions import PoolsError
 from ._phone import normalize_phone_number
 from ._text import csv_writer, display
@@ -259,9 +260,9 @@ def show(prog: str, result: Report, args: argparse.Namespace) -> int:
         try:
             draw(coverage, args.plot)
         except OSError as exc:
-            print(
-                f"{prog}: error: cannot write --plot {display(args.plot)}: {exc}", file=sys.stderr
-            )
+            message = f"cannot write --plot {args.plot}: {exc.strerror or exc}"
+            error = ErrorReport(type(exc).__name__, message, hint="check the --plot path")
+            print_error(prog, error, as_json=json_errors(args))  # one JSON object with --json
             return 1
         print(f"{prog}: map written to {display(args.plot)}", file=sys.stderr)
     return 0

@@ -573,3 +573,23 @@ def test_calls_and_input_both_from_standard_input_is_a_usage_error(
     out, err = capsys.readouterr()
     assert out == ""
     assert "cannot both be standard input" in err
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_plot_that_cannot_be_written_is_one_error_exit_1(
+    as_json: bool, calls_csv: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    picture = tmp_path / "no such dir" / "map.png"
+    argv = ["coverage", calls_csv, "--numbers", "+12125550199", "--plot", str(picture)]
+
+    assert run(bland_main, [*argv, "--json"] if as_json else argv) == 1
+
+    lines = capsys.readouterr().err.splitlines()
+    if as_json:  # one JSON object on stderr, as every error under --json
+        (line,) = lines
+        error = json.loads(line)["error"]
+        assert error["type"] == "FileNotFoundError"
+        assert error["message"].startswith(f"cannot write --plot {picture}")
+    else:
+        assert lines[-1].startswith(f"bland-pools: error: cannot write --plot {picture}")
