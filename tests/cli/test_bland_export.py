@@ -208,7 +208,8 @@ async def test_a_pool_whose_credentials_are_not_a_uuid_is_skipped_not_the_whole_
     _, *rows = list(csv.reader(io.StringIO(out)))
     assert rows == provision_rows([plain])
     (line,) = [line for line in err.splitlines() if "skipped pool" in line]
-    assert odd["id"] in line and "is not a UUID" in line
+    assert odd["id"] in line
+    assert "is not a UUID" in line
     assert "\x1b" not in err
     org = tmp_path / "org.csv"
     org.write_text(out, encoding="utf-8")

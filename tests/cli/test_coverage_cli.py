@@ -546,7 +546,8 @@ def test_a_row_that_is_not_utf8_is_one_unreadable_row_not_the_end(
 
     out, err = capsys.readouterr()
     assert json.loads(out)["calls"] == 2
-    assert "1 row(s)" in err and "line 3:" in err
+    assert "1 row(s)" in err
+    assert "line 3:" in err
 
 
 @pytest.mark.parametrize(("delimiter", "name"), [(";", "semicolons"), ("\t", "tabs")])
@@ -560,7 +561,8 @@ def test_a_semicolon_or_tab_file_is_refused_with_a_hint(
 
     out, err = capsys.readouterr()
     assert out == ""
-    assert f"separated by {name}" in err and "comma-separated" in err
+    assert f"separated by {name}" in err
+    assert "comma-separated" in err
 
 
 def test_calls_and_input_both_from_standard_input_is_a_usage_error(

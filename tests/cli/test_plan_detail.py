@@ -145,5 +145,6 @@ async def test_a_key_with_control_characters_is_shown_escaped_in_the_plan(
     assert await bland(*argv, "--manifest", str(tmp_path / "m.db"), "--dry-run") == 0
 
     out = capsys.readouterr().out
-    assert "\x1b" not in out and "\x07" not in out
+    assert "\x1b" not in out
+    assert "\x07" not in out
     assert "  + \\x1b[2J\\x1b]0;pwned\\x07sales  create (1 number)" in out.splitlines()
