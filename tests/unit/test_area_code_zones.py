@@ -45,3 +45,20 @@ def test_no_zone_the_area_does_not_keep(callee: str, pool: str, level: str) -> N
     result = analyze([callee], [pool])
 
     assert result.levels.count(level) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "overlays"),
+    [
+        ("809", ("829", "849")),  # the Dominican Republic: one overlay complex
+        ("849", ("809", "829")),
+        ("876", ("658",)),  # Jamaica
+        ("658", ("876",)),
+    ],
+)
+def test_caribbean_overlay_complexes(code: str, overlays: tuple[str, ...]) -> None:
+    assert area_codes()[code].overlays == overlays
+
+
+def test_a_dominican_callee_of_another_code_of_the_complex_is_local() -> None:
+    assert analyze(["+18295550100"], ["+18095550100"]).levels.area_code == 1
