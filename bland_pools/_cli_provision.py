@@ -272,7 +272,10 @@ def _report_path(text: str) -> str:
 
 
 def _not_negative(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0  # argparse would name this function, not the option's rule
     if not value >= 0 or value == math.inf:
         raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, got {text}")
     return value
