@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import builtins
 import logging
-from collections.abc import Iterable
-from typing import Final, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import Final, NamedTuple, TypeVar
 
 import aiohttp
 
@@ -34,6 +34,7 @@ from pools_core._config import (
 )
 from pools_core._exceptions import ConfigurationError
 from pools_core._pace import Pace
+from pools_core._protocol import Response
 from pools_core._retry import RetryPolicy
 from pools_core._transport import Recover, Transport
 from pools_core._types import NOT_GIVEN, NotGivenOr, RedactedHeaders, Secret
@@ -64,6 +65,7 @@ __all__ = [
 
 DEFAULT_BASE_URL: Final = "https://us.api.bland.ai"
 logger: Final = logging.getLogger("bland_pools")
+_T = TypeVar("_T")
 
 
 class Ensured(NamedTuple):
@@ -91,6 +93,10 @@ class AsyncPools:
         return await self._transport.request(
             list_request(), decode_pools, timeout=timeout, max_retries=max_retries
         )
+
+    async def _list_decoded(self, decode: Callable[[Response], _T]) -> _T:
+        """The list, decoded by ``decode`` (the bulk engine's lean form of every pool)."""
+        return await self._transport.request(list_request(), decode)
 
     async def get(
         self,
