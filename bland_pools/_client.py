@@ -140,6 +140,12 @@ class AsyncPools:
         async with self._recovery.turn(fingerprint(numbers, key)):
             return await self._create(numbers, key, timeout, max_retries)
 
+    async def _create_checked(self, numbers: builtins.list[str], key: str | None) -> DialingPool:
+        """:meth:`create` of numbers and credentials checked already (the bulk engine's input
+        is, in full, before anything is sent): the same turn and recovery, no second check."""
+        async with self._recovery.turn(fingerprint(numbers, key)):
+            return await self._create(numbers, key, NOT_GIVEN, NOT_GIVEN)
+
     async def _create(
         self,
         numbers: builtins.list[str],

@@ -569,7 +569,7 @@ class _Run:
             assert desired is not None
             numbers, credentials = desired.phone_numbers, desired.encrypted_key
             if action.kind == "create":
-                pool = await pools.create(numbers, encrypted_key=credentials)
+                pool = await pools._create_checked(list(numbers), credentials)
                 journal.write(store.applied, key, pool.id, numbers, credentials, "created")
                 self._owned_by(pool, journal)
                 return KeyResult(key, "created", pool.id)

@@ -566,13 +566,7 @@ class SQLiteManifest:
     def intend(
         self, key: str, intent: Intent, numbers: tuple[str, ...] | None, encrypted_key: str | None
     ) -> None:
-        self._change(
-            "INSERT INTO pools (key, status, intent, intent_numbers, intent_key, intent_at, "
-            "updated_at) VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key) DO "
-            "UPDATE SET status = 'pending', intent = ?2, intent_numbers = ?3, "
-            "intent_key = ?4, intent_at = ?5, updated_at = ?6",
-            (key, intent, _json(numbers), encrypted_key, time.time()),
-        )
+        self._change(_INTEND, (key, intent, _json(numbers), encrypted_key, time.time()))
 
     def applied(
         self,
@@ -582,16 +576,21 @@ class SQLiteManifest:
         encrypted_key: str | None,
         origin: Origin | None = None,
     ) -> None:
-        self._change(
-            "INSERT INTO pools (key, pool_id, numbers, encrypted_key, origin, status, "
-            "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'done', ?6) ON CONFLICT (key) DO "
-            "UPDATE SET pool_id = ?2, numbers = ?3, encrypted_key = ?4, "
-            "origin = coalesce(?5, origin), status = 'done', intent = NULL, "
-            "intent_numbers = NULL, intent_key = NULL, intent_at = NULL, last_error = NULL, "
-            "failure = NULL, failure_code = NULL, failed_numbers = NULL, failed_key = NULL, "
-            "updated_at = ?6",
-            (key, pool_id, _json(numbers), encrypted_key, origin),
-        )
+        self._change(_APPLIED, (key, pool_id, _json(numbers), encrypted_key, origin))
+
+    def _write_many(self, name: str, calls: list[tuple[Any, ...]]) -> None:
+        """Several :meth:`intend` (``name``) or :meth:`applied` calls' writes in one
+        ``executemany``, inside a batch (the engine's group commit: per call, the statement
+        is prepared and bound in C, not dispatched from Python)."""
+        assert self._depth, "inside a batch only"
+        stamp = self._stamp
+        if name == "intend":
+            now = time.time()
+            intents = [(k, i, _json(n), e, now, stamp) for k, i, n, e in calls]
+            self._db.executemany(_INTEND, intents)
+        else:
+            outcomes = [(k, p, _json(n), e, o[0] if o else None, stamp) for k, p, n, e, *o in calls]
+            self._db.executemany(_APPLIED, outcomes)
 
     def failed(
         self,
@@ -647,6 +646,21 @@ class SQLiteManifest:
         self.close()
 
 
+_INTEND: Final = (
+    "INSERT INTO pools (key, status, intent, intent_numbers, intent_key, intent_at, "
+    "updated_at) VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key) DO "
+    "UPDATE SET status = 'pending', intent = ?2, intent_numbers = ?3, "
+    "intent_key = ?4, intent_at = ?5, updated_at = ?6"
+)
+_APPLIED: Final = (
+    "INSERT INTO pools (key, pool_id, numbers, encrypted_key, origin, status, "
+    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'done', ?6) ON CONFLICT (key) DO "
+    "UPDATE SET pool_id = ?2, numbers = ?3, encrypted_key = ?4, "
+    "origin = coalesce(?5, origin), status = 'done', intent = NULL, "
+    "intent_numbers = NULL, intent_key = NULL, intent_at = NULL, last_error = NULL, "
+    "failure = NULL, failure_code = NULL, failed_numbers = NULL, failed_key = NULL, "
+    "updated_at = ?6"
+)
 _COLUMNS: Final = (
     "key, pool_id, numbers, encrypted_key, origin, status, intent, intent_numbers, intent_key, "
     "intent_at, last_error, updated_at, failure, failure_code, failed_numbers, failed_key"
