@@ -43,6 +43,7 @@ TARGET_MIB: Final = 120.0
 TARGET_MANIFEST_SECONDS: Final = 2.0
 OWNER: Final = "550e8400-e29b-41d4-a716-446655440002"
 CHILD_TIMEOUT: Final = 120.0
+_MAIN: Final = "import sys; from bland_pools._cli import main; sys.exit(main())"
 
 
 def run(sizes: Sizes) -> Outcome:
@@ -128,7 +129,7 @@ def prepare(folder: Path, count: int) -> None:
     (folder / "listing.json").write_bytes(json.dumps(body, separators=(",", ":")).encode())
 
 
-class _listing_server:  # noqa: N801 - used as a context manager, like a function
+class _listing_server:  # used as a context manager, like a function
     """The listing server in another process; its base URL while inside."""
 
     def __init__(self, body: Path) -> None:
@@ -173,8 +174,7 @@ def _timed(args: list[str]) -> float:
     """Wall seconds of ``bland-pools ARGS``, output discarded."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from bland_pools._cli import main; sys.exit(main())"]
-        + args,
+        [sys.executable, "-c", _MAIN, *args],
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -353,7 +353,8 @@ class _Run:
         del entries  # a resumed run's whole manifest: not kept while the requests run
         await self._work(actions)
         if self.store.has_intent("create"):
-            settled += self._settle_after(actions, await self.client.pools._list_decoded(decode_listing))
+            listed = await self.client.pools._list_decoded(decode_listing)
+            settled += self._settle_after(actions, listed)
         results = [r for r in self.results if r is not None]
         assert len(results) == len(actions)
         return Report(plan, results, settled)
@@ -394,9 +395,7 @@ class _Run:
 
     # -- settling what an earlier run left open ------------------------------------------
 
-    def _settle(
-        self, entries: dict[str, ManifestEntry], organization: list[PoolLike]
-    ) -> list[str]:
+    def _settle(self, entries: dict[str, ManifestEntry], organization: list[PoolLike]) -> list[str]:
         """Close every open intent, by what the organization holds. In a dry run the
         entries are changed in memory only."""
         notes: list[str] = []
@@ -415,8 +414,7 @@ class _Run:
             matches = [
                 p
                 for p in organization
-                if fingerprint(p.phone_numbers, p.encrypted_key) == want
-                and low(p.id) not in owned
+                if fingerprint(p.phone_numbers, p.encrypted_key) == want and low(p.id) not in owned
             ]
             if len(matches) == 1:
                 pool = matches[0]
@@ -452,9 +450,7 @@ class _Run:
             logger.info("settled: %s", note)
         return notes
 
-    def _settle_after(
-        self, actions: tuple[Action, ...], organization: list[PoolLike]
-    ) -> list[str]:
+    def _settle_after(self, actions: tuple[Action, ...], organization: list[PoolLike]) -> list[str]:
         """Creates whose outcome stayed unknown in this run, looked for once more."""
         entries = self.entries()
         pending = {k for k, e in entries.items() if e.intent == "create"}

@@ -79,11 +79,13 @@ def decode_listing(response: Response) -> list[PoolLike]:
     owners: dict[str, str] = {}  # one string per organization, not one per pool
 
     def pool(item: dict[str, Any]) -> Any:
-        if not _NEEDED <= item.keys():
+        if not item.keys() >= _NEEDED:
             return item  # the envelope, an error, an object of a field of a pool
         pool_id, owner = item["id"], item.get("owner_id")
-        numbers, key, created = item["phone_numbers"], item.get("encrypted_key"), item.get(
-            "created_at"
+        numbers, key, created = (
+            item["phone_numbers"],
+            item.get("encrypted_key"),
+            item.get("created_at"),
         )
         if (
             type(pool_id) is not str

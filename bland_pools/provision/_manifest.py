@@ -688,9 +688,7 @@ _SHARED: Final = {
 } | {value: value for value in _FAILURES if value}
 
 
-def _entry(
-    row: tuple[Any, ...], shown: str, stamps: dict[str, str] | None = None
-) -> ManifestEntry:
+def _entry(row: tuple[Any, ...], shown: str, stamps: dict[str, str] | None = None) -> ManifestEntry:
     (key, pool_id, numbers, encrypted_key, origin, status, intent, intent_numbers, intent_key,
      intent_at, last_error, updated_at, failure, failure_code, failed_numbers,
      failed_key) = row  # fmt: skip
