@@ -10,6 +10,7 @@
     bland-pools manifest PATH [--json | --csv]
     bland-pools coverage CALLS [--numbers N,...] [--pool ID] [--input FILE [--key K]]
                          [--manifest M] [--suggest K] [--json | --csv] [--plot FILE.png]
+    bland-pools completion bash|zsh|fish
 
 The API key comes from ``--api-key`` or ``BLAND_API_KEY``; ``--emulator`` runs the command
 against an embedded emulator seeded with sample pools instead. Every command is one entry of
@@ -36,10 +37,11 @@ from pools_core._cli import (
     print_record,
     print_table,
 )
+from pools_core._cli_completion import completion_command
 
 from ._cli_coverage import COVERAGE
 from ._cli_export import EXPORT
-from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION
+from ._cli_provision import EMULATOR_KEY, EMULATOR_NOTE, MANIFEST, PROVISION
 
 if TYPE_CHECKING:
     from ._client import AsyncBlandClient
@@ -61,7 +63,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
     from .testing import BlandEmulator
 
     async with (
-        announced(BlandEmulator(api_keys=[EMULATOR_KEY])) as emu,
+        announced(BlandEmulator(api_keys=[EMULATOR_KEY]), note=EMULATOR_NOTE) as emu,
         AsyncBlandClient(api_key=EMULATOR_KEY, base_url=emu.url, **client_settings(args)) as bland,
     ):
         yield bland
@@ -258,9 +260,9 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (EXPORT, PROVISION, MANIFEST, COVERAGE)
+COMMANDS += (EXPORT, PROVISION, MANIFEST, COVERAGE, completion_command(PROG, lambda: BLAND_CLI))
 
-BLAND_CLI = CLI(
+BLAND_CLI: CLI = CLI(
     prog=PROG,
     description="Manage Bland AI custom dialing pools.",
     credential="api_key",
@@ -269,6 +271,7 @@ BLAND_CLI = CLI(
     base_url_env="BLAND_BASE_URL",
     commands=COMMANDS,
     open=_client,
+    emulator_note=f"{EMULATOR_NOTE}, for --encrypted-key",
 )
 
 

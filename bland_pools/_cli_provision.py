@@ -28,6 +28,8 @@ from pools_core._cli import (
 )
 from pools_core._cli_errors import ErrorReport, print_error
 
+from .testing import SAMPLE_CREDENTIALS  # a constant: the emulator itself is not loaded
+
 if TYPE_CHECKING:
     from .provision import Report
 
@@ -35,6 +37,8 @@ __all__ = ["MANIFEST", "PROVISION"]
 
 PROG: Final = "bland-pools"
 EMULATOR_KEY: Final = "bland-cli-emulator-key"  # the --emulator runs' API key
+#: What the --emulator runs say about the Twilio credentials their emulator knows.
+EMULATOR_NOTE: Final = f"its Twilio credentials: {SAMPLE_CREDENTIALS}"
 
 
 @contextlib.asynccontextmanager
@@ -53,7 +57,6 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
         return
     from .provision import manifest_path
     from .testing import BlandEmulator, FaultPlan
-    from .testing._emulator import SAMPLE_CREDENTIALS
 
     manifest_path(args.manifest)  # refused before the emulator's state is kept beside it
 
@@ -76,7 +79,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
     await asyncio.to_thread(_load, emu, state)
     async with emu:
         print(
-            f"(emulator at {emu.url}, faults on; its pools are kept in {state})",
+            f"(emulator at {emu.url}, faults on; {EMULATOR_NOTE}; its pools are kept in {state})",
             file=sys.stderr,
         )
         try:

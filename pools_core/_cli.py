@@ -52,6 +52,8 @@ __all__ = [
     "print_table",
 ]
 
+#: Arguments shown with these metavars are file names (the shell completes them so).
+PATH_METAVARS = frozenset({"FILE", "PATH"})
 #: The loggers ``-v`` shows (never asyncio's own chatter).
 SDK_LOGGERS = ("bland_pools", "ghl_pools", "pools_core")
 
@@ -121,13 +123,17 @@ class CLI(NamedTuple):
     base_url_env: str  # "BLAND_BASE_URL"
     commands: tuple[Command, ...]
     open: Opener  # the default client of every command
+    emulator_note: str = ""  # what else --help says of --emulator (the credentials it knows)
 
-    def parser(self) -> argparse.ArgumentParser:
+    def parser(self, path_completion: Any = None) -> argparse.ArgumentParser:
+        """The command line's parser; ``path_completion`` (shtab's ``FILE``, given by the
+        ``completion`` command) marks each argument shown as FILE or PATH as a file name."""
         parser = Parser(
             prog=self.prog,
             description=self.description,
             epilog=f"Try it without an account: {self.prog} --emulator list\n"
-            f"Help on one command: {self.prog} COMMAND --help",
+            + (f"  ({self.emulator_note})\n" if self.emulator_note else "")
+            + f"Help on one command: {self.prog} COMMAND --help",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         self._add_common_options(parser, ALL_COMMON)
@@ -150,7 +156,9 @@ class CLI(NamedTuple):
                     if item.exclusive not in groups:
                         groups[item.exclusive] = one.add_mutually_exclusive_group()
                     target = groups[item.exclusive]
-                target.add_argument(*item.names, **item.options)
+                action = target.add_argument(*item.names, **item.options)
+                if path_completion is not None and item.options.get("metavar") in PATH_METAVARS:
+                    action.complete = path_completion  # read by shtab
         return parser
 
     def _add_common_options(self, parser: argparse.ArgumentParser, names: frozenset[str]) -> None:
@@ -348,13 +356,16 @@ def client_from_options(
 
 
 @contextlib.asynccontextmanager
-async def announced(emulator: Any, seeds: Iterable[tuple[Any, ...]] = ((),)) -> AsyncIterator[Any]:
+async def announced(
+    emulator: Any, seeds: Iterable[tuple[Any, ...]] = ((),), note: str = ""
+) -> AsyncIterator[Any]:
     """Run ``emulator``, seeded with samples (``seed_samples(*seed)`` for each of ``seeds``),
-    and say where, on stderr."""
+    and say where (and ``note``), on stderr."""
     async with emulator:
         for seed in seeds:
             emulator.seed_samples(*seed)
-        print(f"(emulator at {emulator.url}, seeded with sample pools)", file=sys.stderr)
+        said = f"; {note}" if note else ""
+        print(f"(emulator at {emulator.url}, seeded with sample pools{said})", file=sys.stderr)
         yield emulator
 
 

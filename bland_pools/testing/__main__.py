@@ -1,8 +1,9 @@
 """``python -m bland_pools.testing``: run a Bland emulator until Ctrl-C.
 
-    python -m bland_pools.testing --port 8765 --api-key KEY --samples
+    python -m bland_pools.testing --port 8765 --api-key KEY --samples --credentials UUID
 
-Prints the URL (first line) and the API key; ``--fault server_error=0.05`` adds random faults.
+Prints the URL (first line), the API key and the Twilio credentials its organizations own;
+``--fault server_error=0.05`` adds random faults.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pools_core.testing._emulator import (
     run_standalone,
 )
 
+from . import SAMPLE_CREDENTIALS
 from ._emulator import DEFAULT_API_KEY, BlandEmulator
 
 PROG = "python -m bland_pools.testing"
@@ -32,11 +34,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="an accepted API key, each its own organization (repeatable; default "
         f"{DEFAULT_API_KEY})",
     )
+    parser.add_argument(
+        "--credentials",
+        action="append",
+        default=[],
+        metavar="UUID",
+        help="Twilio credentials (their UUID) every key's organization owns, so that a pool's "
+        "encrypted_key may name them (repeatable; --samples adds "
+        f"{SAMPLE_CREDENTIALS})",
+    )
     args = parser.parse_args(argv)
     keys: list[str] = args.api_key or [DEFAULT_API_KEY]
+    credentials: list[str] = list(args.credentials)
+    if args.samples and SAMPLE_CREDENTIALS not in credentials:
+        credentials.append(SAMPLE_CREDENTIALS)  # a sample pool uses them
     plan = fault_plan_from_args(parser, args)
     try:
-        emulator = BlandEmulator(keys, host=args.host, port=args.port, faults=plan)
+        emulator = BlandEmulator(
+            dict.fromkeys(keys, credentials), host=args.host, port=args.port, faults=plan
+        )
     except ValueError as exc:
         parser.error(str(exc))
     if args.samples:
@@ -45,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def settings() -> list[tuple[str, str]]:
         return [
             ("API key" if len(keys) == 1 else "API keys", ", ".join(keys)),
+            ("credentials", ", ".join(credentials) or "none (add with --credentials UUID)"),
             ("shell", f"export BLAND_BASE_URL={emulator.url} BLAND_API_KEY={keys[0]}"),
         ]
 

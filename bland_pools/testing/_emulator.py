@@ -71,7 +71,8 @@ MSG_INVALID_CREDENTIALS: Final = "Twilio credentials not found or do not belong 
 MSG_DELETED: Final = "Geospatial dialing pool deleted successfully"
 MSG_NOT_AN_OBJECT: Final = "The request body must be a JSON object"
 MSG_NO_PHONE_NUMBERS: Final = "phone_numbers is required"
-#: The docs' example credentials, known to every organization's samples.
+#: The docs' example credentials, known to every organization's samples (the emulator's own
+#: copy, as of every rule; ``bland_pools.testing.SAMPLE_CREDENTIALS`` is the same UUID).
 SAMPLE_CREDENTIALS: Final = "550e8400-e29b-41d4-a716-446655440000"
 #: The docs' example pool id, the first sample's.
 SAMPLE_POOL_ID: Final = "550e8400-e29b-41d4-a716-446655440001"
