@@ -325,6 +325,17 @@ class _Run:
     def entries(self) -> dict[str, ManifestEntry]:
         return {} if self.store is None else {e.key: e for e in self.store.entries()}
 
+    def _read(
+        self, desired: list[DesiredPool], organization: list[PoolLike]
+    ) -> dict[str, ManifestEntry]:
+        """The manifest's entries; from the SQLite store, holding the input's keys and
+        numbers and the listing's pool ids rather than copies of them."""
+        if not isinstance(self.store, SQLiteManifest):
+            return self.entries()
+        wanted = {pool.key: pool for pool in desired}
+        ids = {pool.id: pool.id for pool in organization}
+        return {e.key: e for e in self.store._entries_sharing(wanted, ids)}
+
     async def go(
         self,
         desired: list[DesiredPool],
@@ -333,7 +344,7 @@ class _Run:
         retry_failed: bool = False,
     ) -> Report:
         organization = await self.client.pools._list_decoded(decode_listing)
-        entries = self.entries()  # read once: settling keeps it as the store now has it
+        entries = self._read(desired, organization)  # once: settling keeps it up to date
         self._check_organization(organization, entries)
         settled = self._settle(entries, organization)
         plan = make_plan(desired, entries, organization, prune=prune, retry_failed=retry_failed)

@@ -20,7 +20,7 @@ import sqlite3
 import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from json import encoder, loads
@@ -541,6 +541,25 @@ class SQLiteManifest:
         for row in self._db.execute(f"SELECT {self._columns} FROM pools ORDER BY rowid"):
             yield _entry(row, self._shown, stamps)
 
+    def _entries_sharing(
+        self, wanted: Mapping[str, Any], ids: Mapping[str, str]
+    ) -> Iterator[ManifestEntry]:
+        """:meth:`entries`, holding the objects a run holds already instead of copies: the
+        key and, when the stored text is theirs, the numbers of ``wanted`` (key to an object
+        with ``key`` and ``phone_numbers``), the pool id of ``ids`` (the listing's). At
+        100,000 keys, a third of what the entries weigh."""
+        stamps: dict[str, str] = {}
+        shown = self._shown
+        for row in self._db.execute(f"SELECT {self._columns} FROM pools ORDER BY rowid"):
+            pool = wanted.get(row[0])
+            if pool is None:
+                yield _entry(row, shown, stamps)
+                continue
+            numbers = pool.phone_numbers
+            if row[2] != _json(numbers):
+                numbers = _UNSHARED
+            yield _entry(row, shown, stamps, pool.key, ids.get(row[1], row[1]), numbers)
+
     def get(self, key: str) -> ManifestEntry | None:
         sql = f"SELECT {self._columns} FROM pools WHERE key = ?"
         row = self._db.execute(sql, (key,)).fetchone()
@@ -688,7 +707,18 @@ _SHARED: Final = {
 } | {value: value for value in _FAILURES if value}
 
 
-def _entry(row: tuple[Any, ...], shown: str, stamps: dict[str, str] | None = None) -> ManifestEntry:
+_UNSHARED: Final[Any] = object()  # _entry: the stored numbers are read from the row
+
+
+def _entry(
+    row: tuple[Any, ...],
+    shown: str,
+    stamps: dict[str, str] | None = None,
+    same_key: str | None = None,
+    same_id: str | None = None,
+    same_numbers: Any = _UNSHARED,
+) -> ManifestEntry:
+    """The entry of ``row``; ``same_*``: an equal object the caller holds, used instead."""
     (key, pool_id, numbers, encrypted_key, origin, status, intent, intent_numbers, intent_key,
      intent_at, last_error, updated_at, failure, failure_code, failed_numbers,
      failed_key) = row  # fmt: skip
@@ -699,9 +729,9 @@ def _entry(row: tuple[Any, ...], shown: str, stamps: dict[str, str] | None = Non
         updated_at = stamps.setdefault(updated_at, updated_at)
     try:
         return ManifestEntry(
-            key,
-            pool_id,
-            _numbers(numbers),
+            key if same_key is None else same_key,
+            pool_id if same_id is None else same_id,
+            _numbers(numbers) if same_numbers is _UNSHARED else same_numbers,
             encrypted_key,
             shared(origin, origin),
             shared(status, status),
