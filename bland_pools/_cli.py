@@ -42,6 +42,7 @@ from pools_core._cli_completion import completion_command
 from ._cli_coverage import COVERAGE
 from ._cli_export import EXPORT
 from ._cli_provision import EMULATOR_KEY, EMULATOR_NOTE, MANIFEST, PROVISION
+from ._validation import RESOURCE_NAMES
 
 if TYPE_CHECKING:
     from ._client import AsyncBlandClient
@@ -50,6 +51,17 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS", "main"]
 
 PROG = "bland-pools"
+
+#: ``--resource-path``, an option of every command that talks to the API (the client's
+#: ``resource_path``): pins the client to one name of the resource.
+RESOURCE_PATH = arg(
+    "--resource-path",
+    choices=RESOURCE_NAMES,
+    metavar="NAME",
+    help="use only this name of the resource: custom-dialing-pools or "
+    "geospatial-dialing-pools (default: $BLAND_RESOURCE_PATH, else custom-dialing-pools, "
+    "switching once to the other name if the server has no such route)",
+)
 
 
 @contextlib.asynccontextmanager
@@ -271,6 +283,7 @@ BLAND_CLI: CLI = CLI(
     base_url_env="BLAND_BASE_URL",
     commands=COMMANDS,
     open=_client,
+    options=(RESOURCE_PATH,),
     emulator_note=f"{EMULATOR_NOTE}, for --encrypted-key",
 )
 

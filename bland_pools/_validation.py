@@ -25,6 +25,7 @@ __all__ = [
     "MSG_INVALID_CREDENTIALS",
     "MSG_INVALID_PHONE_NUMBERS",
     "MSG_INVALID_POOL_ID",
+    "RESOURCE_NAMES",
     "check_encrypted_key",
     "check_phone_numbers",
     "check_pool_id",
@@ -32,6 +33,11 @@ __all__ = [
     "is_uuid",
     "normalize_phone_number",
 ]
+
+#: The resource's two names (api-notes, "the same resource under a newer name"): the seeds'
+#: ``custom-dialing-pools`` and the current docs' ``geospatial-dialing-pools``, with the same
+#: headers, bodies and envelopes. The first is the default.
+RESOURCE_NAMES: Final = ("custom-dialing-pools", "geospatial-dialing-pools")
 
 # The server's own messages (docs: "Error Response" examples).
 MSG_INVALID_POOL_ID: Final = "Pool ID must be a valid UUID"

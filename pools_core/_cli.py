@@ -123,6 +123,9 @@ class CLI(NamedTuple):
     base_url_env: str  # "BLAND_BASE_URL"
     commands: tuple[Command, ...]
     open: Opener  # the default client of every command
+    # This command line's own client options (``--resource-path``), taken by the commands that
+    # talk to the API; each one's ``dest`` is the client's keyword (client_settings passes it).
+    options: tuple[Arg, ...] = ()
     emulator_note: str = ""  # what else --help says of --emulator (the credentials it knows)
 
     def parser(self, path_completion: Any = None) -> argparse.ArgumentParser:
@@ -209,6 +212,9 @@ class CLI(NamedTuple):
                 default=s,
                 help="log each request to stderr",
             )
+        if "credential" in names:  # a command that talks to the API
+            for item in self.options:
+                parser.add_argument(*item.names, **{**item.options, "default": s})
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         """Parse ``argv``, run the command, return the exit code."""
@@ -226,6 +232,9 @@ class CLI(NamedTuple):
                 print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
             return 2
         command = next(c for c in self.commands if c.name == args.command)
+        args.client_options = {
+            dest: getattr(args, dest) for dest in map(_dest, self.options) if hasattr(args, dest)
+        }
         return self._run(command, args)
 
     def _fail(self, args: argparse.Namespace, error: ErrorReport) -> None:
@@ -339,11 +348,21 @@ def json_errors(args: argparse.Namespace) -> bool:
 
 
 def client_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The client options the common options set (the SDK's defaults otherwise)."""
+    """The client options the common options set (the SDK's defaults otherwise), the command
+    line's own (:attr:`CLI.options`) included."""
     settings: dict[str, Any] = {"timeout": option(args, "timeout", 30.0)}
     if option(args, "max_retries") is not None:
         settings["max_retries"] = args.max_retries
+    settings.update(option(args, "client_options") or {})
     return settings
+
+
+def _dest(item: Arg) -> str:
+    """Where argparse stores an option: its ``dest``, else its first long name."""
+    if "dest" in item.options:
+        return str(item.options["dest"])
+    name = next((n for n in item.names if n.startswith("--")), item.names[0])
+    return name.lstrip("-").replace("-", "_")
 
 
 def client_from_options(

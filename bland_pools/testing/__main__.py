@@ -3,7 +3,8 @@
     python -m bland_pools.testing --port 8765 --api-key KEY --samples --credentials UUID
 
 Prints the URL (first line), the API key and the Twilio credentials its organizations own;
-``--fault server_error=0.05`` adds random faults.
+``--fault server_error=0.05`` adds random faults; ``--paths geospatial-dialing-pools`` serves
+the resource under that name only (default: both).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pools_core.testing._emulator import (
 )
 
 from . import SAMPLE_CREDENTIALS
-from ._emulator import DEFAULT_API_KEY, BlandEmulator
+from ._emulator import DEFAULT_API_KEY, RESOURCE_NAMES, BlandEmulator
 
 PROG = "python -m bland_pools.testing"
 
@@ -43,6 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "encrypted_key may name them (repeatable; --samples adds "
         f"{SAMPLE_CREDENTIALS})",
     )
+    parser.add_argument(
+        "--paths",
+        nargs="+",
+        choices=RESOURCE_NAMES,
+        default=list(RESOURCE_NAMES),
+        metavar="NAME",
+        help="the resource names served (default both: custom-dialing-pools "
+        "geospatial-dialing-pools); the other's paths answer a plain 404",
+    )
     args = parser.parse_args(argv)
     keys: list[str] = args.api_key or [DEFAULT_API_KEY]
     credentials: list[str] = list(args.credentials)
@@ -51,7 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = fault_plan_from_args(parser, args)
     try:
         emulator = BlandEmulator(
-            dict.fromkeys(keys, credentials), host=args.host, port=args.port, faults=plan
+            dict.fromkeys(keys, credentials),
+            host=args.host,
+            port=args.port,
+            faults=plan,
+            paths=args.paths,
         )
     except ValueError as exc:
         parser.error(str(exc))
@@ -61,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def settings() -> list[tuple[str, str]]:
         return [
             ("API key" if len(keys) == 1 else "API keys", ", ".join(keys)),
+            ("paths", ", ".join("/v1/" + name for name in emulator.paths)),
             ("credentials", ", ".join(credentials) or "none (add with --credentials UUID)"),
             ("shell", f"export BLAND_BASE_URL={emulator.url} BLAND_API_KEY={keys[0]}"),
         ]
