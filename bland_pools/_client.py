@@ -30,12 +30,12 @@ from pools_core._config import (
     conceal,
     hide_url,
     resolve_secret,
-    user_agent,
 )
 from pools_core._exceptions import ConfigurationError
 from pools_core._pace import Pace
 from pools_core._protocol import Request, Response
 from pools_core._retry import RetryPolicy
+from pools_core._session import user_agent
 from pools_core._transport import Recover, Transport
 from pools_core._types import NOT_GIVEN, NotGivenOr, RedactedHeaders, Secret
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import email.utils
 import logging
 import time
 from collections import deque
@@ -38,6 +37,7 @@ from typing import Final, NamedTuple, TypeAlias, TypeVar
 from pools_core._clock import Clock
 from pools_core._config import TimeoutLike
 from pools_core._exceptions import APIError
+from pools_core._headers import clock_offset
 from pools_core._protocol import Request, Response
 from pools_core._transport import OutcomeUnknown, Recover, Transport
 from pools_core._types import NOT_GIVEN, NotGivenOr
@@ -268,7 +268,7 @@ class CreateRecovery:
         there is none; :class:`OutcomeUnknown` when there are several."""
 
         def decode(response: Response) -> tuple[builtins.list[DialingPool], float | None]:
-            return decode_pools(response), _clock_offset(response)
+            return decode_pools(response), clock_offset(response.headers)
 
         pools, offset = await self._route.call(list_request, decode, self._sender(timeout))
         if offset is None:
@@ -301,15 +301,3 @@ class CreateRecovery:
         self.returned(found.id)
         logger.info("create: adopted pool %s made by the attempt whose answer was lost", found.id)
         return found
-
-
-def _clock_offset(response: Response) -> float | None:
-    """Server clock minus ours, from the ``Date`` header; ``None`` when there is none."""
-    raw = response.headers.get("date")
-    if not raw:
-        return None
-    try:
-        server = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return server.timestamp() - time.time() if server.tzinfo is not None else None

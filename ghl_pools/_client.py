@@ -25,11 +25,12 @@ from pools_core._config import (
     conceal,
     hide_url,
     resolve_secret,
-    user_agent,
 )
 from pools_core._exceptions import ConfigurationError
-from pools_core._ratelimit import RateLimitInfo, SlidingWindowLimiter
+from pools_core._headers import RateLimitInfo
+from pools_core._ratelimit import SlidingWindowLimiter
 from pools_core._retry import RetryPolicy
+from pools_core._session import user_agent
 from pools_core._transport import Transport
 from pools_core._types import NOT_GIVEN, NotGivenOr, RedactedHeaders, Secret
 

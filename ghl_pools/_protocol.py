@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from pools_core._convert import DecodeFailure, camel_case, make_model_converter
 from pools_core._exceptions import APIError
+from pools_core._headers import parse_rate_limit_headers
 from pools_core._protocol import (
     INVALID,
     WRONG_URL,
@@ -25,7 +26,6 @@ from pools_core._protocol import (
     error_from_response,
     redirect_error,
 )
-from pools_core._ratelimit import parse_rate_limit_headers
 
 from ._exceptions import ERRORS, BadRequestError, RateLimitError
 from ._models import NumberPool, NumberPoolPage

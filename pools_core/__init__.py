@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         ServerError as ServerError,
         UnexpectedResponseError as UnexpectedResponseError,
     )
-    from ._ratelimit import (
+    from ._headers import (
         RateLimitInfo as RateLimitInfo,
     )
     from ._retry import (
@@ -65,7 +65,7 @@ _EXPORTS = {
     "RateLimitError": "._exceptions",
     "ServerError": "._exceptions",
     "UnexpectedResponseError": "._exceptions",
-    "RateLimitInfo": "._ratelimit",
+    "RateLimitInfo": "._headers",
     "RetryPolicy": "._retry",
     "NOT_GIVEN": "._types",
     "NotGiven": "._types",

@@ -5,33 +5,25 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-import platform
 import re
-import socket
 from typing import Any, Final, TypeAlias
 
-import aiohttp
 import attrs
 import yarl
 
 from ._exceptions import ConfigurationError
 from ._types import Secret
-from ._version import __version__
 
 __all__ = [
     "HiddenURL",
-    "LoopbackResolver",
     "Timeout",
     "TimeoutLike",
     "check_header_value",
     "conceal",
     "hide_url",
-    "needs_loopback_resolver",
     "resolve_base_url",
     "resolve_secret",
     "shown_url",
-    "to_client_timeout",
-    "user_agent",
 ]
 
 
@@ -83,12 +75,6 @@ def as_timeout(value: TimeoutLike) -> Timeout:
         )
     total = float(value)
     return Timeout(total=total, connect=min(10.0, total))
-
-
-def to_client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(
-        total=timeout.total, sock_connect=timeout.connect, sock_read=timeout.read
-    )
 
 
 class _Unusable(Secret):
@@ -171,27 +157,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class LoopbackResolver(aiohttp.abc.AbstractResolver):
-    """aiohttp's resolver, keeping only loopback addresses: plain http to ``localhost`` must
-    not carry the key to another machine when a hosts file or DNS says otherwise. Created on
-    the loop that uses it."""
-
-    def __init__(self, inner: aiohttp.abc.AbstractResolver | None = None) -> None:
-        self._inner = inner or aiohttp.ThreadedResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[aiohttp.abc.ResolveResult]:
-        found = await self._inner.resolve(host, port, family)
-        kept = [r for r in found if ipaddress.ip_address(r["host"]).is_loopback]
-        if not kept:
-            raise OSError(f"{host} resolves to no loopback address; plain http is not sent")
-        return kept
-
-    async def close(self) -> None:
-        await self._inner.close()
-
-
 class HiddenURL:
     """A ``base_url`` argument, held so that its ``repr`` masks it: a URL can carry a
     credential (``https://user:KEY@host``), and tools that print a traceback's locals would
@@ -270,17 +235,3 @@ def resolve_base_url(
             "local emulator)"
         )
     return str(url).rstrip("/")
-
-
-def needs_loopback_resolver(base_url: str) -> bool:
-    """Plain http by the name ``localhost``: only a resolver that keeps loopback addresses
-    may connect it (:class:`LoopbackResolver`)."""
-    url = yarl.URL(base_url)
-    return url.scheme == "http" and url.host == "localhost"
-
-
-def user_agent(sdk: str) -> str:
-    return (
-        f"{sdk}/{__version__} (bland-ghl-pools) aiohttp/{aiohttp.__version__} "
-        f"{platform.python_implementation()}/{platform.python_version()}"
-    )

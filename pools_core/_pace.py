@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from ._clock import SYSTEM_CLOCK, Clock
-from ._retry import parse_retry_after
+from ._headers import parse_retry_after
 
 __all__ = ["Pace"]
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, NamedTuple, cast
 
 from ._exceptions import APIError, ErrorDetail, ErrorTree, RateLimitError
+from ._headers import parse_retry_after
 from ._redact import Redactor
-from ._retry import parse_retry_after
 
 __all__ = [
     "INVALID",

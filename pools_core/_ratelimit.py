@@ -13,107 +13,24 @@ import random
 import time
 from collections import deque
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Final, Protocol
 
-import attrs
-
 from ._clock import SYSTEM_CLOCK, Clock
-from ._retry import parse_retry_after
+from ._headers import (
+    RateLimitInfo,
+    RawFigures,
+    figure,
+    pacing,
+    parse_retry_after,
+    rate_limit_info,
+    raw_figures,
+)
 
 __all__ = [
     "Blocked",
     "Limiter",
-    "RateLimitInfo",
     "SlidingWindowLimiter",
-    "parse_rate_limit_headers",
 ]
-
-
-@attrs.frozen(kw_only=True)
-class RateLimitInfo:
-    """The rate-limit figures of the latest answer for one location, as the server sent them.
-
-    Attributes:
-        limit: requests allowed per interval (``X-RateLimit-Max``).
-        remaining: requests left in the current interval (``X-RateLimit-Remaining``).
-        interval: the interval in seconds (``X-RateLimit-Interval-Milliseconds`` / 1000).
-        daily_limit: requests allowed per day (``X-RateLimit-Limit-Daily``).
-        daily_remaining: requests left today (``X-RateLimit-Daily-Remaining``).
-        observed_at: when the answer arrived (UTC).
-    """
-
-    limit: int | None
-    remaining: int | None
-    interval: float | None
-    daily_limit: int | None
-    daily_remaining: int | None
-    observed_at: datetime
-
-
-_NAMES: Final = (
-    "x-ratelimit-max",
-    "x-ratelimit-remaining",
-    "x-ratelimit-interval-milliseconds",
-    "x-ratelimit-limit-daily",
-    "x-ratelimit-daily-remaining",
-)
-_Raw = tuple[str | None, str | None, str | None, str | None, str | None]
-# Header figures repeat ("100", "97"...): each string is parsed once (bounded memo).
-_FIGURES: dict[str, int | None] = {}
-
-
-def _figure(raw: str | None) -> int | None:
-    if raw is None:
-        return None
-    value = _FIGURES.get(raw, _FIGURES)
-    if value is not _FIGURES:
-        return value  # type: ignore[return-value]
-    text = raw.strip()
-    # No real figure is that long, and past 309 digits float() overflows.
-    parsed = int(text) if len(text) <= 15 and text.isascii() and text.isdigit() else None
-    if len(_FIGURES) > 4096:
-        _FIGURES.clear()
-    _FIGURES[raw] = parsed
-    return parsed
-
-
-# The pacing figures (limit, remaining, interval in ms) of recent header triples, parsed once.
-_PACING: dict[tuple[str | None, str | None, str | None], tuple[int | None, ...]] = {}
-
-
-def _pacing(raw: _Raw) -> tuple[int | None, ...]:
-    triple = raw[:3]
-    figures = _PACING.get(triple)
-    if figures is None:
-        if len(_PACING) > 4096:
-            _PACING.clear()
-        figures = _PACING[triple] = tuple(map(_figure, triple))
-    return figures
-
-
-def _raw(headers: Mapping[str, str]) -> _Raw:
-    get = headers.get
-    return (get(_NAMES[0]), get(_NAMES[1]), get(_NAMES[2]), get(_NAMES[3]), get(_NAMES[4]))
-
-
-def _info(raw: _Raw, observed: float) -> RateLimitInfo | None:
-    limit, remaining, interval_ms, daily_limit, daily_remaining = map(_figure, raw)
-    if limit is None and remaining is None and daily_remaining is None:
-        return None
-    return RateLimitInfo(
-        limit=limit,
-        remaining=remaining,
-        interval=interval_ms / 1000.0 if interval_ms else None,
-        daily_limit=daily_limit,
-        daily_remaining=daily_remaining,
-        observed_at=datetime.fromtimestamp(observed, UTC),
-    )
-
-
-def parse_rate_limit_headers(headers: Mapping[str, str]) -> RateLimitInfo | None:
-    """The ``X-RateLimit-*`` figures, or ``None`` when the answer carries none."""
-    return _info(_raw(headers), time.time())
 
 
 # The most the headers may set: GoHighLevel documents 100 per 10 seconds.
@@ -231,7 +148,7 @@ class SlidingWindowLimiter:
         self._sleep = clock.sleep
         self._prune_above = prune_above  # windows kept before idle ones are dropped
         self._windows: dict[str, _Window] = {}
-        self._latest: dict[str, tuple[_Raw, float]] = {}
+        self._latest: dict[str, tuple[RawFigures, float]] = {}
         self._last_key: str | None = None
 
     def _window(self, key: str) -> _Window:
@@ -341,10 +258,10 @@ class SlidingWindowLimiter:
     def observe(self, key: str, headers: Mapping[str, str], status: int = 200) -> None:
         """Learn from an answer: its ``X-RateLimit-*`` headers, and a 429's ``Retry-After``
         (every sender for ``key`` then waits, not just the one that was refused)."""
-        raw = _raw(headers)
+        raw = raw_figures(headers)
         if raw[0] is not None or raw[1] is not None or raw[4] is not None:
             self._learn(key, raw)
-        if status == 429 and _figure(raw[4]) != 0:
+        if status == 429 and figure(raw[4]) != 0:
             # (A used-up daily quota is not waited out here: those calls should fail fast.)
             # After learning: the wait falls back to the interval this very answer states.
             wait = parse_retry_after(headers)
@@ -357,12 +274,12 @@ class SlidingWindowLimiter:
             jittered = wait * random.uniform(1.0, 1.25)
             self.block(key, min(jittered, max(wait, self._max_block)))
 
-    def _learn(self, key: str, raw: _Raw) -> None:
+    def _learn(self, key: str, raw: RawFigures) -> None:
         # The figures as sent, turned into a RateLimitInfo only when someone asks (latest()).
         self._latest[key] = (raw, time.time())
         self._last_key = key
         window = self._windows.get(key) or self._window(key)
-        limit, remaining, interval_ms = _pacing(raw)
+        limit, remaining, interval_ms = pacing(raw)
         # Bounded: a garbled header must not book millions of sends or wait for a day.
         if limit:
             window.limit = min(limit, _MAX_LIMIT)
@@ -412,4 +329,4 @@ class SlidingWindowLimiter:
         if key is None:
             key = self._last_key
         seen = None if key is None else self._latest.get(key)
-        return None if seen is None else _info(*seen)
+        return None if seen is None else rate_limit_info(*seen)

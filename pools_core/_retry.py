@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import email.utils
 import random
-import time
-from collections.abc import Mapping
 from typing import Final
 
 import attrs
@@ -17,48 +14,18 @@ from ._exceptions import (
     RateLimitError,
     UnexpectedResponseError,
 )
+from ._headers import parse_retry_after
 
 __all__ = [
     "RETRIED_STATUSES",
     "RetryPolicy",
     "check_max_retries",
     "outcome_unknown",
-    "parse_retry_after",
     "requested_wait",
 ]
 
 # 408 request timeout, 429 throttled, and the 5xx a proxy or an overloaded server answers.
 RETRIED_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
-
-
-def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds the server asked us to wait: ``retry-after-ms``, then ``Retry-After`` as seconds,
-    then as an HTTP date. ``None`` when absent or unreadable; never negative."""
-    ms = headers.get("retry-after-ms")
-    if ms is not None:
-        try:
-            value = float(ms) / 1000.0
-        except ValueError:
-            value = -1.0
-        if value >= 0 and value == value and value != float("inf"):
-            return value
-    raw = headers.get("retry-after")
-    if raw is None:
-        return None
-    raw = raw.strip()
-    try:
-        seconds = float(raw)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds or seconds == float("inf"):
-        return None
-    return max(0.0, seconds)
 
 
 def requested_wait(exc: BaseException) -> float | None:

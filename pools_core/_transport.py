@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
@@ -24,19 +24,20 @@ from multidict import CIMultiDictProxy
 
 from ._auth import Auth
 from ._clock import SYSTEM_CLOCK, Clock
-from ._config import (
-    LoopbackResolver,
-    Timeout,
-    TimeoutLike,
-    as_timeout,
-    needs_loopback_resolver,
-    to_client_timeout,
-)
+from ._config import Timeout, TimeoutLike, as_timeout
 from ._exceptions import APIError, ConfigurationError, ErrorTree, PoolsError
 from ._protocol import Request, Response
 from ._ratelimit import Blocked, Limiter
 from ._redact import Redactor
 from ._retry import RetryPolicy, check_max_retries, outcome_unknown
+from ._session import (
+    MAX_BODY,
+    MAX_ERROR_BODY,
+    LoopbackResolver,
+    Settings,
+    needs_loopback_resolver,
+    to_client_timeout,
+)
 from ._types import NOT_GIVEN, NotGivenOr, RedactedHeaders
 
 __all__ = ["MAX_BODY", "MAX_ERROR_BODY", "OutcomeUnknown", "Recover", "Transport"]
@@ -47,12 +48,6 @@ _O = TypeVar("_O")
 #: Called before a retry (and after a final failure) of a call whose outcome is unknown; it
 #: returns the result the lost attempt produced, or ``None`` when that attempt changed nothing.
 Recover = Callable[[APIError], Awaitable[_T | None]]
-
-#: The default of the largest success answer read (``max_response_bytes``): an organization's
-#: every pool is far less. An error answer is read up to MAX_ERROR_BODY, enough for its
-#: message, whatever a proxy sends.
-MAX_BODY: Final = 64 * 2**20
-MAX_ERROR_BODY: Final = 64 * 2**10
 
 
 class OutcomeUnknown(Exception):
@@ -90,38 +85,21 @@ class Transport:
         limiter: Limiter | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        if session is not None and not isinstance(session, aiohttp.ClientSession):
-            raise ConfigurationError(
-                f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
-            )
-        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-            raise ConfigurationError(f"max_connections must be an integer, got {max_connections!r}")
-        if max_connections < 1:
-            raise ConfigurationError(f"max_connections must be at least 1, got {max_connections}")
-        if (
-            isinstance(max_response_bytes, bool)
-            or not isinstance(max_response_bytes, int)
-            or max_response_bytes < MAX_ERROR_BODY
-        ):
-            raise ConfigurationError(
-                f"max_response_bytes must be a whole number of bytes, at least {MAX_ERROR_BODY}, "
-                f"got {max_response_bytes!r}"
-            )
-        if retry_policy is not None and not isinstance(retry_policy, RetryPolicy):
-            raise ConfigurationError(
-                f"retry_policy must be a RetryPolicy, got {type(retry_policy).__name__}"
-            )
-        if not isinstance(clock, Clock):
-            raise ConfigurationError(
-                f"clock must have monotonic() and async sleep(), got {type(clock).__name__}"
-            )
+        settings = Settings.of(
+            timeout,
+            retry_policy,
+            session=session,
+            max_connections=max_connections,
+            max_response_bytes=max_response_bytes,
+            clock=clock,
+        )
         self.base_url = base_url
         self.auth = auth
         self.errors = errors
         self._log = logger
-        self.timeout: Timeout = as_timeout(timeout)
-        self._client_timeout = to_client_timeout(self.timeout)
-        self.retry_policy = retry_policy or RetryPolicy()
+        self.timeout: Timeout = settings.timeout
+        self._client_timeout = to_client_timeout(settings.timeout)
+        self.retry_policy = settings.retry_policy
         self._session = session
         self._owns_session = session is None
         self._session_loop: asyncio.AbstractEventLoop | None = None

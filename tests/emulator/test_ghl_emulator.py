@@ -12,7 +12,7 @@ import pytest
 from multidict import CIMultiDictProxy
 
 from ghl_pools.testing import GHLEmulator
-from pools_core._ratelimit import parse_rate_limit_headers
+from pools_core._headers import parse_rate_limit_headers
 
 from .conftest import LOCATION, OTHER_LOCATION, OTHER_TOKEN, SECOND_LOCATION, TOKEN, VERSION
 

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import example, given, strategies as st
 
-from pools_core._ratelimit import SlidingWindowLimiter, parse_rate_limit_headers
-from pools_core._retry import parse_retry_after
+from pools_core._headers import parse_rate_limit_headers, parse_retry_after
+from pools_core._ratelimit import SlidingWindowLimiter
 
 from ._support import GHL_HEADERS, PROPERTY_SETTINGS, headers
 

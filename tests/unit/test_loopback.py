@@ -1,7 +1,7 @@
 """Plain http is sent only to loopback: a name under ``.localhost`` is refused at construction,
 ``localhost`` itself is connected only where the resolver says loopback (a caller's own
 session, whose resolver the SDK cannot choose, is refused), and
-``pools_core._config.LoopbackResolver`` drops every other answer.
+``pools_core._session.LoopbackResolver`` drops every other answer.
 
 No test touches the machine's hosts file or connects anywhere but loopback."""
 
@@ -20,7 +20,7 @@ import bland_pools
 import pools_core
 from bland_pools import AsyncBlandClient
 from bland_pools.testing import BlandEmulator
-from pools_core._config import LoopbackResolver
+from pools_core._session import LoopbackResolver
 
 from ._support import API_KEY, CLIENTS, closed_port
 
