@@ -7,6 +7,7 @@ and a one-line blocking twin on :class:`Pools`; duplicate-free creates live in
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -36,7 +37,7 @@ from pools_core._pace import Pace
 from pools_core._protocol import Request, Response
 from pools_core._retry import RetryPolicy
 from pools_core._session import user_agent
-from pools_core._transport import Recover, Transport
+from pools_core._transport import Transport
 from pools_core._types import NOT_GIVEN, NotGivenOr, RedactedHeaders, Secret
 
 from ._exceptions import ERRORS, DuplicatePoolsError
@@ -91,19 +92,18 @@ class AsyncPools:
         decode: Callable[[Response], _T],
         timeout: NotGivenOr[TimeoutLike],
         max_retries: NotGivenOr[int],
-        recover: Recover[_T] | None = None,
     ) -> _T:
         """Send ``build(path)`` on the resource's path in use (found on the first calls, see
         ``_route.py``) and decode the answer."""
         route = self._route
         if route.settled:  # every call once the name is known
             return await self._transport.request(
-                build(route.path), decode, timeout=timeout, max_retries=max_retries, recover=recover
+                build(route.path), decode, timeout=timeout, max_retries=max_retries
             )
 
         def send(request: Request, decode: Callable[[Response], _T]) -> Awaitable[_T]:
             return self._transport.request(
-                request, decode, timeout=timeout, max_retries=max_retries, recover=recover
+                request, decode, timeout=timeout, max_retries=max_retries
             )
 
         return await route.call(build, decode, send)
@@ -176,20 +176,27 @@ class AsyncPools:
         timeout: NotGivenOr[TimeoutLike],
         max_retries: NotGivenOr[int],
     ) -> DialingPool:
-        """A create in its turn, duplicate-free (see ``_recovery.py``)."""
-
-        async def send(recover: Recover[DialingPool]) -> DialingPool:
+        """A create in its turn, duplicate-free (see ``_recovery.py``): ``lost`` goes with
+        the request, for the transport to look for the pool an attempt whose outcome is
+        unknown made."""
+        lost = self._recovery.lost_create(numbers, key, timeout)
+        found = await lost.undelivered()
+        if found is not None:
+            return found
+        try:
             # On a route-level 404 this is sent once more under the other name: see
             # Route._probe for why that cannot make a second pool.
-            return await self._call(
-                lambda base: create_request(numbers, key, base),
+            pool = await self._call(
+                lambda base: create_request(numbers, key, base, lost),
                 decode_pool,
                 timeout,
                 max_retries,
-                recover,
             )
-
-        return await self._recovery.create(numbers, key, send, timeout)
+        except asyncio.CancelledError:
+            lost.cancelled()
+            raise
+        self._recovery.returned(pool.id)
+        return pool
 
     async def ensure(
         self,

@@ -16,6 +16,7 @@ from pools_core._exceptions import APIError, ErrorDetail
 from pools_core._protocol import (
     INVALID,
     WRONG_URL,
+    Recovery,
     Request,
     Response,
     decode_json,
@@ -76,11 +77,14 @@ def _pool_body(numbers: list[str], encrypted_key: object) -> bytes:
 
 
 def create_request(
-    numbers: list[str], encrypted_key: str | None, base: str = POOLS_PATH
+    numbers: list[str],
+    encrypted_key: str | None,
+    base: str = POOLS_PATH,
+    recovery: Recovery | None = None,
 ) -> Request:
-    # Not idempotent: a repeat would make a second pool. The client recovers instead.
+    # Not idempotent: a repeat would make a second pool. ``recovery`` looks for it instead.
     body = _pool_body(numbers, NOT_GIVEN if encrypted_key is None else encrypted_key)
-    return Request("POST", base, body=body, idempotent=False)
+    return Request("POST", base, body=body, idempotent=False, recovery=recovery)
 
 
 def update_request(

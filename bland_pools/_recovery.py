@@ -39,15 +39,15 @@ from pools_core._config import TimeoutLike
 from pools_core._exceptions import APIError
 from pools_core._headers import clock_offset
 from pools_core._protocol import Request, Response
-from pools_core._transport import OutcomeUnknown, Recover, Transport
-from pools_core._types import NOT_GIVEN, NotGivenOr
+from pools_core._transport import Transport
+from pools_core._types import NotGivenOr
 
 from ._exceptions import ERRORS, PoolNotFoundError
 from ._models import DialingPool
 from ._protocol import decode_pool, decode_pools, get_request, list_request
 from ._route import Route, Send
 
-__all__ = ["REMEMBER_FOR", "CreateRecovery", "Fingerprint", "fingerprint"]
+__all__ = ["REMEMBER_FOR", "CreateRecovery", "Fingerprint", "LostCreate", "fingerprint"]
 
 logger: Final = logging.getLogger("bland_pools")
 _R = TypeVar("_R")
@@ -121,6 +121,10 @@ class _Undelivered(NamedTuple):
     given_up_at: float
 
 
+class _OutcomeUnknown(Exception):
+    """Several pools could be the lost attempt's: which one cannot be told."""
+
+
 class CreateRecovery:
     """The memory and the checks behind ``pools.create`` and ``pools.ensure`` of one client."""
 
@@ -149,36 +153,15 @@ class CreateRecovery:
         adopt the pool a concurrent identical create is about to return."""
         return _Turn(self._lines, key)
 
-    async def create(
+    def lost_create(
         self,
         numbers: builtins.list[str],
         encrypted_key: str | None,
-        send: Callable[[Recover[DialingPool]], Awaitable[DialingPool]],
-        timeout: NotGivenOr[TimeoutLike] = NOT_GIVEN,
-    ) -> DialingPool:
-        """``send(recover)`` the create, after looking for the pool of an identical create
-        that was never delivered. Call inside :meth:`turn`."""
-        key = fingerprint(numbers, encrypted_key)
-        pending = self._take_undelivered(key)
-        if pending is not None:
-            found = await self._look_for(pending, numbers, encrypted_key, key, timeout)
-            if found is not None:
-                return found
-        sent_at = time.time()
-
-        async def recover(error: APIError) -> DialingPool | None:
-            return await self._find_created(numbers, encrypted_key, sent_at, timeout, error)
-
-        try:
-            pool = await send(recover)
-        except asyncio.CancelledError:
-            # The caller gave up, but the pool may be made all the same: the next identical
-            # create of this client looks for it before sending.
-            earliest = min(sent_at, pending.sent_at) if pending is not None else sent_at
-            self._undelivered[key] = _Undelivered(earliest, None, self._clock.monotonic())
-            raise
-        self.returned(pool.id)
-        return pool
+        timeout: NotGivenOr[TimeoutLike],
+    ) -> LostCreate:
+        """The recovery of one create, handed to the transport with its request. Use inside
+        :meth:`turn`."""
+        return LostCreate(self, numbers, encrypted_key, timeout)
 
     def undelivered(self, pool: DialingPool) -> None:
         """A pool created for a caller who never received it (Ctrl-C in the blocking client
@@ -223,7 +206,7 @@ class CreateRecovery:
             if pending.pool_id is not None:
                 return await self._still_there(pending.pool_id, key, timeout)
             return await self._find_created(numbers, encrypted_key, pending.sent_at, timeout, None)
-        except OutcomeUnknown as unknown:
+        except _OutcomeUnknown as unknown:
             raise ERRORS.api(
                 "Not sent: an identical create of this client was cancelled after it may have "
                 f"been sent, and several identical pools were made since ({unknown}); one of "
@@ -265,7 +248,7 @@ class CreateRecovery:
     ) -> DialingPool | None:
         """The pool a lost create attempt made, if any: same content, created after the first
         attempt was sent (on the server's clock), not returned to anyone yet. ``None`` when
-        there is none; :class:`OutcomeUnknown` when there are several."""
+        there is none; ``_OutcomeUnknown`` when there are several."""
 
         def decode(response: Response) -> tuple[builtins.list[DialingPool], float | None]:
             return decode_pools(response), clock_offset(response.headers)
@@ -296,8 +279,68 @@ class CreateRecovery:
                     f"were created about when it was sent ({ids}); one of them may be this "
                     "request's. Nothing was sent again."
                 )
-            raise OutcomeUnknown(ids)
+            raise _OutcomeUnknown(ids)
         found = candidates[0]
         self.returned(found.id)
         logger.info("create: adopted pool %s made by the attempt whose answer was lost", found.id)
         return found
+
+
+class LostCreate:
+    """One create's :class:`~pools_core._protocol.Recovery`: what the transport does when an
+    attempt's outcome is unknown (look for the pool it made), and what this client remembers
+    when the caller gives up on the create."""
+
+    __slots__ = ("_encrypted_key", "_key", "_numbers", "_owner", "_pending", "_timeout", "sent_at")
+
+    def __init__(
+        self,
+        owner: CreateRecovery,
+        numbers: builtins.list[str],
+        encrypted_key: str | None,
+        timeout: NotGivenOr[TimeoutLike],
+    ) -> None:
+        self._owner = owner
+        self._numbers = numbers
+        self._encrypted_key = encrypted_key
+        self._timeout = timeout
+        self._key = fingerprint(numbers, encrypted_key)
+        self._pending: _Undelivered | None = None
+        self.sent_at = time.time()
+
+    async def undelivered(self) -> DialingPool | None:
+        """Before sending: the pool of an identical create that was never delivered, if it
+        made one."""
+        owner = self._owner
+        pending = self._pending = owner._take_undelivered(self._key)
+        if pending is None:
+            return None
+        found = await owner._look_for(
+            pending, self._numbers, self._encrypted_key, self._key, self._timeout
+        )
+        self.sent_at = time.time()
+        return found
+
+    async def recover(self, error: APIError) -> DialingPool | None:
+        """The pool the attempt behind ``error`` made, or ``None``; ``error`` itself, with a
+        note, when that cannot be told (nothing is sent again)."""
+        try:
+            return await self._owner._find_created(
+                self._numbers, self._encrypted_key, self.sent_at, self._timeout, error
+            )
+        except _OutcomeUnknown:
+            raise error from None
+        except APIError as exc:
+            error.add_note(
+                "The outcome of this request is unknown: checking whether it took effect "
+                f"failed too ({exc}). Nothing was sent again."
+            )
+            raise error from exc
+
+    def cancelled(self) -> None:
+        """The caller gave up, but the pool may be made all the same: the next identical
+        create of this client looks for it before sending."""
+        pending = self._pending
+        earliest = min(self.sent_at, pending.sent_at) if pending is not None else self.sent_at
+        owner = self._owner
+        owner._undelivered[self._key] = _Undelivered(earliest, None, owner._clock.monotonic())

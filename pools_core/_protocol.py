@@ -7,7 +7,7 @@ import json
 import json.scanner
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, NamedTuple, cast
+from typing import Any, Final, NamedTuple, Protocol, cast
 
 from ._exceptions import APIError, ErrorDetail, ErrorTree, RateLimitError
 from ._headers import parse_retry_after
@@ -16,6 +16,7 @@ from ._redact import Redactor
 __all__ = [
     "INVALID",
     "WRONG_URL",
+    "Recovery",
     "Request",
     "Response",
     "decode_json",
@@ -29,14 +30,29 @@ _TAGS = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 
+class Recovery(Protocol):
+    """What a call does when an attempt's outcome is unknown (a timeout after sending, a 5xx):
+    the strategy that makes a non-idempotent call safe to retry.
+
+    Before the next attempt, and after the last, the transport awaits ``recover(error)``: the
+    result the lost attempt produced (the call returns it, nothing is sent again), or ``None``
+    when it changed nothing (the call goes on). When that cannot be told, ``recover`` raises
+    ``error`` itself, with a note saying why, and nothing is sent again.
+    """
+
+    async def recover(self, error: APIError) -> Any: ...
+
+
 class Request(NamedTuple):
     """One API call, ready to send: ``path`` is already validated and percent-encoded.
 
     ``idempotent`` says whether sending it twice is harmless (retries on timeouts and 5xx);
     ``limit_key`` names the rate-limit bucket (a GoHighLevel location), if any;
     ``count_attempts`` asks the transport to notice when aiohttp itself sent it twice (see
-    :attr:`Response.repeated`). (A named tuple, like :class:`Response`: one is built per call,
-    and it costs half an attrs class.)
+    :attr:`Response.repeated`); ``recovery``, of a call that is not idempotent, is retried
+    like an idempotent one, finding what a lost attempt did first (see :class:`Recovery`).
+    (A named tuple, like :class:`Response`: one is built per call, and it costs half an
+    attrs class.)
     """
 
     method: str
@@ -46,6 +62,7 @@ class Request(NamedTuple):
     idempotent: bool = True
     limit_key: str | None = None
     count_attempts: bool = False
+    recovery: Recovery | None = None
 
 
 class Response(NamedTuple):

@@ -1,12 +1,13 @@
 """The transport: one aiohttp session per client, auth, timeouts, retries, rate limiting, logging.
 
 The path of a call (see ARCHITECTURE.md): :meth:`Transport.request` takes the headers from
-the auth step and sends the first attempt itself (:meth:`Transport._send`: session, rate-limit
-booking, the exchange, one body reader, one mapping of aiohttp's failures to the SDK's
-errors), and hands the result to the API's decoder. Entering a retry loop for every call
-costs throughput and most calls succeed, so only a failure that the policy retries hands over
-to an ``AsyncRetrying`` loop (:meth:`Transport._retry`), built per call from the client's
-policy and the call's ``max_retries``.
+the auth step and runs one attempt loop. Each attempt (:meth:`Transport._send`: session,
+rate-limit booking, the exchange, one body reader, one mapping of aiohttp's failures to the
+SDK's errors) hands its answer to the API's decoder; a failure meets the retry policy's
+pieces (should it be retried, is a retry left, how long to wait) and, when its outcome is
+unknown, the request's :class:`~pools_core._protocol.Recovery`. A plain ``while`` loop rather
+than tenacity's ``AsyncRetrying``: most calls succeed, and the first attempt should not pay
+for building a retry loop.
 """
 
 from __future__ import annotations
@@ -15,18 +16,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 import aiohttp
-import tenacity
 from multidict import CIMultiDictProxy
 
 from ._auth import Auth
 from ._clock import SYSTEM_CLOCK, Clock
 from ._config import Timeout, TimeoutLike, as_timeout
 from ._exceptions import APIError, ConfigurationError, ErrorTree, PoolsError
-from ._protocol import Request, Response
+from ._protocol import Recovery, Request, Response
 from ._ratelimit import Blocked, Limiter
 from ._redact import Redactor
 from ._retry import RetryPolicy, check_max_retries, outcome_unknown
@@ -40,27 +40,10 @@ from ._session import (
 )
 from ._types import NOT_GIVEN, NotGivenOr, RedactedHeaders
 
-__all__ = ["MAX_BODY", "MAX_ERROR_BODY", "OutcomeUnknown", "Recover", "Transport"]
+__all__ = ["MAX_BODY", "MAX_ERROR_BODY", "Transport"]
 
 _T = TypeVar("_T")
 _O = TypeVar("_O")
-
-#: Called before a retry (and after a final failure) of a call whose outcome is unknown; it
-#: returns the result the lost attempt produced, or ``None`` when that attempt changed nothing.
-Recover = Callable[[APIError], Awaitable[_T | None]]
-
-
-class OutcomeUnknown(Exception):
-    """Raised by a recover hook that cannot tell what the lost attempt did (it notes why on
-    the error): the call stops with the original error and nothing is sent again."""
-
-
-class _Stop(Exception):
-    """Carries an error out of the retry loop without tenacity retrying it."""
-
-    def __init__(self, error: APIError) -> None:
-        super().__init__()
-        self.error = error
 
 
 class _TooLarge(Exception):
@@ -186,12 +169,13 @@ class Transport:
         *,
         timeout: NotGivenOr[TimeoutLike] = NOT_GIVEN,
         max_retries: NotGivenOr[int] = NOT_GIVEN,
-        recover: Recover[_T] | None = None,
     ) -> _T:
         """Send ``request`` and return ``decode(response)``; ``decode`` raises the API's errors.
 
-        ``recover`` makes a non-idempotent call safe to retry: after a failure whose outcome is
-        unknown it finds what the lost attempt did, and returns it instead of sending again.
+        One attempt loop, read top to bottom: an attempt, and on the API's error the policy's
+        pieces (whether it is retried, whether a retry is left, the wait). An attempt after
+        one whose outcome is unknown first asks the request's :class:`Recovery`, if any, what
+        that attempt did. A 401 with a token from a provider is tried once with a fresh one.
         """
         client_timeout = self._client_timeout
         if timeout is not NOT_GIVEN:
@@ -202,23 +186,39 @@ class Transport:
         headers = self.auth.headers
         if headers is None:
             headers = await self.auth.current(client_timeout.total)
-        try:
-            return decode(await self._send(request, client_timeout, headers, 1))
-        except APIError as exc:
-            first = exc
-        try:
-            return await self._retry(
-                request, decode, client_timeout, headers, retries, first, recover
-            )
-        except APIError as exc:
-            if not isinstance(exc, self.errors.authentication):
-                raise
-            # The token may have expired in flight: ask once more, send again if it changed.
-            fresh = await self.auth.refreshed(headers, client_timeout.total)
-            if fresh is None:
-                raise
-            self._log.info("401 with a token from the provider; retrying with a fresh one")
-            return await self._retry(request, decode, client_timeout, fresh, retries, None, recover)
+        attempt = 1
+        repeated = refreshed = False
+        while True:
+            try:
+                return decode(await self._send(request, client_timeout, headers, attempt, repeated))
+            except APIError as exc:
+                error = exc
+            # (Raised below, outside the except block: nothing chained onto the error.)
+            policy, recovery = self.retry_policy, request.recovery
+            idempotent = request.idempotent or recovery is not None
+            if attempt <= retries and policy.should_retry(error, idempotent=idempotent):
+                await self._wait(request, policy.backoff(attempt, error), attempt, retries, error)
+                attempt += 1
+                if not outcome_unknown(error):
+                    continue
+                repeated = True  # the lost attempt may have taken effect: find out first
+                found = None if recovery is None else await self._recover(recovery, error)
+                if found is None:
+                    continue
+                return cast(_T, found)
+            if recovery is not None and outcome_unknown(error):
+                # No retry left, but the last attempt may have worked: find out before failing.
+                found = await self._recover(recovery, error)
+                if found is not None:
+                    return cast(_T, found)
+            elif not refreshed and isinstance(error, self.errors.authentication):
+                # The token may have expired in flight: ask once more, start again if it changed.
+                fresh = await self.auth.refreshed(headers, client_timeout.total)
+                if fresh is not None:
+                    self._log.info("401 with a token from the provider; retrying with a fresh one")
+                    headers, attempt, repeated, refreshed = fresh, 1, False, True
+                    continue
+            raise error
 
     # -- one attempt -----------------------------------------------------------------------
 
@@ -384,93 +384,26 @@ class Transport:
             message = f"The HTTP client failed ({what})"
         return self.errors.connection(message, request_sent=sent, method=request.method, url=shown)
 
-    # -- retries ---------------------------------------------------------------------------
+    # -- between attempts -----------------------------------------------------------------
 
-    async def _retry(
-        self,
-        request: Request,
-        decode: Callable[[Response], _T],
-        client_timeout: aiohttp.ClientTimeout,
-        headers: RedactedHeaders,
-        retries: int,
-        first: APIError | None,
-        recover: Recover[_T] | None,
-    ) -> _T:
-        """Attempts after ``first`` failed (or, without it, from the start) under the policy."""
-        policy = self.retry_policy
-        idempotent = request.idempotent or recover is not None
-
-        def retryable(exc: BaseException) -> bool:
-            return policy.should_retry(exc, idempotent=idempotent)
-
-        last = first
-        if first is not None and (retries == 0 or not retryable(first)):
-            return await self._give_up(recover, first)
-        retrying = tenacity.AsyncRetrying(
-            stop=tenacity.stop_after_attempt(retries + 1),
-            wait=lambda state: policy.backoff(state.attempt_number, _error_of(state)),
-            retry=tenacity.retry_if_exception(retryable),
-            before_sleep=self._before_sleep(request, retries),
-            sleep=self.clock.sleep,
-            reraise=True,
+    async def _wait(
+        self, request: Request, seconds: float, attempt: int, retries: int, error: APIError
+    ) -> None:
+        self._log.info(
+            "Retrying %s %s in %.2fs (retry %d of %d) after %s",
+            request.method,
+            request.path,
+            seconds,
+            attempt,
+            retries,
+            _describe(error),
         )
-        replay = first
-        repeated = False
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    if replay is not None:
-                        # The first attempt ran outside the loop; its error feeds the policy
-                        # here so the wait before retry 1 honors its Retry-After.
-                        err, replay = replay, None
-                        raise err
-                    if last is not None and outcome_unknown(last):
-                        repeated = True
-                        if recover is not None:
-                            found = await self._recover(recover, last)
-                            if found is not None:
-                                return found
-                    number = attempt.retry_state.attempt_number
-                    try:
-                        response = await self._send(
-                            request, client_timeout, headers, number, repeated
-                        )
-                        return decode(response)
-                    except APIError as exc:
-                        last = exc
-                        raise
-        except _Stop as stop:
-            raise stop.error from None
-        except APIError as exc:
-            last = exc
-        assert last is not None
-        return await self._give_up(recover, last)
+        await self.clock.sleep(seconds)
 
-    async def _give_up(self, recover: Recover[_T] | None, last: APIError) -> _T:
-        if recover is not None and outcome_unknown(last):
-            # No retry left, but the last attempt may have worked: find out before failing.
-            found = await self._recover(recover, last, final=True)
-            if found is not None:
-                return found
-        raise last
-
-    async def _recover(
-        self, recover: Recover[_T], error: APIError, *, final: bool = False
-    ) -> _T | None:
-        try:
-            found = await recover(error)
-        except OutcomeUnknown:
-            if final:
-                raise error from None
-            raise _Stop(error) from None
-        except APIError as exc:
-            error.add_note(
-                "The outcome of this request is unknown: checking whether it took effect "
-                f"failed too ({exc}). Nothing was sent again."
-            )
-            if final:
-                raise error from exc
-            raise _Stop(error) from exc
+    async def _recover(self, recovery: Recovery, error: APIError) -> Any:
+        """What the lost attempt behind ``error`` produced, or ``None``; raises ``error`` (or
+        another) when that cannot be told."""
+        found = await recovery.recover(error)
         if found is not None:
             self._log.info(
                 "%s recovered after %s: the lost attempt had taken effect",
@@ -478,24 +411,6 @@ class Transport:
                 error.status or "no answer",
             )
         return found
-
-    def _before_sleep(
-        self, request: Request, retries: int
-    ) -> Callable[[tenacity.RetryCallState], None]:
-        def log(state: tenacity.RetryCallState) -> None:
-            exc = _error_of(state)
-            seconds = state.next_action.sleep if state.next_action else 0.0
-            self._log.info(
-                "Retrying %s %s in %.2fs (retry %d of %d) after %s",
-                request.method,
-                request.path,
-                seconds,
-                state.attempt_number,
-                retries,
-                _describe(exc),
-            )
-
-        return log
 
 
 class _Attempts:
@@ -565,11 +480,5 @@ def _shown_url(url: str, request: Request) -> str:
     return f"{url}?{urlencode(request.params)}" if request.params else url
 
 
-def _error_of(state: tenacity.RetryCallState) -> BaseException | None:
-    return state.outcome.exception() if state.outcome is not None else None
-
-
-def _describe(exc: BaseException | None) -> str:
-    if isinstance(exc, APIError):
-        return f"{type(exc).__name__} ({exc.status or 'no answer'})"
-    return type(exc).__name__
+def _describe(exc: APIError) -> str:
+    return f"{type(exc).__name__} ({exc.status or 'no answer'})"
