@@ -52,7 +52,7 @@ from ._protocol import (
     list_request,
     update_request,
 )
-from ._recovery import CreateRecovery, fingerprint
+from ._recovery import CreateRecovery, LostCreate, fingerprint
 from ._route import Route, resolve_resource_path
 from ._validation import check_encrypted_key, check_phone_numbers, check_pool_id
 
@@ -179,7 +179,7 @@ class AsyncPools:
         """A create in its turn, duplicate-free (see ``_recovery.py``): ``lost`` goes with
         the request, for the transport to look for the pool an attempt whose outcome is
         unknown made."""
-        lost = self._recovery.lost_create(numbers, key, timeout)
+        lost = LostCreate(self._recovery, numbers, key, timeout)
         found = await lost.undelivered()
         if found is not None:
             return found
@@ -187,7 +187,7 @@ class AsyncPools:
             # On a route-level 404 this is sent once more under the other name: see
             # Route._probe for why that cannot make a second pool.
             pool = await self._call(
-                lambda base: create_request(numbers, key, base, lost),
+                lambda base: create_request(numbers, key, base)._replace(recovery=lost),
                 decode_pool,
                 timeout,
                 max_retries,

@@ -16,7 +16,6 @@ from pools_core._exceptions import APIError, ErrorDetail
 from pools_core._protocol import (
     INVALID,
     WRONG_URL,
-    Recovery,
     Request,
     Response,
     decode_json,
@@ -77,14 +76,11 @@ def _pool_body(numbers: list[str], encrypted_key: object) -> bytes:
 
 
 def create_request(
-    numbers: list[str],
-    encrypted_key: str | None,
-    base: str = POOLS_PATH,
-    recovery: Recovery | None = None,
+    numbers: list[str], encrypted_key: str | None, base: str = POOLS_PATH
 ) -> Request:
-    # Not idempotent: a repeat would make a second pool. ``recovery`` looks for it instead.
+    # Not idempotent: a repeat would make a second pool. The client recovers instead.
     body = _pool_body(numbers, NOT_GIVEN if encrypted_key is None else encrypted_key)
-    return Request("POST", base, body=body, idempotent=False, recovery=recovery)
+    return Request("POST", base, body=body, idempotent=False)
 
 
 def update_request(

@@ -153,16 +153,6 @@ class CreateRecovery:
         adopt the pool a concurrent identical create is about to return."""
         return _Turn(self._lines, key)
 
-    def lost_create(
-        self,
-        numbers: builtins.list[str],
-        encrypted_key: str | None,
-        timeout: NotGivenOr[TimeoutLike],
-    ) -> LostCreate:
-        """The recovery of one create, handed to the transport with its request. Use inside
-        :meth:`turn`."""
-        return LostCreate(self, numbers, encrypted_key, timeout)
-
     def undelivered(self, pool: DialingPool) -> None:
         """A pool created for a caller who never received it (Ctrl-C in the blocking client
         after the answer came): the next identical create returns it instead of a second."""
@@ -193,19 +183,39 @@ class CreateRecovery:
             del self._undelivered[stale]
         return self._undelivered.pop(key, None)
 
-    async def _look_for(
+
+class LostCreate:
+    """One create's :class:`~pools_core._protocol.Recovery`, handed to the transport with its
+    request: when an attempt's outcome is unknown, look for the pool it made. Also what this
+    client remembers of the create when its caller gives up. Made inside
+    :meth:`CreateRecovery.turn`."""
+
+    __slots__ = ("_key", "_owner", "_pending", "_timeout", "sent_at")
+
+    def __init__(
         self,
-        pending: _Undelivered,
+        owner: CreateRecovery,
         numbers: builtins.list[str],
         encrypted_key: str | None,
-        key: Fingerprint,
         timeout: NotGivenOr[TimeoutLike],
-    ) -> DialingPool | None:
-        """The pool an undelivered identical create made, if it made one."""
+    ) -> None:
+        self._owner = owner
+        self._timeout = timeout
+        self._key = fingerprint(numbers, encrypted_key)
+        self._pending: _Undelivered | None = None
+        self.sent_at = time.time()
+
+    async def undelivered(self) -> DialingPool | None:
+        """Before sending: the pool of an identical create that was never delivered, if it
+        made one."""
+        owner, key = self._owner, self._key
+        pending = self._pending = owner._take_undelivered(key)
+        if pending is None:
+            return None
         try:
             if pending.pool_id is not None:
-                return await self._still_there(pending.pool_id, key, timeout)
-            return await self._find_created(numbers, encrypted_key, pending.sent_at, timeout, None)
+                return await self._still_there(pending.pool_id)
+            return await self._find(pending.sent_at, None)
         except _OutcomeUnknown as unknown:
             raise ERRORS.api(
                 "Not sent: an identical create of this client was cancelled after it may have "
@@ -214,38 +224,53 @@ class CreateRecovery:
             ) from None
         except BaseException as exc:
             # Still unknown (the check failed or was cancelled too): check again next time.
-            self._undelivered[key] = pending._replace(given_up_at=self._clock.monotonic())
+            owner._undelivered[key] = pending._replace(given_up_at=owner._clock.monotonic())
             if isinstance(exc, APIError):
                 exc.add_note(
                     "An identical create of this client was cancelled after it may have been "
                     "sent; looking for its pool failed, so nothing was sent."
                 )
             raise
+        finally:
+            self.sent_at = time.time()  # the send starts now
 
-    async def _still_there(
-        self, pool_id: str, key: Fingerprint, timeout: NotGivenOr[TimeoutLike]
-    ) -> DialingPool | None:
-        """The known pool of an undelivered create, unless it was deleted or changed since."""
+    async def recover(self, error: APIError) -> DialingPool | None:
+        """The pool the attempt behind ``error`` made, or ``None``; ``error`` itself, with a
+        note, when that cannot be told (nothing is sent again)."""
         try:
-            pool = await self._route.call(
-                lambda base: get_request(pool_id, base), decode_pool, self._sender(timeout)
+            return await self._find(self.sent_at, error)
+        except _OutcomeUnknown:
+            raise error from None
+        except APIError as exc:
+            error.add_note(
+                "The outcome of this request is unknown: checking whether it took effect "
+                f"failed too ({exc}). Nothing was sent again."
+            )
+            raise error from exc
+
+    def cancelled(self) -> None:
+        """The caller gave up, but the pool may be made all the same: the next identical
+        create of this client looks for it before sending."""
+        pending, owner = self._pending, self._owner
+        earliest = min(self.sent_at, pending.sent_at) if pending is not None else self.sent_at
+        owner._undelivered[self._key] = _Undelivered(earliest, None, owner._clock.monotonic())
+
+    async def _still_there(self, pool_id: str) -> DialingPool | None:
+        """The known pool of an undelivered create, unless it was deleted or changed since."""
+        owner = self._owner
+        try:
+            pool = await owner._route.call(
+                lambda base: get_request(pool_id, base), decode_pool, owner._sender(self._timeout)
             )
         except PoolNotFoundError:
             return None
-        if _pool_fingerprint(pool) != key:
+        if _pool_fingerprint(pool) != self._key:
             return None
-        self.returned(pool.id)
+        owner.returned(pool.id)
         logger.info("create: returned pool %s, made for a caller who never got it", pool.id)
         return pool
 
-    async def _find_created(
-        self,
-        numbers: builtins.list[str],
-        encrypted_key: str | None,
-        sent_at: float,
-        timeout: NotGivenOr[TimeoutLike],
-        error: APIError | None,
-    ) -> DialingPool | None:
+    async def _find(self, sent_at: float, error: APIError | None) -> DialingPool | None:
         """The pool a lost create attempt made, if any: same content, created after the first
         attempt was sent (on the server's clock), not returned to anyone yet. ``None`` when
         there is none; ``_OutcomeUnknown`` when there are several."""
@@ -253,17 +278,17 @@ class CreateRecovery:
         def decode(response: Response) -> tuple[builtins.list[DialingPool], float | None]:
             return decode_pools(response), clock_offset(response.headers)
 
-        pools, offset = await self._route.call(list_request, decode, self._sender(timeout))
+        owner = self._owner
+        pools, offset = await owner._route.call(list_request, decode, owner._sender(self._timeout))
         if offset is None:
             since = sent_at - _SKEW_WITHOUT_DATE
         else:
             since = sent_at + offset - _SKEW_WITH_DATE
-        wanted = fingerprint(numbers, encrypted_key)
         candidates = [
             p
             for p in pools
-            if not self._was_returned(p.id)
-            and _pool_fingerprint(p) == wanted
+            if not owner._was_returned(p.id)
+            and _pool_fingerprint(p) == self._key
             and p.created_at.timestamp() >= since
         ]
         if not candidates:
@@ -281,66 +306,6 @@ class CreateRecovery:
                 )
             raise _OutcomeUnknown(ids)
         found = candidates[0]
-        self.returned(found.id)
+        owner.returned(found.id)
         logger.info("create: adopted pool %s made by the attempt whose answer was lost", found.id)
         return found
-
-
-class LostCreate:
-    """One create's :class:`~pools_core._protocol.Recovery`: what the transport does when an
-    attempt's outcome is unknown (look for the pool it made), and what this client remembers
-    when the caller gives up on the create."""
-
-    __slots__ = ("_encrypted_key", "_key", "_numbers", "_owner", "_pending", "_timeout", "sent_at")
-
-    def __init__(
-        self,
-        owner: CreateRecovery,
-        numbers: builtins.list[str],
-        encrypted_key: str | None,
-        timeout: NotGivenOr[TimeoutLike],
-    ) -> None:
-        self._owner = owner
-        self._numbers = numbers
-        self._encrypted_key = encrypted_key
-        self._timeout = timeout
-        self._key = fingerprint(numbers, encrypted_key)
-        self._pending: _Undelivered | None = None
-        self.sent_at = time.time()
-
-    async def undelivered(self) -> DialingPool | None:
-        """Before sending: the pool of an identical create that was never delivered, if it
-        made one."""
-        owner = self._owner
-        pending = self._pending = owner._take_undelivered(self._key)
-        if pending is None:
-            return None
-        found = await owner._look_for(
-            pending, self._numbers, self._encrypted_key, self._key, self._timeout
-        )
-        self.sent_at = time.time()
-        return found
-
-    async def recover(self, error: APIError) -> DialingPool | None:
-        """The pool the attempt behind ``error`` made, or ``None``; ``error`` itself, with a
-        note, when that cannot be told (nothing is sent again)."""
-        try:
-            return await self._owner._find_created(
-                self._numbers, self._encrypted_key, self.sent_at, self._timeout, error
-            )
-        except _OutcomeUnknown:
-            raise error from None
-        except APIError as exc:
-            error.add_note(
-                "The outcome of this request is unknown: checking whether it took effect "
-                f"failed too ({exc}). Nothing was sent again."
-            )
-            raise error from exc
-
-    def cancelled(self) -> None:
-        """The caller gave up, but the pool may be made all the same: the next identical
-        create of this client looks for it before sending."""
-        pending = self._pending
-        earliest = min(self.sent_at, pending.sent_at) if pending is not None else self.sent_at
-        owner = self._owner
-        owner._undelivered[self._key] = _Undelivered(earliest, None, owner._clock.monotonic())

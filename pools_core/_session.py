@@ -14,7 +14,7 @@ import attrs
 import yarl
 
 from ._clock import SYSTEM_CLOCK, Clock
-from ._config import Timeout, TimeoutLike, as_timeout
+from ._config import Timeout, as_timeout
 from ._exceptions import ConfigurationError
 from ._retry import RetryPolicy
 from ._version import __version__
@@ -36,11 +36,15 @@ MAX_BODY: Final = 64 * 2**20
 MAX_ERROR_BODY: Final = 64 * 2**10
 
 
-def _session(_: Any, __: Any, value: object) -> None:
-    if value is not None and not isinstance(value, aiohttp.ClientSession):
-        raise ConfigurationError(
-            f"session must be an aiohttp.ClientSession, got {type(value).__name__}"
-        )
+_SESSION: Final = "be an aiohttp.ClientSession"
+
+
+def _kind(name: str, kind: Any, what: str) -> Any:
+    def check(_: Any, __: Any, value: object) -> None:
+        if not isinstance(value, kind):
+            raise ConfigurationError(f"{name} must {what}, got {type(value).__name__}")
+
+    return check
 
 
 def _connections(_: Any, __: Any, value: object) -> None:
@@ -58,33 +62,24 @@ def _response_bytes(_: Any, __: Any, value: object) -> None:
         )
 
 
-def _policy(_: Any, __: Any, value: object) -> None:
-    if not isinstance(value, RetryPolicy):
-        raise ConfigurationError(f"retry_policy must be a RetryPolicy, got {type(value).__name__}")
-
-
-def _clock(_: Any, __: Any, value: object) -> None:
-    if not isinstance(value, Clock):
-        raise ConfigurationError(
-            f"clock must have monotonic() and async sleep(), got {type(value).__name__}"
-        )
-
-
 @attrs.frozen(kw_only=True)
 class Settings:
     """A transport's options, each checked here (a bad one raises ConfigurationError naming
     it); ``timeout`` given as a number becomes a :class:`Timeout`."""
 
-    session: aiohttp.ClientSession | None = attrs.field(default=None, validator=_session)
+    session: aiohttp.ClientSession | None = attrs.field(
+        default=None, validator=_kind("session", (aiohttp.ClientSession, type(None)), _SESSION)
+    )
     max_connections: int = attrs.field(default=100, validator=_connections)
     max_response_bytes: int = attrs.field(default=MAX_BODY, validator=_response_bytes)
-    retry_policy: RetryPolicy = attrs.field(factory=RetryPolicy, validator=_policy)
-    clock: Clock = attrs.field(default=SYSTEM_CLOCK, validator=_clock)
+    retry_policy: RetryPolicy = attrs.field(
+        factory=RetryPolicy, validator=_kind("retry_policy", RetryPolicy, "be a RetryPolicy")
+    )
+    clock: Clock = attrs.field(
+        default=SYSTEM_CLOCK,
+        validator=_kind("clock", Clock, "have monotonic() and async sleep()"),
+    )
     timeout: Timeout = attrs.field(factory=Timeout, converter=as_timeout)
-
-    @classmethod
-    def of(cls, timeout: TimeoutLike, retry_policy: RetryPolicy | None, **kwargs: Any) -> Settings:
-        return cls(timeout=timeout, retry_policy=retry_policy or RetryPolicy(), **kwargs)
 
 
 def to_client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:

@@ -68,9 +68,9 @@ class Transport:
         limiter: Limiter | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        settings = Settings.of(
-            timeout,
-            retry_policy,
+        settings = Settings(
+            timeout=timeout,
+            retry_policy=retry_policy or RetryPolicy(),
             session=session,
             max_connections=max_connections,
             max_response_bytes=max_response_bytes,
