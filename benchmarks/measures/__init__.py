@@ -17,4 +17,5 @@ NAMES: Final = (
     "bulk_memory",
     "ghl_export",
     "decode",
+    "rate_limited",
 )

@@ -2,7 +2,8 @@
 
     python -m bland_pools.testing --port 8765 --api-key KEY --samples
 
-Prints the URL (first line) and the API key; ``--fault server_error=0.05`` adds random faults.
+Prints the URL (first line) and the API key; ``--fault server_error=0.05`` adds random faults,
+``--rate-limit 5`` answers 429 past 5 requests per sliding second per key.
 """
 
 from __future__ import annotations
@@ -32,21 +33,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="an accepted API key, each its own organization (repeatable; default "
         f"{DEFAULT_API_KEY})",
     )
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="answer 429 (with Retry-After) past N requests per sliding second per key "
+        "(default: no limit)",
+    )
     args = parser.parse_args(argv)
     keys: list[str] = args.api_key or [DEFAULT_API_KEY]
     plan = fault_plan_from_args(parser, args)
     try:
-        emulator = BlandEmulator(keys, host=args.host, port=args.port, faults=plan)
+        emulator = BlandEmulator(
+            keys, host=args.host, port=args.port, faults=plan, rate_limit=args.rate_limit
+        )
     except ValueError as exc:
         parser.error(str(exc))
     if args.samples:
         emulator.seed_samples()
 
     def settings() -> list[tuple[str, str]]:
-        return [
+        lines = [
             ("API key" if len(keys) == 1 else "API keys", ", ".join(keys)),
             ("shell", f"export BLAND_BASE_URL={emulator.url} BLAND_API_KEY={keys[0]}"),
         ]
+        if args.rate_limit is not None:
+            lines.append(("rate limit", f"{args.rate_limit} requests per second per key"))
+        return lines
 
     return run_standalone(emulator, "Bland emulator", settings, prog=PROG)
 
