@@ -122,8 +122,14 @@ class Model:
     def raw(self) -> Mapping[str, Any]:
         """The server's JSON object as received, read-only (equal to the parsed JSON, and
         ``json.dumps`` takes it): fields this version does not model are here. Empty for a
-        model built by hand."""
-        return freeze(self._raw)  # type: ignore[no-any-return]
+        model built by hand. Frozen once, on first use, and kept: ``pool.raw is pool.raw``."""
+        raw = self._raw
+        if type(raw) is FrozenDict or type(raw) is MappingProxyType:
+            return raw
+        frozen: Mapping[str, Any] = freeze(raw)
+        # The frozen copy replaces the parsed JSON (out of eq and repr: nothing else sees it).
+        object.__setattr__(self, "_raw", frozen)
+        return frozen
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict in the SDK's field names: times as ISO 8601 text, tuples as
