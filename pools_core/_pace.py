@@ -14,12 +14,14 @@ at level N never has more than N sends in any second of the server's.
   in flight (two, more as the accepted rate grows), so the first 429 finds few others on their
   way to draw one too.
 - A 429 holds every call for its ``Retry-After`` (a minute at most) and sets the level to what
-  the server accepted in the second before it: its own limit, when the limit refused. After
-  the hold one send more than that is tried (a probe). Refused, the level is confirmed, and
-  the next probe waits a calm minute (doubling each time, up to 15). Accepted twice in a row,
-  the 429 was a stray one and the level is dropped (back to the rate, or to none): one early
-  429 costs its ``Retry-After`` and a few round trips, not the rest of the run. A confirmed
-  level whose probe is accepted climbs one send at a time, each proven by its answer.
+  the server accepted in the second before it: its own limit, when the limit refused. A
+  second 429 of the same burst (sends already out) confirms it: a stray 429 comes alone.
+  Else, after the hold, one send more than that is tried (a probe). Refused, the level is
+  confirmed. Accepted twice in a row, the 429 was a stray one and the level is dropped (back
+  to the rate, or to none): one early 429 costs its ``Retry-After`` and a few round trips, not
+  the rest of the run. At a confirmed level the next probe waits a calm minute (doubling each
+  time, up to 15); a probe accepted there climbs one send at a time, each proven by its
+  answer.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class Pace:
         self._level = self._cap
         self._set_level(self._cap)
         self._held_until = -math.inf
-        self._cut_at = -math.inf  # sends booked before it were out when the level was cut
+        self._cut_at = -math.inf  # sends booked by then were out when the level was cut
         self._probe: float | None = None  # the booking of the probe out
         self._sent_ok: deque[float] = deque()  # send times of the accepted, last two seconds
         self._probe_at = math.inf  # no probe before a cut
@@ -235,8 +237,13 @@ class Pace:
             self._confirmed = True
             self._probe_at = now + self._calm
             self._calm = min(self._calm * 2, _MAX_CALM)
-        elif booking < self._cut_at:
-            return  # out before the last cut: the same burst
+        elif booking <= self._cut_at:
+            # Out before the last cut: the same burst. A second refusal in it says the limit
+            # refused (a stray 429 comes alone): the level stands without a probe.
+            if not self._confirmed and self._probe is None:
+                self._confirmed = True
+                self._probe_at = self._held_until + self._calm
+            return
         else:
             # What the server took in the last second (never more than the level).
             level = min(self._level, max(1, len(self._accepted)))

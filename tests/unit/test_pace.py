@@ -5,7 +5,8 @@ second exactly, each counted until a second after its answer). Without one, few 
 flight until the server refuses; a 429 holds every acquire for its ``Retry-After``, sets the
 level to what the server accepted in the second before, and probes one send above it after the
 hold: refused, the level is confirmed (the next probe after a calm minute); accepted twice, the
-429 was a stray one and the pace is unlimited again. Against a simulated server that enforces N
+429 was a stray one and the pace is unlimited again; a second 429 in the same burst confirms the
+level without a probe. Against a simulated server that enforces N
 per sliding second the pace learns N and keeps to it. End to end, an ``AsyncBlandClient``
 against ``BlandEmulator(rate_limit=...)`` sharing the client's fake clock.
 """
@@ -352,6 +353,27 @@ async def test_the_429s_of_sends_out_before_the_cut_do_not_cut_again() -> None:
 
 
 # -- probing back up ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("refusals", "sixth"), [(1, 1001.0), (2, 1002.0)])
+async def test_after_a_lone_429_a_probe_goes_and_after_two_in_one_burst_none(
+    refusals: int, sixth: float
+) -> None:
+    clock = FakeClock()
+    pace = Pace(math.inf, clock=clock)
+    for _ in range(5):
+        pace.done("", await pace.acquire(""), retry_after(None), 200)
+    out = [await pace.acquire("") for _ in range(refusals)]
+    for booking in out:
+        pace.done("", booking, retry_after(1), 429)
+    assert pace.rate == 5
+
+    bookings = [await pace.acquire("") for _ in range(6)]
+
+    # Five when the hold is over; the sixth goes at once as a probe above the level (a lone
+    # 429 may be a stray one), or waits for the window (two in one burst: the limit refused).
+    assert bookings[:5] == pytest.approx([1001.0] * 5)
+    assert bookings[5] == pytest.approx(sixth, abs=1e-6)
 
 
 async def test_a_single_429_early_costs_its_retry_after_and_the_pace_is_unlimited_again() -> None:
