@@ -45,7 +45,7 @@ _CALM: Final = 60.0  # seconds at a confirmed level before the next probe
 _MAX_CALM: Final = 900.0
 _FEW: Final = 2  # requests in flight while nothing is known
 _PER_FLIGHT: Final = 32  # one more in flight per this many accepted in the last second
-_TICK: Final = 1e-6
+_TICK: Final = 1e-6  # the shortest wait for the window
 _GROWTH: Final = 1.5  # in flight: this much more than the accepted rate x round trip needs
 
 
@@ -70,7 +70,7 @@ class Pace:
         self._sent_ok: deque[float] = deque()  # send times of the accepted, last two seconds
         self._probe_at = math.inf  # no probe before a cut
         self._proven = 0  # probes accepted in a row since the last cut
-        self._confirmed = False  # a probe above the level was refused
+        self._confirmed = False  # a probe above the level, or a second 429 of a burst, refused
         self._calm = _CALM
         self._inflight = 0
         self._flight_cap = _FEW
