@@ -110,10 +110,11 @@ class Pace:
         return self._used(now) < self._window.limit
 
     def _book(self, booking: float) -> float:
-        pending = self._window.pending
-        pending[booking] = pending.get(booking, 0) + 1
-        self._window.inflight += 1
         self._inflight += 1
+        if not math.isinf(self._level):  # (unpaced: no window to keep, see _from_unpaced)
+            pending = self._window.pending
+            pending[booking] = pending.get(booking, 0) + 1
+            self._window.inflight += 1
         return booking
 
     def try_acquire(self, key: str) -> float | None:
@@ -192,6 +193,33 @@ class Pace:
         """The request booked as ``booking`` is over: ``status`` 0 when no answer came."""
         now = self._clock.monotonic()
         self._inflight = max(0, self._inflight - 1)
+        paced = not math.isinf(self._level)
+        if paced:
+            self._settle(booking, now)
+        accepted = self._accepted
+        if status:
+            sample = now - booking
+            self._rtt = sample if self._rtt == 0.0 else self._rtt + 0.2 * (sample - self._rtt)
+            if status != 429:
+                accepted.append(now)
+                if paced:
+                    self._sent_ok.append(booking)
+        while accepted and accepted[0] <= now - _SECOND:
+            accepted.popleft()
+        if status == 429:
+            self._refused(booking, now, headers)
+        elif booking == self._probe:
+            self._probed(now, accepted=status != 0)
+        if math.isinf(self._level):
+            count = len(accepted)
+            self._flight_cap = max(
+                _FEW, count // _PER_FLIGHT, math.ceil(_GROWTH * count * self._rtt)
+            )
+            if self._waiters:
+                self._wake()
+
+    def _settle(self, booking: float, now: float) -> None:
+        """Move a send of the window to its answer's time."""
         window = self._window
         pending = window.pending
         left = pending.get(booking, 0) - 1  # -1: its send already left the window
@@ -203,29 +231,20 @@ class Pace:
             window.inflight -= 1
         window.stamps.append(now)  # counted from its answer on
         window.expire(now)
-        accepted = self._accepted
         sent_ok = self._sent_ok
-        if status:
-            sample = now - booking
-            self._rtt = sample if self._rtt == 0.0 else self._rtt + 0.2 * (sample - self._rtt)
-            if status != 429:
-                accepted.append(now)
-                sent_ok.append(booking)
-        while accepted and accepted[0] <= now - _SECOND:
-            accepted.popleft()
         while sent_ok and sent_ok[0] <= now - 2 * _SECOND:
             sent_ok.popleft()
-        if status == 429:
-            self._refused(booking, now, headers)
-        elif booking == self._probe:
-            self._probed(now, accepted=status != 0)
-        if math.isinf(self._level):
-            count = len(accepted)
-            self._flight_cap = max(
-                _FEW, count // _PER_FLIGHT, math.ceil(_GROWTH * count * self._rtt)
-            )
-        if math.isinf(self._level):
-            self._wake()
+
+    def _from_unpaced(self, now: float) -> None:
+        """The window when a level is first set: unpaced, only the answers accepted in the
+        last second were kept, and how many are out; those count from now until answered."""
+        window = self._window
+        window.stamps.clear()
+        window.stamps.extend(self._accepted)
+        window.pending.clear()
+        window.inflight = self._inflight
+        if self._inflight:
+            window.pending[now] = self._inflight
 
     def _refused(self, booking: float, now: float, headers: Mapping[str, str] | None) -> None:
         wait = parse_retry_after(headers) if headers is not None else None
@@ -252,6 +271,8 @@ class Pace:
         self._probe = None
         self._proven = 0
         self._cut_at = now
+        if math.isinf(self._level):
+            self._from_unpaced(now)
         self._set_level(level)
         self._wake(everyone=True)  # those waiting for an answer now wait for the hold
 
