@@ -81,6 +81,9 @@ class Sizes:
     limited_rates: tuple[int, ...]
     limited_concurrency: int
     stray_pools: int
+    # coverage: calls analysed per round, rounds
+    coverage_calls: int
+    coverage_rounds: int
 
     def describe(self, *names: str) -> dict[str, Any]:
         """The named sizes, for a measure's ``params``."""
@@ -113,6 +116,8 @@ FULL: Final = Sizes(
     limited_rates=(5, 20, 100),
     limited_concurrency=8,
     stray_pools=1000,
+    coverage_calls=1_000_000,
+    coverage_rounds=5,
 )
 
 #: Tiny sizes: every code path runs, the figures mean nothing.
@@ -142,6 +147,8 @@ SMOKE: Final = Sizes(
     limited_rates=(100,),
     limited_concurrency=8,
     stray_pools=50,
+    coverage_calls=10_000,
+    coverage_rounds=2,
 )
 
 

@@ -5,8 +5,12 @@
     bland-pools create NUMBER... [--encrypted-key KEY]
     bland-pools update POOL_ID NUMBER... [--encrypted-key KEY | --remove-credentials]
     bland-pools delete POOL_ID
+    bland-pools export [--format csv|jsonl|json|provision]
     bland-pools provision FILE --manifest PATH [--dry-run] [--prune] [--report PATH]
     bland-pools manifest PATH [--json | --csv]
+    bland-pools coverage CALLS [--numbers N,...] [--pool ID] [--input FILE [--key K]]
+                         [--manifest M] [--suggest K] [--json | --csv] [--plot FILE.png]
+    bland-pools completion bash|zsh|fish
 
 The API key comes from ``--api-key`` or ``BLAND_API_KEY``; ``--emulator`` runs the command
 against an embedded emulator seeded with sample pools instead. Every command is one entry of
@@ -33,8 +37,12 @@ from pools_core._cli import (
     print_record,
     print_table,
 )
+from pools_core._cli_completion import completion_command
 
-from ._cli_provision import EMULATOR_KEY, MANIFEST, PROVISION
+from ._cli_coverage import COVERAGE
+from ._cli_export import EXPORT
+from ._cli_provision import EMULATOR_KEY, EMULATOR_NOTE, MANIFEST, PROVISION
+from ._validation import RESOURCE_NAMES
 
 if TYPE_CHECKING:
     from ._client import AsyncBlandClient
@@ -43,6 +51,17 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS", "main"]
 
 PROG = "bland-pools"
+
+#: ``--resource-path``, an option of every command that talks to the API (the client's
+#: ``resource_path``): pins the client to one name of the resource.
+RESOURCE_PATH = arg(
+    "--resource-path",
+    choices=RESOURCE_NAMES,
+    metavar="NAME",
+    help="use only this name of the resource: custom-dialing-pools or "
+    "geospatial-dialing-pools (default: $BLAND_RESOURCE_PATH, else custom-dialing-pools, "
+    "switching once to the other name if the server has no such route)",
+)
 
 
 @contextlib.asynccontextmanager
@@ -56,7 +75,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[AsyncBlandClient]:
     from .testing import BlandEmulator
 
     async with (
-        announced(BlandEmulator(api_keys=[EMULATOR_KEY])) as emu,
+        announced(BlandEmulator(api_keys=[EMULATOR_KEY]), note=EMULATOR_NOTE) as emu,
         AsyncBlandClient(api_key=EMULATOR_KEY, base_url=emu.url, **client_settings(args)) as bland,
     ):
         yield bland
@@ -253,9 +272,9 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (PROVISION, MANIFEST)
+COMMANDS += (EXPORT, PROVISION, MANIFEST, COVERAGE, completion_command(PROG, lambda: BLAND_CLI))
 
-BLAND_CLI = CLI(
+BLAND_CLI: CLI = CLI(
     prog=PROG,
     description="Manage Bland AI custom dialing pools.",
     credential="api_key",
@@ -264,6 +283,8 @@ BLAND_CLI = CLI(
     base_url_env="BLAND_BASE_URL",
     commands=COMMANDS,
     open=_client,
+    options=(RESOURCE_PATH,),
+    emulator_note=f"{EMULATOR_NOTE}, for --encrypted-key",
 )
 
 

@@ -15,25 +15,30 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from pools_core import _cli
 from pools_core._cli import (
     Command,
+    UsageError,
     arg,
     client_from_options,
     client_settings,
+    json_errors,
     option,
     print_json,
     print_table,
 )
+from pools_core._cli_errors import ErrorReport, print_error
+
+from .testing import SAMPLE_CREDENTIALS  # a constant: the emulator itself is not loaded
 
 if TYPE_CHECKING:
-    from .provision import Plan, Progress, Report
+    from .provision import Report
 
 __all__ = ["MANIFEST", "PROVISION"]
 
 PROG: Final = "bland-pools"
 EMULATOR_KEY: Final = "bland-cli-emulator-key"  # the --emulator runs' API key
-_PLAIN_EVERY: Final = 2.0  # seconds between progress lines when stderr is not a terminal
+#: What the --emulator runs say about the Twilio credentials their emulator knows.
+EMULATOR_NOTE: Final = f"its Twilio credentials: {SAMPLE_CREDENTIALS}"
 
 
 @contextlib.asynccontextmanager
@@ -50,8 +55,10 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
         async with client_from_options(AsyncBlandClient, args, "api_key", **settings) as bland:
             yield bland
         return
+    from .provision import manifest_path
     from .testing import BlandEmulator, FaultPlan
-    from .testing._emulator import SAMPLE_CREDENTIALS
+
+    manifest_path(args.manifest)  # refused before the emulator's state is kept beside it
 
     # Faults on, as a real network has them; the pools are kept next to the manifest so that
     # the next run sees what this one made.
@@ -72,7 +79,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
     await asyncio.to_thread(_load, emu, state)
     async with emu:
         print(
-            f"(emulator at {emu.url}, faults on; its pools are kept in {state})",
+            f"(emulator at {emu.url}, faults on; {EMULATOR_NOTE}; its pools are kept in {state})",
             file=sys.stderr,
         )
         try:
@@ -95,64 +102,28 @@ def _load(emu: Any, state: Path) -> None:
         emu.load(state)
 
 
-class _Display:
-    """The plan on stdout, then a progress bar on stderr (tqdm; plain lines every few
-    seconds when stderr is not a terminal)."""
-
-    def __init__(self, as_json: bool) -> None:
-        self.as_json = as_json
-        self.bar: Any = None
-        self.last_line = 0.0
-
-    def plan(self, plan: Plan) -> None:
-        if not self.as_json:
-            for line in plan.lines():
-                print(line)
-            print(plan.summary(), flush=True)
-        if not plan.changes:
-            return
-        from tqdm import tqdm
-
-        self.bar = tqdm(
-            total=len(plan.actions), unit="pool", file=sys.stderr, disable=None, leave=False
-        )
-        if not self.bar.disable:
-            _cli.write_stderr = lambda text: self.bar.write(text, file=sys.stderr)
-
-    def progress(self, progress: Progress) -> None:
-        if self.bar is None:
-            return
-        self.bar.update(1)
-        now = time.monotonic()
-        if self.bar.disable and (
-            now - self.last_line >= _PLAIN_EVERY or progress.done == progress.total
-        ):
-            self.last_line = now
-            print(f"{PROG}: {progress.done}/{progress.total} pools done", file=sys.stderr)
-
-    def close(self) -> None:
-        _cli.write_stderr = None
-        if self.bar is not None:
-            self.bar.close()
-
-
 async def _provision(bland: Any, args: argparse.Namespace) -> Report:
+    from ._cli_progress import Display
     from .provision import provision
 
-    display = _Display(bool(option(args, "json")))
+    display = Display(as_json=_json(args), log_format=args.log_format, every=args.progress_every)
     try:
-        return await provision(
+        report = await provision(
             args.file,
             manifest=args.manifest,
             client=bland,
             concurrency=args.concurrency,
             prune=args.prune,
+            max_delete=args.max_delete,
+            retry_failed=args.retry_failed,
             dry_run=args.dry_run,
             on_plan=display.plan,
             on_progress=display.progress,
         )
     finally:
         display.close()
+    display.summary(report)
+    return report
 
 
 def _show_report(report: Report, args: argparse.Namespace) -> int:
@@ -161,7 +132,8 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
         try:
             Path(args.report).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         except OSError as exc:
-            print(f"{PROG}: error: cannot write --report {args.report}: {exc}", file=sys.stderr)
+            message = f"cannot write --report {args.report}: {exc}"
+            print_error(PROG, ErrorReport(type(exc).__name__, message), as_json=json_errors(args))
             code = 1
     if option(args, "json"):
         print_json(report.to_dict())
@@ -175,15 +147,58 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
         print("Nothing to do: every pool is as the file says.")
         return code
     counts = report.to_dict()["counts"]
-    print_table(["OUTCOME", "POOLS"], [[name, str(count)] for name, count in counts.items()])
+    rows = [[name, str(counts[name])] for name in _DONE_ROWS]
+    rows += [["failed", str(counts["failed"])]]
+    rows += [["  retryable", str(counts["failed_retryable"])]]
+    rows += [["  permanent", str(counts["failed_permanent"])]]
+    rows += [["skipped", str(counts["skipped"])]]
+    print_table(["OUTCOME", "POOLS"], rows)
     print(f"{len(report.results)} pools in {report.seconds:.1f} s")
-    for failed in report.failed[:20]:
-        print(f"failed: {failed.key}: {failed.error}", file=sys.stderr)
-    if len(report.failed) > 20:
-        print(f"failed: ... and {len(report.failed) - 20} more (see --report)", file=sys.stderr)
-    if report.failed:
-        print(f"{PROG}: run the same command again to retry what failed", file=sys.stderr)
+    if args.log_format == "json":  # stderr is a log of JSON objects: failures are in it
+        return code or (0 if report.ok else 1)
+    _show_failures(report)
     return code or (0 if report.ok else 1)
+
+
+_DONE_ROWS: Final = ("created", "adopted", "updated", "unchanged", "deleted")
+
+
+def _show_failures(report: Report) -> None:
+    """Each failure with its class, the fix of each permanent code, and a rerun advised
+    only for what a rerun may get done."""
+    from pools_core._text import display
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr)
+
+    for kind, failed in (("retryable", report.retryable), ("permanent", report.permanent)):
+        for result in failed[:20]:
+            say(f"failed ({kind}): {display(result.key)}: {display(result.error)}")
+        if len(failed) > 20:
+            say(f"failed ({kind}): ... and {len(failed) - 20} more (see --report)")
+    refused = report.permanent + report.skipped
+    fixes: dict[str, tuple[str, int]] = {}
+    for result in refused:
+        code = result.code or "refused"
+        fixes[code] = (result.fix or "", fixes.get(code, ("", 0))[1] + 1)
+    for code, (fix, count) in fixes.items():
+        say(f"fix {display(code)} ({count} pool{'' if count == 1 else 's'}): {fix}")
+    if report.skipped:
+        say(
+            f"{PROG}: {len(report.skipped)} skipped: they failed permanently before with the "
+            "same input and were not sent again; correct their rows, or pass --retry-failed "
+            "to send them as they are"
+        )
+    if report.permanent:
+        say(
+            f"{PROG}: {len(report.permanent)} failed permanently: the server will refuse "
+            "them again as they are, so a rerun skips them; fix them as said above"
+        )
+    if report.retryable:
+        say(
+            f"{PROG}: {len(report.retryable)} failed on a server error, a timeout or the rate "
+            "limit: run the same command again to retry them"
+        )
 
 
 @contextlib.asynccontextmanager
@@ -192,10 +207,15 @@ async def _no_client(args: argparse.Namespace) -> AsyncIterator[None]:
 
 
 async def _read_manifest(_: None, args: argparse.Namespace) -> list[Any]:
-    from .provision import SQLiteManifest
+    from .provision import ManifestError, ManifestLockedError, SQLiteManifest
 
-    with SQLiteManifest(args.path, read_only=True) as store:
-        return list(store.entries())
+    try:
+        with SQLiteManifest(args.path, read_only=True) as store:
+            return list(store.entries())
+    except ManifestLockedError:
+        raise
+    except ManifestError as exc:  # missing, or not a manifest: a bad file, exit 2
+        raise UsageError(str(exc), hint="PATH is the --manifest of a provision run") from None
 
 
 def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
@@ -217,7 +237,7 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
                 [
                     e.key,
                     e.pool_id or "-",
-                    e.status + (f" ({e.intent})" if e.intent else ""),
+                    e.status + (f" ({e.intent or e.failure})" if e.intent or e.failure else ""),
                     str(len(e.numbers or e.intent_numbers or ())),
                     (e.last_error or "-")[:60],
                 ]
@@ -225,6 +245,10 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
             ],
         )
         print(f"{len(entries)} pools in {args.path}", file=sys.stderr)
+
+
+def _json(args: argparse.Namespace) -> bool:
+    return bool(option(args, "json"))
 
 
 def _cell(value: object) -> str:
@@ -240,6 +264,23 @@ def _report_path(text: str) -> str:
     if not os.path.isdir(os.path.dirname(os.path.abspath(text))):
         raise argparse.ArgumentTypeError(f"{text}: its directory does not exist")
     return text
+
+
+def _not_negative(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == math.inf:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0, got {text}")
+    return value
 
 
 def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -261,8 +302,11 @@ PROVISION: Final = Command(
     "Every row is checked first (numbers normalized); bad rows are all reported with their "
     "line and nothing is sent. The manifest (a SQLite file) ties each key to its pool: kill "
     "the job at any moment and run it again, it settles what was in flight, adopts pools "
-    "that already exist, and does only what is left. Exit 0 when every pool is done, 1 if "
-    "any failed, 2 for bad input.",
+    "that already exist, and does only what is left. A pool that failed permanently (a 4xx) "
+    "is not sent again with the same row unless --retry-failed. --prune is guarded: it never "
+    "deletes more than --max-delete pools (default: 10, or 10 percent of the manifest's), nor "
+    "anything for an input with no pools. Exit 0 when every pool is done, 1 if any failed "
+    "or was skipped, 2 for bad input (a refused prune, an unusable manifest).",
     examples=(
         "provision pools.csv --manifest pools.db --dry-run",
         "provision pools.csv --manifest pools.db --concurrency 8 --rate 5",
@@ -281,10 +325,39 @@ PROVISION: Final = Command(
         arg("--dry-run", action="store_true", help="show the plan; send nothing but reads"),
         arg("--prune", action="store_true", help="delete the manifest's pools not in FILE"),
         arg(
+            "--max-delete",
+            type=_count,
+            metavar="N",
+            help="the most pools --prune may delete (default: up to 10, or 10%% of the "
+            "manifest's pools); an input with no pools is never pruned",
+        ),
+        arg(
+            "--retry-failed",
+            action="store_true",
+            help="send again the pools that failed permanently (a 4xx) with the same row "
+            "(skipped otherwise)",
+        ),
+        arg(
             "--report",
             type=_report_path,
             metavar="PATH",
             help="write the full per-pool report as JSON",
+        ),
+        arg(
+            "--log-format",
+            choices=["text", "json"],
+            default="text",
+            help="progress on stderr: text (a bar on a terminal, else a line every few "
+            "seconds) or json (one object per event: plan, each outcome, summary; errors "
+            "too)",
+        ),
+        arg(
+            "--progress-every",
+            type=_not_negative,
+            default=2.0,
+            metavar="SECONDS",
+            help="seconds between progress lines when stderr is not a terminal (2; 0: "
+            "after each pool)",
         ),
     ),
     run=_provision,
@@ -309,4 +382,5 @@ MANIFEST: Final = Command(
     show=_show_manifest,
     open=_no_client,
     needs_credential=False,
+    common=frozenset({"json"}),
 )

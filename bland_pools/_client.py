@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import builtins
 import logging
-from collections.abc import Iterable
-from typing import Final, NamedTuple
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Final, NamedTuple, TypeVar
 
 import aiohttp
 
@@ -34,6 +34,7 @@ from pools_core._config import (
 )
 from pools_core._exceptions import ConfigurationError
 from pools_core._pace import Pace
+from pools_core._protocol import Request, Response
 from pools_core._retry import RetryPolicy
 from pools_core._transport import Recover, Transport
 from pools_core._types import NOT_GIVEN, NotGivenOr, RedactedHeaders, Secret
@@ -51,6 +52,7 @@ from ._protocol import (
     update_request,
 )
 from ._recovery import CreateRecovery, fingerprint
+from ._route import Route, resolve_resource_path
 from ._validation import check_encrypted_key, check_phone_numbers, check_pool_id
 
 __all__ = [
@@ -64,6 +66,7 @@ __all__ = [
 
 DEFAULT_BASE_URL: Final = "https://us.api.bland.ai"
 logger: Final = logging.getLogger("bland_pools")
+_T = TypeVar("_T")
 
 
 class Ensured(NamedTuple):
@@ -77,9 +80,33 @@ class Ensured(NamedTuple):
 class AsyncPools:
     """``client.pools``: list, get, create, ensure, update and delete custom dialing pools."""
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, route: Route | None = None) -> None:
         self._transport = transport
-        self._recovery = CreateRecovery(transport, transport.clock)
+        self._route = route or Route()
+        self._recovery = CreateRecovery(transport, transport.clock, self._route)
+
+    async def _call(
+        self,
+        build: Callable[[str], Request],
+        decode: Callable[[Response], _T],
+        timeout: NotGivenOr[TimeoutLike],
+        max_retries: NotGivenOr[int],
+        recover: Recover[_T] | None = None,
+    ) -> _T:
+        """Send ``build(path)`` on the resource's path in use (found on the first calls, see
+        ``_route.py``) and decode the answer."""
+        route = self._route
+        if route.settled:  # every call once the name is known
+            return await self._transport.request(
+                build(route.path), decode, timeout=timeout, max_retries=max_retries, recover=recover
+            )
+
+        def send(request: Request, decode: Callable[[Response], _T]) -> Awaitable[_T]:
+            return self._transport.request(
+                request, decode, timeout=timeout, max_retries=max_retries, recover=recover
+            )
+
+        return await route.call(build, decode, send)
 
     async def list(
         self,
@@ -88,9 +115,7 @@ class AsyncPools:
         max_retries: NotGivenOr[int] = NOT_GIVEN,
     ) -> builtins.list[DialingPool]:
         """All custom dialing pools of the organization (``GET /v1/custom-dialing-pools``)."""
-        return await self._transport.request(
-            list_request(), decode_pools, timeout=timeout, max_retries=max_retries
-        )
+        return await self._call(list_request, decode_pools, timeout, max_retries)
 
     async def get(
         self,
@@ -105,9 +130,9 @@ class AsyncPools:
             InvalidPoolIdError: ``pool_id`` is not a UUID (raised before sending).
             PoolNotFoundError: no such pool in this organization.
         """
-        request = get_request(check_pool_id(pool_id))
-        return await self._transport.request(
-            request, decode_pool, timeout=timeout, max_retries=max_retries
+        checked_id = check_pool_id(pool_id)
+        return await self._call(
+            lambda base: get_request(checked_id, base), decode_pool, timeout, max_retries
         )
 
     async def create(
@@ -142,11 +167,16 @@ class AsyncPools:
         max_retries: NotGivenOr[int],
     ) -> DialingPool:
         """A create in its turn, duplicate-free (see ``_recovery.py``)."""
-        request = create_request(numbers, key)
 
         async def send(recover: Recover[DialingPool]) -> DialingPool:
-            return await self._transport.request(
-                request, decode_pool, timeout=timeout, max_retries=max_retries, recover=recover
+            # On a route-level 404 this is sent once more under the other name: see
+            # Route._probe for why that cannot make a second pool.
+            return await self._call(
+                lambda base: create_request(numbers, key, base),
+                decode_pool,
+                timeout,
+                max_retries,
+                recover,
             )
 
         return await self._recovery.create(numbers, key, send, timeout)
@@ -214,11 +244,11 @@ class AsyncPools:
         key: NotGivenOr[str | None] = (
             NOT_GIVEN if encrypted_key is NOT_GIVEN else check_encrypted_key(encrypted_key)
         )
-        return await self._transport.request(
-            update_request(checked_id, numbers, key),
+        return await self._call(
+            lambda base: update_request(checked_id, numbers, key, base),
             decode_pool,
-            timeout=timeout,
-            max_retries=max_retries,
+            timeout,
+            max_retries,
         )
 
     async def delete(
@@ -238,9 +268,9 @@ class AsyncPools:
             PoolNotFoundError: no such pool in this organization.
             PoolDeleteFailedError: Bland could not delete it (``POOL_DELETE_FAILURE``).
         """
-        request = delete_request(check_pool_id(pool_id))
-        await self._transport.request(
-            request, decode_deleted, timeout=timeout, max_retries=max_retries
+        checked_id = check_pool_id(pool_id)
+        await self._call(
+            lambda base: delete_request(checked_id, base), decode_deleted, timeout, max_retries
         )
 
     def _undelivered(self, pool: DialingPool) -> None:
@@ -267,6 +297,11 @@ class AsyncBlandClient(AsyncClientBase):
             rate; the pace is learned from the server's 429s. Default: none (each call
             retries its own 429).
         clock: what the client waits by (``bland_pools.testing.FakeClock`` in tests).
+        resource_path: the resource's name, ``"custom-dialing-pools"`` or
+            ``"geospatial-dialing-pools"`` (default ``BLAND_RESOURCE_PATH``). Given, the
+            client uses only that name. Left out, it starts on ``custom-dialing-pools`` and,
+            if a call answers 404 without ``POOL_NOT_FOUND`` (no such route), sends it once
+            more on the other name and keeps whichever answered.
 
     Use as ``async with AsyncBlandClient() as bland:`` or call ``await bland.close()``.
     """
@@ -284,10 +319,12 @@ class AsyncBlandClient(AsyncClientBase):
         max_response_bytes: int = MAX_BODY,
         max_rate: float | None = None,
         clock: Clock | None = None,
+        resource_path: str | None = None,
     ) -> None:
         given, url = conceal(api_key), hide_url(base_url)
         del api_key, base_url  # not plain in this frame (tracebacks printed with locals)
         with ERRORS.configuring():
+            route = Route(resolve_resource_path(resource_path))
             key = resolve_secret(given, "BLAND_API_KEY", "api_key")
             # Built inline: a plain dict of headers in this frame would show the key to tools
             # that print a traceback's locals.
@@ -314,7 +351,14 @@ class AsyncBlandClient(AsyncClientBase):
                 clock=clock,
                 limiter=_pace(max_rate, clock),
             )
-        self.pools = AsyncPools(self._transport)
+        self.pools = AsyncPools(self._transport, route)
+        self._route = route
+
+    @property
+    def resource_path(self) -> str:
+        """The resource's name in use: ``"custom-dialing-pools"`` or
+        ``"geospatial-dialing-pools"`` (until a first answer settles it, the one tried first)."""
+        return self._route.name
 
 
 def _pace(max_rate: float | None, clock: Clock | None) -> Pace | None:
@@ -360,6 +404,7 @@ class BlandClient(SyncClientBase[AsyncBlandClient]):
         max_response_bytes: int = MAX_BODY,
         max_rate: float | None = None,
         clock: Clock | None = None,
+        resource_path: str | None = None,
     ) -> None:
         given, url = conceal(api_key), hide_url(base_url)
         del api_key, base_url  # not plain in this frame (tracebacks printed with locals)
@@ -374,8 +419,14 @@ class BlandClient(SyncClientBase[AsyncBlandClient]):
                 max_response_bytes=max_response_bytes,
                 max_rate=max_rate,
                 clock=clock,
+                resource_path=resource_path,
             )
         )
+
+    @property
+    def resource_path(self) -> str:
+        """As :attr:`AsyncBlandClient.resource_path`."""
+        return self._async.resource_path
 
     @property
     def pools(self) -> Pools:

@@ -26,10 +26,12 @@ from pools_core._types import NOT_GIVEN
 
 from ._exceptions import CODE_CLASSES, ERRORS, PoolNotFoundError
 from ._models import DialingPool
+from ._validation import RESOURCE_NAMES
 
 __all__ = [
     "CONVERTER",
     "POOLS_PATH",
+    "RESOURCE_NAMES",
     "create_request",
     "decode_deleted",
     "decode_pool",
@@ -37,24 +39,27 @@ __all__ = [
     "delete_request",
     "get_request",
     "list_request",
+    "route_missing",
     "update_request",
 ]
 
-POOLS_PATH: Final = "/v1/custom-dialing-pools"
+#: The collection's path under the default name; every builder takes the one in use.
+POOLS_PATH: Final = "/v1/" + RESOURCE_NAMES[0]
 logger: Final = logging.getLogger("bland_pools")
 CONVERTER: Final = make_model_converter()
 
 
-def list_request() -> Request:
-    return Request("GET", POOLS_PATH)
+def list_request(base: str = POOLS_PATH) -> Request:
+    """``base``: the collection's path under the name in use (``/v1/<name>``)."""
+    return Request("GET", base)
 
 
 # The request builders take a pool id that passed _validation.check_pool_id: hex digits and
 # dashes only, so it cannot change the path and needs no quoting.
 
 
-def get_request(pool_id: str) -> Request:
-    return Request("GET", f"{POOLS_PATH}/{pool_id}")
+def get_request(pool_id: str, base: str = POOLS_PATH) -> Request:
+    return Request("GET", f"{base}/{pool_id}")
 
 
 def _pool_body(numbers: list[str], encrypted_key: object) -> bytes:
@@ -70,25 +75,27 @@ def _pool_body(numbers: list[str], encrypted_key: object) -> bytes:
     return (body + "}").encode()
 
 
-def create_request(numbers: list[str], encrypted_key: str | None) -> Request:
+def create_request(
+    numbers: list[str], encrypted_key: str | None, base: str = POOLS_PATH
+) -> Request:
     # Not idempotent: a repeat would make a second pool. The client recovers instead.
     body = _pool_body(numbers, NOT_GIVEN if encrypted_key is None else encrypted_key)
-    return Request("POST", POOLS_PATH, body=body, idempotent=False)
+    return Request("POST", base, body=body, idempotent=False)
 
 
-def update_request(pool_id: str, numbers: list[str], encrypted_key: object) -> Request:
+def update_request(
+    pool_id: str, numbers: list[str], encrypted_key: object, base: str = POOLS_PATH
+) -> Request:
     """``encrypted_key`` is a UUID, ``None`` (sent as ``null``: removes the credentials), or
     ``NOT_GIVEN`` (no key sent: the credentials stay)."""
     # A full replace: sending it twice leaves the same pool, so it is retried like a GET.
-    return Request(
-        "POST", f"{POOLS_PATH}/{pool_id}/update", body=_pool_body(numbers, encrypted_key)
-    )
+    return Request("POST", f"{base}/{pool_id}/update", body=_pool_body(numbers, encrypted_key))
 
 
-def delete_request(pool_id: str) -> Request:
+def delete_request(pool_id: str, base: str = POOLS_PATH) -> Request:
     # Idempotent (deleting twice leaves no pool), but aiohttp may itself resend a DELETE on a
     # dropped keep-alive connection: the transport counts the attempts that really went out.
-    return Request("DELETE", f"{POOLS_PATH}/{pool_id}", count_attempts=True)
+    return Request("DELETE", f"{base}/{pool_id}", count_attempts=True)
 
 
 def decode_deleted(response: Response) -> None:
@@ -101,6 +108,20 @@ def decode_deleted(response: Response) -> None:
         if not response.repeated:
             raise
         logger.info("DELETE %s: not found after a lost attempt, which deleted it", response.url)
+
+
+def _is_route_miss(status: int, code: str | None) -> bool:
+    """The one rule telling "no such path" from "no such pool": a 404 without a code Bland
+    documents (a plain-text or HTML page, an envelope without a code or with another one) came
+    from a path the server does not have (a wrong base URL, or the resource under its other
+    name), never from the pool endpoints, whose 404 says ``POOL_NOT_FOUND``."""
+    return status == 404 and code not in CODE_CLASSES
+
+
+def route_missing(error: APIError) -> bool:
+    """``error`` says the path does not exist (see :func:`_is_route_miss`); for the five
+    endpoints alike."""
+    return error.status is not None and _is_route_miss(error.status, error.code)
 
 
 def _details(errors: Any) -> list[ErrorDetail]:
@@ -133,8 +154,9 @@ def _error(response: Response, payload: Any) -> APIError:
         message = first.message or first.code
         if len(details) > 1:
             message = f"{message} (and {len(details) - 1} more)"
-    elif response.status == 404:
-        message = WRONG_URL  # not Bland's POOL_NOT_FOUND: a wrong base_url, most likely
+    if _is_route_miss(response.status, known.code if known else None):
+        # Not Bland's POOL_NOT_FOUND: a path the server does not have.
+        message = WRONG_URL + (f" (the server said: {message})" if message else "")
     return error_from_response(
         ERRORS,
         response,

@@ -33,22 +33,24 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Final, NamedTuple, TypeAlias
+from typing import Final, NamedTuple, TypeAlias, TypeVar
 
 from pools_core._clock import Clock
 from pools_core._config import TimeoutLike
 from pools_core._exceptions import APIError
-from pools_core._protocol import Response
+from pools_core._protocol import Request, Response
 from pools_core._transport import OutcomeUnknown, Recover, Transport
 from pools_core._types import NOT_GIVEN, NotGivenOr
 
 from ._exceptions import ERRORS, PoolNotFoundError
 from ._models import DialingPool
 from ._protocol import decode_pool, decode_pools, get_request, list_request
+from ._route import Route, Send
 
 __all__ = ["REMEMBER_FOR", "CreateRecovery", "Fingerprint", "fingerprint"]
 
 logger: Final = logging.getLogger("bland_pools")
+_R = TypeVar("_R")
 
 #: How long an undelivered create is remembered, and a returned pool id at least, in seconds.
 #: Longer than any window a recovery looks back.
@@ -122,9 +124,12 @@ class _Undelivered(NamedTuple):
 class CreateRecovery:
     """The memory and the checks behind ``pools.create`` and ``pools.ensure`` of one client."""
 
-    def __init__(self, transport: Transport, clock: Clock) -> None:
+    def __init__(self, transport: Transport, clock: Clock, route: Route) -> None:
         self._transport = transport
         self._clock = clock
+        # Its look-ups go where the creates go; inside a create still finding the name, to
+        # the name that create is trying (see Route.call).
+        self._route = route
         # Pool ids returned to callers, in two generations of REMEMBER_FOR seconds each (a
         # set per generation, not an entry with its time per id: a bulk job returns many).
         self._returned_ids: set[str] = set()
@@ -132,6 +137,12 @@ class CreateRecovery:
         self._rotated_at = clock.monotonic()
         self._lines: dict[Fingerprint, deque[asyncio.Future[None]]] = {}
         self._undelivered: dict[Fingerprint, _Undelivered] = {}
+
+    def _sender(self, timeout: NotGivenOr[TimeoutLike]) -> Send[_R]:
+        def send(request: Request, decode: Callable[[Response], _R]) -> Awaitable[_R]:
+            return self._transport.request(request, decode, timeout=timeout)
+
+        return send
 
     def turn(self, key: Fingerprint) -> _Turn:
         """Identical creates of this client, one at a time: a recovering create must never
@@ -233,7 +244,9 @@ class CreateRecovery:
     ) -> DialingPool | None:
         """The known pool of an undelivered create, unless it was deleted or changed since."""
         try:
-            pool = await self._transport.request(get_request(pool_id), decode_pool, timeout=timeout)
+            pool = await self._route.call(
+                lambda base: get_request(pool_id, base), decode_pool, self._sender(timeout)
+            )
         except PoolNotFoundError:
             return None
         if _pool_fingerprint(pool) != key:
@@ -257,7 +270,7 @@ class CreateRecovery:
         def decode(response: Response) -> tuple[builtins.list[DialingPool], float | None]:
             return decode_pools(response), _clock_offset(response)
 
-        pools, offset = await self._transport.request(list_request(), decode, timeout=timeout)
+        pools, offset = await self._route.call(list_request, decode, self._sender(timeout))
         if offset is None:
             since = sent_at - _SKEW_WITHOUT_DATE
         else:

@@ -17,12 +17,15 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Final
 
+from pools_core._phone import normalize_phone_number
+
 from ._exceptions import InvalidCredentialsError, InvalidPhoneNumbersError, InvalidPoolIdError
 
 __all__ = [
     "MSG_INVALID_CREDENTIALS",
     "MSG_INVALID_PHONE_NUMBERS",
     "MSG_INVALID_POOL_ID",
+    "RESOURCE_NAMES",
     "check_encrypted_key",
     "check_phone_numbers",
     "check_pool_id",
@@ -30,6 +33,11 @@ __all__ = [
     "is_uuid",
     "normalize_phone_number",
 ]
+
+#: The resource's two names (api-notes, "the same resource under a newer name"): the seeds'
+#: ``custom-dialing-pools`` and the current docs' ``geospatial-dialing-pools``, with the same
+#: headers, bodies and envelopes. The first is the default.
+RESOURCE_NAMES: Final = ("custom-dialing-pools", "geospatial-dialing-pools")
 
 # The server's own messages (docs: "Error Response" examples).
 MSG_INVALID_POOL_ID: Final = "Pool ID must be a valid UUID"
@@ -49,58 +57,6 @@ def is_uuid(value: object) -> bool:
 
 def is_phone_number(value: object) -> bool:
     return isinstance(value, str) and _PHONE.fullmatch(value) is not None
-
-
-# Spaces of any kind (a spreadsheet's no-break space too), dashes, dots and parentheses.
-_SEPARATORS: Final = frozenset(" -.()\u2010\u2011\u2012\u2013\u2212")
-_ASCII_DIGITS: Final = frozenset("0123456789")
-
-
-def normalize_phone_number(number: object) -> str:
-    """A US number written the everyday way, in Bland's form: ``+1`` and ten digits.
-
-    Takes spaces (a no-break space too), dashes, dots and parentheses as separators, a
-    leading ``1`` or ``+1``, a missing ``+1``, and surrounding white space (a CSV cell):
-    ``"(555) 123-4567"``,
-    ``"555.123.4567"``, ``"1 555 123 4567"`` and ``" +1 555-123-4567"`` all give
-    ``"+15551234567"``.
-
-    Raises:
-        ValueError: not a string, letters or other characters, a country code other than
-            ``+1``, or not ten digits after it; the message names the value.
-    """
-    if number.__class__ is str and _PHONE.fullmatch(number):
-        return number  # already in Bland's form
-    if not isinstance(number, str):
-        raise ValueError(f"a phone number must be a string, got {number!r:.80}")
-    text = number.strip()
-    international = text.startswith("+")
-    body = text[1:] if international else text
-    strange = list(
-        dict.fromkeys(
-            c for c in body if c not in _SEPARATORS and c not in _ASCII_DIGITS and not c.isspace()
-        )
-    )
-    if strange or not body:
-        what = "is empty" if not body else f"has characters other than digits: {''.join(strange)!r}"
-        raise ValueError(f"phone number {number!r:.80} {what}")
-    digits = "".join(c for c in body if c in _ASCII_DIGITS)
-    if international:
-        if not digits.startswith("1"):
-            raise ValueError(
-                f"phone number {number!r:.80} is not a US number: Bland takes +1 numbers only"
-            )
-        national = digits[1:]
-    elif len(digits) == 11 and digits.startswith("1"):
-        national = digits[1:]
-    else:
-        national = digits
-    if len(national) != 10:
-        raise ValueError(
-            f"phone number {number!r:.80} has {len(national)} digits after the country code; "
-            "a US number has 10"
-        )
-    return "+1" + national
 
 
 def _suggestion(number: object) -> str:
@@ -145,7 +101,8 @@ def check_phone_numbers(numbers: Any) -> list[str]:
     if bad:
         shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
         raise InvalidPhoneNumbersError(
-            f"{MSG_INVALID_PHONE_NUMBERS} (exactly '+1' and 10 digits): {shown}",
+            f"{MSG_INVALID_PHONE_NUMBERS} (exactly '+1' and 10 digits): {shown}; "
+            "bland_pools.normalize_phone_number() turns everyday US formats into this one",
             code="INVALID_PHONE_NUMBERS",
         )
     repeated = sorted(n for n, count in Counter(result).items() if count > 1)

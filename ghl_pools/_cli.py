@@ -2,6 +2,8 @@
 
     ghl-pools list [--location LOCATION_ID]
     ghl-pools export --location A --location B [--format csv|jsonl|json|provision]
+    ghl-pools coverage CALLS [--location L] [--pool ID] [--suggest K] [--json | --csv]
+    ghl-pools completion bash|zsh|fish
 
 The token comes from ``--token`` or ``GHL_ACCESS_TOKEN``, the location from ``--location`` or
 ``GHL_LOCATION_ID``; ``--emulator`` runs against an embedded emulator with sample pools.
@@ -27,7 +29,9 @@ from pools_core._cli import (
     print_json,
     print_table,
 )
+from pools_core._cli_completion import completion_command
 
+from ._cli_coverage import COVERAGE
 from ._cli_export import EMULATOR_TOKEN, EXPORT
 
 if TYPE_CHECKING:
@@ -124,9 +128,9 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
-COMMANDS += (EXPORT,)
+COMMANDS += (EXPORT, COVERAGE, completion_command(PROG, lambda: GHL_CLI))
 
-GHL_CLI = CLI(
+GHL_CLI: CLI = CLI(
     prog=PROG,
     description="List GoHighLevel number pools, and export them (to Bland, for one).",
     credential="token",

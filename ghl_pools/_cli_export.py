@@ -22,13 +22,16 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from pools_core._cli import (
     Command,
+    UsageError,
     announced,
     arg,
     client_from_options,
     client_settings,
+    json_errors,
     option,
     print_json,
 )
+from pools_core._cli_errors import ErrorReport, print_error
 
 if TYPE_CHECKING:
     from ._models import NumberPool, NumberPoolPage
@@ -67,8 +70,7 @@ def _locations(args: argparse.Namespace) -> list[str]:
 
 
 def _usage(message: str) -> NoReturn:
-    print(f"{PROG} export: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
+    raise UsageError(message)
 
 
 @contextlib.asynccontextmanager
@@ -118,7 +120,10 @@ def _show(listings: list[Listing], args: argparse.Namespace) -> int:
     pages = [(loc, page) for loc, page in listings if not isinstance(page, Exception)]
     failed = [(loc, exc) for loc, exc in listings if isinstance(exc, Exception)]
     for location, exc in failed:
-        print(f"{PROG}: error: location {location}: {' '.join(str(exc).split())}", file=sys.stderr)
+        said = f"location {location}: {' '.join(str(exc).split())}"
+        code, status = getattr(exc, "code", None), getattr(exc, "status", None)
+        error = ErrorReport(type(exc).__name__, said, code, status)
+        print_error(PROG, error, as_json=json_errors(args))
     fmt = "json" if option(args, "json") else args.format
     if fmt == "json":
         print_json(

@@ -22,17 +22,29 @@ import logging
 import os
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import Any, NamedTuple, TextIO, TypeVar
 
+from ._cli_errors import ErrorReport, Parser, ParserError, UsageError, print_error, wants_json
 from ._version import __version__
 
 _Client = TypeVar("_Client")
 
 __all__ = [
+    "ALL_COMMON",
     "CLI",
     "Arg",
     "Command",
+    "UsageError",
+    "all_or_nothing",
     "arg",
     "option",
     "print_json",
@@ -40,8 +52,16 @@ __all__ = [
     "print_table",
 ]
 
+#: Arguments shown with these metavars are file names (the shell completes them so).
+PATH_METAVARS = frozenset({"FILE", "PATH"})
 #: The loggers ``-v`` shows (never asyncio's own chatter).
 SDK_LOGGERS = ("bland_pools", "ghl_pools", "pools_core")
+
+#: The common options, by name; a command lists those it takes in ``Command.common``
+#: ("credential" is ``--api-key`` or ``--token``).
+ALL_COMMON: frozenset[str] = frozenset(
+    {"credential", "base_url", "timeout", "max_retries", "json", "emulator", "verbose"}
+)
 
 
 class Arg(NamedTuple):
@@ -74,6 +94,9 @@ class Command(NamedTuple):
             ``None`` (0).
         open: the client to run with, when not the command line's default.
         interrupted: said after "interrupted" when Ctrl-C stops this command.
+        needs_credential: whether the command refuses to run without a credential.
+        common: the common options (:data:`ALL_COMMON`) the command takes after its name
+            and lists in its help: only those that do something there.
     """
 
     name: str
@@ -86,6 +109,7 @@ class Command(NamedTuple):
     open: Opener | None = None
     interrupted: str | None = None
     needs_credential: bool = True
+    common: frozenset[str] = ALL_COMMON
 
 
 class CLI(NamedTuple):
@@ -99,30 +123,35 @@ class CLI(NamedTuple):
     base_url_env: str  # "BLAND_BASE_URL"
     commands: tuple[Command, ...]
     open: Opener  # the default client of every command
+    # This command line's own client options (``--resource-path``), taken by the commands that
+    # talk to the API; each one's ``dest`` is the client's keyword (client_settings passes it).
+    options: tuple[Arg, ...] = ()
+    emulator_note: str = ""  # what else --help says of --emulator (the credentials it knows)
 
-    def parser(self) -> argparse.ArgumentParser:
-        common = argparse.ArgumentParser(add_help=False)
-        self._add_common_options(common)
-        parser = argparse.ArgumentParser(
+    def parser(self, path_completion: Any = None) -> argparse.ArgumentParser:
+        """The command line's parser; ``path_completion`` (shtab's ``FILE``, given by the
+        ``completion`` command) marks each argument shown as FILE or PATH as a file name."""
+        parser = Parser(
             prog=self.prog,
             description=self.description,
-            parents=[common],
             epilog=f"Try it without an account: {self.prog} --emulator list\n"
-            f"Help on one command: {self.prog} COMMAND --help",
+            + (f"  ({self.emulator_note})\n" if self.emulator_note else "")
+            + f"Help on one command: {self.prog} COMMAND --help",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        self._add_common_options(parser, ALL_COMMON)
         parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
         sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
         for command in self.commands:
             examples = "\n".join(f"  {self.prog} {line}" for line in command.examples)
             one = sub.add_parser(
                 command.name,
-                parents=[common],
                 help=command.summary,
                 description=textwrap.fill(command.description, 79),
                 epilog=f"examples:\n{examples}" if examples else None,
                 formatter_class=argparse.RawDescriptionHelpFormatter,
             )
+            self._add_common_options(one, command.common)
             groups: dict[str, Any] = {}
             for item in command.args:
                 target: Any = one
@@ -130,48 +159,91 @@ class CLI(NamedTuple):
                     if item.exclusive not in groups:
                         groups[item.exclusive] = one.add_mutually_exclusive_group()
                     target = groups[item.exclusive]
-                target.add_argument(*item.names, **item.options)
+                action = target.add_argument(*item.names, **item.options)
+                if path_completion is not None and item.options.get("metavar") in PATH_METAVARS:
+                    action.complete = path_completion  # read by shtab
         return parser
 
-    def _add_common_options(self, parser: argparse.ArgumentParser) -> None:
+    def _add_common_options(self, parser: argparse.ArgumentParser, names: frozenset[str]) -> None:
         """Options accepted before or after the command (``--json list`` and ``list --json``);
-        defaults are suppressed so the command's copy does not overwrite what came earlier."""
+        defaults are suppressed so the command's copy does not overwrite what came earlier.
+        ``names``: which of :data:`ALL_COMMON` to add."""
         s = argparse.SUPPRESS
         flag = "--" + self.credential.replace("_", "-")
-        parser.add_argument(
-            flag,
-            dest=self.credential,
-            default=s,
-            metavar="SECRET",
-            help=f"credential (default: ${self.credential_env}); prefer the environment "
-            "variable, since arguments are visible to other users of this machine",
-        )
-        parser.add_argument(
-            "--base-url", default=s, help=f"API base URL (default: ${self.base_url_env})"
-        )
-        parser.add_argument("--timeout", type=float, default=s, help="seconds per attempt")
-        parser.add_argument("--max-retries", type=int, default=s, help="retries after a failure")
-        parser.add_argument("--json", action="store_true", default=s, help="print JSON")
-        parser.add_argument(
-            "--emulator",
-            action="store_true",
-            default=s,
-            help="run against an embedded emulator seeded with sample pools (no account needed)",
-        )
-        parser.add_argument(
-            "-v", "--verbose", action="store_true", default=s, help="log each request to stderr"
-        )
+        if "credential" in names:
+            parser.add_argument(
+                flag,
+                dest=self.credential,
+                default=s,
+                metavar="SECRET",
+                help=f"credential (default: ${self.credential_env}); prefer the environment "
+                "variable, since arguments are visible to other users of this machine",
+            )
+        if "base_url" in names:
+            parser.add_argument(
+                "--base-url", default=s, help=f"API base URL (default: ${self.base_url_env})"
+            )
+        if "timeout" in names:
+            parser.add_argument("--timeout", type=float, default=s, help="seconds per attempt")
+        if "max_retries" in names:
+            parser.add_argument(
+                "--max-retries", type=int, default=s, help="retries after a failure"
+            )
+        if "json" in names:
+            parser.add_argument(
+                "--json",
+                action="store_true",
+                default=s,
+                help="print JSON (errors too: one JSON object on stderr)",
+            )
+        if "emulator" in names:
+            parser.add_argument(
+                "--emulator",
+                action="store_true",
+                default=s,
+                help="run against an embedded emulator seeded with sample pools (no account "
+                "needed; not with --base-url)",
+            )
+        if "verbose" in names:
+            parser.add_argument(
+                "-v",
+                "--verbose",
+                action="store_true",
+                default=s,
+                help="log each request to stderr",
+            )
+        if "credential" in names:  # a command that talks to the API
+            for item in self.options:
+                parser.add_argument(*item.names, **{**item.options, "default": s})
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         """Parse ``argv``, run the command, return the exit code."""
-        args = self.parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        try:
+            args = self.parser().parse_args(argv)
+        except ParserError as exc:
+            if wants_json(argv):
+                hint = f"{exc.parser.prog} --help"
+                print_error(
+                    self.prog, ErrorReport("UsageError", exc.message, hint=hint), as_json=True
+                )
+            else:  # as argparse says it
+                exc.parser.print_usage(sys.stderr)
+                print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+            return 2
         command = next(c for c in self.commands if c.name == args.command)
+        args.client_options = {
+            dest: getattr(args, dest) for dest in map(_dest, self.options) if hasattr(args, dest)
+        }
         return self._run(command, args)
+
+    def _fail(self, args: argparse.Namespace, error: ErrorReport) -> None:
+        print_error(self.prog, error, as_json=json_errors(args))
 
     def _run(self, command: Command, args: argparse.Namespace) -> int:
         import asyncio  # here: --help and --version need no event loop machinery
 
-        from ._exceptions import APIError, BadRequestError, ConfigurationError, PoolsError
+        from ._exceptions import PoolsError
 
         for stream in (sys.stdout, sys.stderr):
             # Server text the console cannot encode (an emoji on cp1252, a lone surrogate) is
@@ -181,16 +253,18 @@ class CLI(NamedTuple):
         if option(args, "verbose"):
             _log_sdk_to_stderr()
         flag = "--" + self.credential.replace("_", "-")
+        if option(args, "emulator") and option(args, "base_url"):
+            message = "--emulator runs its own server: it cannot be used with --base-url"
+            self._fail(args, ErrorReport("UsageError", message, hint="drop one of the two"))
+            return 2
         if command.needs_credential and not (
             option(args, "emulator")
             or option(args, self.credential)
             or os.environ.get(self.credential_env)
         ):
-            print(
-                f"{self.prog}: error: no {self.credential_name}: pass {flag} or set "
-                f"{self.credential_env} (or try --emulator)",
-                file=sys.stderr,
-            )
+            hint = f"pass {flag} or set {self.credential_env} (or try --emulator)"
+            message = f"no {self.credential_name}: {hint}"
+            self._fail(args, ErrorReport("ConfigurationError", message, hint=hint))
             return 2
         opener = command.open or self.open
 
@@ -199,28 +273,63 @@ class CLI(NamedTuple):
                 result = await command.run(client, args)
             return command.show(result, args)
 
-        prog = self.prog
         try:
             code = asyncio.run(go())
         except KeyboardInterrupt:
-            print(f"{prog}: interrupted", file=sys.stderr)
+            if json_errors(args):
+                self._fail(
+                    args, ErrorReport("Interrupted", "interrupted", hint=command.interrupted)
+                )
+                return 130
+            print(f"{self.prog}: interrupted", file=sys.stderr)
             if command.interrupted:
-                print(f"{prog}: {command.interrupted}", file=sys.stderr)
+                print(f"{self.prog}: {command.interrupted}", file=sys.stderr)
             return 130
-        except ConfigurationError as exc:
-            print(f"{prog}: error: {self._configuration_message(exc)}", file=sys.stderr)
-            return 2
-        except APIError as exc:
-            print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
-            # Refused before sending (status None, not a network error): the input was wrong.
-            return 2 if exc.status is None and isinstance(exc, BadRequestError) else 1
-        except PoolsError as exc:
-            # Bad input the SDK read (a ValueError: a provisioning file) is a usage error.
-            print(f"{prog}: error: {_lines(exc)}", file=sys.stderr)
-            return 2 if isinstance(exc, ValueError) else 1
         except BrokenPipeError:
             return 0  # `... | head` closed the pipe: not an error
+        except (UsageError, PoolsError) as exc:
+            error, exit_code = self._described(exc, command)
+            self._fail(args, error)
+            return exit_code
         return code or 0
+
+    def _described(self, exc: Exception, command: Command) -> tuple[ErrorReport, int]:
+        """What to say of ``exc``, and the exit code."""
+        from ._exceptions import (
+            APIConnectionError,
+            APIError,
+            AuthenticationError,
+            BadRequestError,
+            ConfigurationError,
+            NotFoundError,
+            RateLimitError,
+        )
+
+        kind = type(exc).__name__
+        if isinstance(exc, UsageError):
+            usage = exc.hint or f"{self.prog} {command.name} --help"
+            return ErrorReport("UsageError", exc.message, hint=usage), 2
+        if isinstance(exc, ConfigurationError):
+            return ErrorReport(kind, self._configuration_message(exc)), 2
+        if isinstance(exc, APIError):
+            hint: str | None = None
+            if isinstance(exc, AuthenticationError):
+                hint = f"check the {self.credential_name} (${self.credential_env})"
+            elif isinstance(exc, RateLimitError):
+                hint = "run it again later" + (
+                    f" (the server asked for {exc.retry_after:g} s)" if exc.retry_after else ""
+                )
+            elif isinstance(exc, APIConnectionError):
+                hint = "check the network and --base-url; --max-retries retries more"
+            elif isinstance(exc, NotFoundError):
+                hint = f"'{self.prog} list' shows what there is"
+            report = ErrorReport(kind, _one_line(exc), exc.code, exc.status, hint)
+            # Refused before sending (status None, not a network error): the input was wrong.
+            return report, 2 if exc.status is None and isinstance(exc, BadRequestError) else 1
+        # Bad input the SDK read (a ValueError: a provisioning file) is a usage error.
+        problems = [str(p) for p in getattr(exc, "problems", ())]
+        report = ErrorReport(kind, _lines(exc), problems=problems)
+        return report, 2 if isinstance(exc, ValueError) else 1
 
     def _configuration_message(self, exc: Exception) -> str:
         # The SDK says "api_key"; on the command line that is the option.
@@ -232,12 +341,28 @@ def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:
     return getattr(args, name, default)
 
 
+def json_errors(args: argparse.Namespace) -> bool:
+    """Whether errors are JSON: with ``--json``, or ``--log-format json`` (a log of JSON
+    objects stays one)."""
+    return bool(option(args, "json")) or option(args, "log_format") == "json"
+
+
 def client_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The client options the common options set (the SDK's defaults otherwise)."""
+    """The client options the common options set (the SDK's defaults otherwise), the command
+    line's own (:attr:`CLI.options`) included."""
     settings: dict[str, Any] = {"timeout": option(args, "timeout", 30.0)}
     if option(args, "max_retries") is not None:
         settings["max_retries"] = args.max_retries
+    settings.update(option(args, "client_options") or {})
     return settings
+
+
+def _dest(item: Arg) -> str:
+    """Where argparse stores an option: its ``dest``, else its first long name."""
+    if "dest" in item.options:
+        return str(item.options["dest"])
+    name = next((n for n in item.names if n.startswith("--")), item.names[0])
+    return name.lstrip("-").replace("-", "_")
 
 
 def client_from_options(
@@ -250,13 +375,16 @@ def client_from_options(
 
 
 @contextlib.asynccontextmanager
-async def announced(emulator: Any, seeds: Iterable[tuple[Any, ...]] = ((),)) -> AsyncIterator[Any]:
+async def announced(
+    emulator: Any, seeds: Iterable[tuple[Any, ...]] = ((),), note: str = ""
+) -> AsyncIterator[Any]:
     """Run ``emulator``, seeded with samples (``seed_samples(*seed)`` for each of ``seeds``),
-    and say where, on stderr."""
+    and say where (and ``note``), on stderr."""
     async with emulator:
         for seed in seeds:
             emulator.seed_samples(*seed)
-        print(f"(emulator at {emulator.url}, seeded with sample pools)", file=sys.stderr)
+        said = f"; {note}" if note else ""
+        print(f"(emulator at {emulator.url}, seeded with sample pools{said})", file=sys.stderr)
         yield emulator
 
 
@@ -286,6 +414,16 @@ def _log_sdk_to_stderr() -> None:
         logger.setLevel(logging.DEBUG)
         if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
             logger.addHandler(handler)
+
+
+@contextlib.contextmanager
+def all_or_nothing() -> Iterator[TextIO]:
+    """A buffer for a command's whole output, written to standard output only when the
+    block ends without an error: a half file piped on would be taken for the whole."""
+    buffer = io.StringIO()
+    yield buffer
+    sys.stdout.write(buffer.getvalue())
+    sys.stdout.flush()
 
 
 def print_json(value: Any, out: TextIO | None = None) -> None:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sys
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-__all__ = ["async_fixture", "check_fixture_use"]
+__all__ = [
+    "async_fixture",
+    "check_fixture_use",
+    "environment",
+    "hold_loop_scope_notice",
+    "loop_scope_notice",
+]
 
 if TYPE_CHECKING:
     from pytest_asyncio import fixture as async_fixture
@@ -18,6 +26,16 @@ else:
         from pytest_asyncio import fixture as async_fixture
     except ImportError:  # never used: check_fixture_use fails the test first
         async_fixture: Callable[..., Any] = pytest.fixture
+
+
+@contextlib.contextmanager
+def environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set ``variables`` in ``os.environ`` for the block; restore each one after (to its value
+    before, or unset), whatever the block did to it."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in variables.items():
+            patch.setenv(name, value)
+        yield
 
 
 def check_fixture_use(
@@ -53,3 +71,64 @@ def check_fixture_use(
             "from its own thread) in plain tests",
             pytrace=False,
         )
+
+
+# pytest-asyncio warns at configure time, in every session, when its
+# asyncio_default_fixture_loop_scope is unset: a project with only blocking tests (which got
+# pytest-asyncio with this package's test extra) then fails under -W error before running
+# anything. The notice concerns async fixtures only, so it is held back until the session
+# turns out to collect an async test, and then given as a warning of the same category.
+_UNSET_NOTICE: Final = 'The configuration option "asyncio_default_fixture_loop_scope" is unset'
+_HELD: Final = pytest.StashKey[bool]()
+
+
+def hold_loop_scope_notice(config: pytest.Config) -> None:
+    """Before pytest-asyncio's ``pytest_configure`` (call from a ``tryfirst`` one): hold back its
+    notice about an unset ``asyncio_default_fixture_loop_scope``, when it is unset (a value the
+    user set, in a file or with ``-o``, is left alone and means there is no notice)."""
+    if _HELD in config.stash or not _asyncio_active(config):
+        return
+    try:
+        unset = not config.getini("asyncio_default_fixture_loop_scope")
+    except ValueError:  # a pytest-asyncio without the option: it has no notice either
+        unset = False
+    config.stash[_HELD] = unset
+    if unset:
+        # Within the filters pytest sets for the configure stage (-W, filterwarnings): ours
+        # comes first, so it wins over -W error, for this one message only.
+        warnings.filterwarnings(
+            "ignore", message=_UNSET_NOTICE, category=pytest.PytestDeprecationWarning
+        )
+
+
+def loop_scope_notice(config: pytest.Config, items: Sequence[pytest.Item]) -> None:
+    """After collection: give the held notice if any collected test is async."""
+    if not config.stash.get(_HELD, False):
+        return
+    config.stash[_HELD] = False  # once, though both plugins call this
+    if any(_is_async(item) for item in items):
+        warnings.warn(
+            pytest.PytestDeprecationWarning(
+                "pytest-asyncio's configuration option asyncio_default_fixture_loop_scope is "
+                "unset, and this session has async tests: set it in your pytest configuration "
+                '(for example asyncio_default_fixture_loop_scope = "function"), else a future '
+                "pytest-asyncio may run async fixtures in a different event loop. (Its own "
+                "notice, held back by the bland_pools and ghl_pools pytest plugins until an "
+                "async test was collected.)"
+            ),
+            stacklevel=1,
+        )
+
+
+def _asyncio_active(config: pytest.Config) -> bool:
+    plugin = sys.modules.get("pytest_asyncio.plugin")
+    return plugin is not None and config.pluginmanager.is_registered(plugin)
+
+
+def _is_async(item: pytest.Item) -> bool:
+    test = getattr(item, "obj", None)
+    return (
+        inspect.iscoroutinefunction(test)
+        or inspect.isasyncgenfunction(test)
+        or item.get_closest_marker("asyncio") is not None
+    )

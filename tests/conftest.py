@@ -37,6 +37,7 @@ _patch_aioresponses_for_aiohttp_314()
 _ENV_VARS = (
     "BLAND_API_KEY",
     "BLAND_BASE_URL",
+    "BLAND_RESOURCE_PATH",
     "GHL_ACCESS_TOKEN",
     "GHL_BASE_URL",
     "GHL_LOCATION_ID",

@@ -1,7 +1,9 @@
 """Every Python example of the README runs as written: each fenced ``python`` block is saved
 as a script and run in a fresh interpreter, with the environment pointing at the emulators
-(served from their own threads), and must exit 0. The pytest-plugin block (it starts with
-``# test_my_code.py``) is run by tests/emulator/test_pytest_plugin.py."""
+(served from their own threads), and must exit 0. The blocks that are pytest files (their first
+line names one: ``# test_my_code.py``) are run as pytest sessions by
+tests/emulator/test_pytest_plugin.py and tests/emulator/test_readme_test_files.py
+(which runs the documentation site's copies of the recipes too)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,10 @@ from ghl_pools.testing import GHLEmulator
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
-SCRIPTS = [block for block in BLOCKS if not block.startswith("# test_my_code.py")]
+#: A block whose first line is ``# test_<name>.py`` is a pytest file, not a script.
+TEST_FILE = re.compile(r"# (test_\w+\.py)\n")
+TEST_FILES = [block for block in BLOCKS if TEST_FILE.match(block)]
+SCRIPTS = [block for block in BLOCKS if not TEST_FILE.match(block)]
 KEY = "sk-readme-5e4d3c"
 CRED = "550e8400-e29b-41d4-a716-446655440000"
 TOKEN = "pit-readme-7a6b5c"
@@ -52,7 +57,10 @@ def environment() -> Iterator[dict[str, str]]:
 
 def test_the_readme_has_the_examples_this_test_runs() -> None:
     assert len(SCRIPTS) >= 8  # a regex that stopped matching would make every test vacuous
-    assert len(BLOCKS) == len(SCRIPTS) + 1
+    # The plugin's example, the FastAPI and the aiohttp.web recipes: run by pytest elsewhere.
+    names = [match.group(1) for block in TEST_FILES if (match := TEST_FILE.match(block))]
+    assert names == ["test_my_code.py", "test_fastapi_app.py", "test_aiohttp_app.py"]
+    assert len(BLOCKS) == len(SCRIPTS) + len(TEST_FILES)
 
 
 @pytest.mark.parametrize("block", SCRIPTS, ids=[_name(b) for b in SCRIPTS])

@@ -17,5 +17,6 @@ NAMES: Final = (
     "bulk_memory",
     "ghl_export",
     "decode",
+    "coverage",
     "rate_limited",
 )

@@ -28,9 +28,11 @@ from ._manifest import (
     ManifestError,
     ManifestLockedError,
     ManifestStore,
+    ManifestUnusableError,
     SQLiteManifest,
+    manifest_path,
 )
-from ._plan import Action, Plan, make_plan
+from ._plan import Action, Plan, PruneRefusedError, make_plan
 
 __all__ = [
     "Action",
@@ -42,13 +44,16 @@ __all__ = [
     "ManifestError",
     "ManifestLockedError",
     "ManifestStore",
+    "ManifestUnusableError",
     "Outcome",
     "Plan",
     "Progress",
+    "PruneRefusedError",
     "Report",
     "SQLiteManifest",
     "desired_from",
     "make_plan",
+    "manifest_path",
     "provision",
     "read_csv",
     "read_desired",

@@ -38,23 +38,26 @@ from bland_pools._recovery import fingerprint
 from pools_core._exceptions import APIError, ClientClosedError
 from pools_core._retry import outcome_unknown
 
+from ._failures import classify, code_of, fix
 from ._input import DesiredPool, desired_from, read_desired
 from ._journal import Journal
 from ._manifest import (
+    Failure,
     Intent,
     ManifestEntry,
     ManifestError,
     ManifestStore,
     Origin,
     SQLiteManifest,
+    manifest_path,
 )
-from ._plan import Action, Plan, make_plan
+from ._plan import Action, Plan, PruneRefusedError, check_prune, make_plan
 
 __all__ = ["KeyResult", "Outcome", "Progress", "Report", "provision"]
 
 logger: Final = logging.getLogger("bland_pools.provision")
 
-Outcome = Literal["created", "adopted", "updated", "unchanged", "deleted", "failed"]
+Outcome = Literal["created", "adopted", "updated", "unchanged", "deleted", "failed", "skipped"]
 _DONE: Final[dict[str, Outcome]] = {
     "create": "created",
     "adopt": "adopted",
@@ -67,12 +70,21 @@ _DONE: Final[dict[str, Outcome]] = {
 
 @attrs.frozen
 class KeyResult:
-    """What a run did for one key: its ``outcome``, the pool, and the error if it failed."""
+    """What a run did for one key: its ``outcome``, the pool, and the error if it failed.
+
+    A ``"failed"`` or ``"skipped"`` key also has its ``failure`` class (``"retryable"``: a
+    rerun may succeed; ``"permanent"``: the server refuses this input and will again), the
+    API's error ``code`` and, for a permanent failure, the ``fix``. ``"skipped"``: it failed
+    permanently before with the same input and was not sent again (``retry_failed`` sends it).
+    """
 
     key: str
     outcome: Outcome
     pool_id: str | None = None
     error: str | None = None
+    failure: Failure | None = None
+    code: str | None = None
+    fix: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -113,16 +125,37 @@ class Report:
         return [r for r in self.results if r.outcome == "failed"]
 
     @property
+    def retryable(self) -> list[KeyResult]:
+        """The failed keys a rerun may get done (a 5xx, a timeout, a 429 given up)."""
+        return [r for r in self.failed if r.failure != "permanent"]
+
+    @property
+    def permanent(self) -> list[KeyResult]:
+        """The failed keys the server will refuse again as they are (a 4xx): see ``fix``."""
+        return [r for r in self.failed if r.failure == "permanent"]
+
+    @property
+    def skipped(self) -> list[KeyResult]:
+        """Keys not sent: they failed permanently before with the same input."""
+        return [r for r in self.results if r.outcome == "skipped"]
+
+    @property
     def ok(self) -> bool:
         """Every key is done (always true for a dry run)."""
-        return not self.failed
+        return not self.failed and not self.skipped
 
     def to_dict(self) -> dict[str, Any]:
         """The full per-key report, JSON-ready."""
-        counts = {o: self.count(o) for o in _DONE.values()} | {"failed": len(self.failed)}
+        counts = {o: self.count(o) for o in _DONE.values()} | {
+            "failed": len(self.failed),
+            "failed_retryable": len(self.retryable),
+            "failed_permanent": len(self.permanent),
+            "skipped": len(self.skipped),
+        }
         return {
             "dry_run": self.dry_run,
             "plan": self.plan.summary(),
+            "changes": self.plan.changes_dict(),  # what each action changes, unchanged left out
             "counts": counts,
             "settled": self.settled,
             "seconds": round(self.seconds, 3),
@@ -138,6 +171,8 @@ async def provision(
     concurrency: int = 8,
     rate: float | None = None,
     prune: bool = False,
+    max_delete: int | None = None,
+    retry_failed: bool = False,
     dry_run: bool = False,
     on_plan: Callable[[Plan], object] | None = None,
     on_progress: Callable[[Progress], object] | None = None,
@@ -155,7 +190,13 @@ async def provision(
         rate: requests in any second for the default client; without it the client learns
             the pace from the server's 429s (see the README's Rate limits). Bland documents
             no limit; its organization rate limit defaults to 5.
-        prune: delete the pools of manifest keys that are not in ``desired``.
+        prune: delete the pools of manifest keys that are not in ``desired``. Guarded: a
+            ``desired`` with no pools is refused, and so is a plan deleting more than
+            ``max_delete`` pools (by default: more than 10 pools and more than 10% of the
+            pools the manifest holds), before anything is sent.
+        max_delete: the most pools a prune may delete (``None``: the default guard).
+        retry_failed: send again the keys whose last attempt failed permanently (a 4xx)
+            with the same input; by default they are skipped (a changed input is sent).
         dry_run: return the plan; read the manifest and list the pools, nothing else.
         on_plan: called with the :class:`Plan` once it is made, before anything is applied.
         on_progress: called with a :class:`Progress` after each key.
@@ -163,8 +204,10 @@ async def provision(
     Raises:
         InputError: the input has problems (all of them, with line numbers); nothing was
             sent.
+        PruneRefusedError: the prune guard refused the plan; nothing was sent.
         ManifestLockedError: another run holds the manifest.
-        ManifestError: the manifest belongs to another organization, or is not a manifest.
+        ManifestUnusableError: the path cannot be a manifest, or the file is not one.
+        ManifestError: the manifest belongs to another organization.
         APIError: listing the organization's pools failed (nothing was changed).
     """
     if (
@@ -177,7 +220,20 @@ async def provision(
         isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0
     ):
         raise ValueError(f"rate must be a positive number of requests per second, got {rate!r}")
+    if max_delete is not None and (
+        isinstance(max_delete, bool) or not isinstance(max_delete, int) or max_delete < 0
+    ):
+        raise ValueError(f"max_delete must be a whole number from 0, got {max_delete!r}")
     pools = _desired(desired)
+    if prune and not pools:
+        raise PruneRefusedError(
+            "refused: the input has no pools, and with --prune (prune=True) that would "
+            "delete every pool of the manifest, whatever --max-delete says; nothing was sent. "
+            "Check the input (a failed or cut-off export?)",
+            deletes=0,
+            held=0,
+            limit=max_delete,
+        )
     own_client = client is None
     if client is None:
         client = AsyncBlandClient(max_rate=rate if rate is not None else math.inf, max_retries=5)
@@ -186,7 +242,7 @@ async def provision(
     try:
         store = _store(manifest, dry_run)
         run = _Run(client, store, concurrency, on_plan, on_progress, dry_run)
-        report = await run.go(pools, prune)
+        report = await run.go(pools, prune, max_delete, retry_failed)
         report.seconds = time.monotonic() - started
         return report
     finally:
@@ -222,7 +278,9 @@ def _store(manifest: str | Path | ManifestStore, dry_run: bool) -> ManifestStore
     if not isinstance(manifest, str | Path):
         return manifest
     if dry_run:
-        return SQLiteManifest(manifest, read_only=True) if Path(manifest).exists() else None
+        if manifest_path(manifest).exists():
+            return SQLiteManifest(manifest, read_only=True)
+        return None
     return SQLiteManifest(manifest)
 
 
@@ -250,16 +308,23 @@ class _Run:
     def entries(self) -> dict[str, ManifestEntry]:
         return {} if self.store is None else {e.key: e for e in self.store.entries()}
 
-    async def go(self, desired: list[DesiredPool], prune: bool) -> Report:
+    async def go(
+        self,
+        desired: list[DesiredPool],
+        prune: bool,
+        max_delete: int | None = None,
+        retry_failed: bool = False,
+    ) -> Report:
         organization = await self.client.pools.list()
         self._check_organization(organization)
         entries = self.entries()
         settled = self._settle(entries, organization)
         if not self.dry_run:
             entries = self.entries()
-        plan = make_plan(desired, entries, organization, prune=prune)
+        plan = make_plan(desired, entries, organization, prune=prune, retry_failed=retry_failed)
         if self.on_plan is not None:
             self.on_plan(plan)
+        check_prune(plan, sum(1 for e in entries.values() if e.pool_id), max_delete)
         if self.dry_run:
             return Report(plan, settled=settled, dry_run=True)
         actions = plan.actions
@@ -390,8 +455,20 @@ class _Run:
         desired = action.desired
         if action.kind == "ambiguous":
             error = f"{action.detail}: delete the extra pools, or give them distinct numbers"
-            self.store.failed(action.key, error, outcome_unknown=False)
-            return KeyResult(action.key, "failed", None, error)
+            self.store.failed(action.key, error, outcome_unknown=False, failure="permanent")
+            return KeyResult(action.key, "failed", None, error, "permanent", None, error)
+        if action.kind == "skip":
+            assert entry is not None  # a skip is planned from the entry's failure
+            code = entry.failure_code
+            return KeyResult(
+                action.key,
+                "skipped",
+                action.pool_id,
+                entry.last_error,
+                "permanent",
+                code,
+                fix(code),
+            )
         if action.kind == "forget":
             self.store.forget(action.key)
             return KeyResult(action.key, "deleted", action.pool_id)
@@ -480,14 +557,23 @@ class _Run:
             return KeyResult(key, "updated", pool.id)
         except PoolNotFoundError as exc:  # an update's pool was deleted meanwhile
             error = f"{exc}; it was deleted outside this job: run again to create it"
-            journal.write(store.failed, key, error, outcome_unknown=False, forget_pool=True)
-            return KeyResult(key, "failed", action.pool_id, error)
+            journal.write(
+                store.failed, key, error, outcome_unknown=False, forget_pool=True,
+                failure="retryable", code=code_of(exc),
+            )  # fmt: skip
+            return KeyResult(key, "failed", action.pool_id, error, "retryable", code_of(exc))
         except (BlandError, ClientClosedError) as exc:
             unknown = not isinstance(exc, APIError) or outcome_unknown(exc)
-            journal.write(store.failed, key, str(exc), outcome_unknown=unknown)
+            failure, code = classify(exc), code_of(exc)
+            journal.write(
+                store.failed, key, str(exc), outcome_unknown=unknown, failure=failure, code=code,
+                numbers=desired.phone_numbers if desired is not None else None,
+                encrypted_key=desired.encrypted_key if desired is not None else None,
+            )  # fmt: skip
             if unknown and action.kind == "create":
                 logger.info("%s: the create's outcome is unknown; looked for again", key)
-            return KeyResult(key, "failed", action.pool_id, str(exc))
+            advice = fix(code) if failure == "permanent" else None
+            return KeyResult(key, "failed", action.pool_id, str(exc), failure, code, advice)
 
     def _finish(self, index: int, result: KeyResult) -> None:
         self.results[index] = result

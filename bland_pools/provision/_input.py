@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal, TextIO
 
@@ -34,6 +35,19 @@ __all__ = [
 #: The CSV columns: one row per number; ``encrypted_key`` may be left out or blank.
 CSV_COLUMNS: Final = ("pool", "phone_number", "encrypted_key")
 _JSONL_FIELDS: Final = frozenset({"pool", "phone_numbers", "encrypted_key"})
+#: Files and standard input are decoded with ``surrogateescape``: a byte that is not UTF-8
+#: becomes a lone surrogate, found per line and reported with it (not a traceback).
+_NOT_UTF8: Final = re.compile("[\udc80-\udcff]")
+_SAVE_AS_UTF8: Final = "save the file as UTF-8"
+
+
+def _not_utf8(text: str) -> str | None:
+    """The problem of a line holding bytes that are not UTF-8, if it does."""
+    bad = _NOT_UTF8.search(text)
+    if bad is None:
+        return None
+    byte = ord(bad.group()) - 0xDC00
+    return f"byte 0x{byte:02x} is not UTF-8 (at character {bad.start() + 1}); {_SAVE_AS_UTF8}"
 
 
 @attrs.frozen
@@ -179,25 +193,55 @@ def read_csv(file: str | Path | TextIO, *, name: str | None = None) -> list[Desi
         return _read_csv(text, name or source)
 
 
+def _rows(reader: Any, collector: _Collector) -> Iterator[list[str]]:
+    """The reader's rows; a row it cannot read (a cell over the csv module's limit, a NUL
+    byte) is a problem of its line, and the end of the reading (the rest of the file is
+    not trusted to be read right after it)."""
+    while True:
+        try:
+            row: list[str] = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            detail = (
+                f"a cell is longer than {limit:,} characters: is it a CSV file? (a quote "
+                "left open makes the rest of the file one cell)"
+                if "field larger than field limit" in str(exc)
+                else f"not readable as CSV ({exc})"
+            )
+            collector.problem(reader.line_num, detail)
+            raise InputError(collector.problems) from None
+        yield row
+
+
 def _read_csv(text: TextIO, source: str) -> list[DesiredPool]:
     collector = _Collector(source)
     reader = csv.reader(text)
-    header = next(reader, None)
+    header = next(_rows(reader, collector), None)
     columns = [c.strip().lower().lstrip("\ufeff") for c in header or []]
     missing = [c for c in CSV_COLUMNS[:2] if c not in columns]
+    problem = _not_utf8("".join(columns))
+    if problem is not None:
+        collector.problem(1, problem)
+        raise InputError(collector.problems)
     if missing:
         collector.problem(
             1,
             f"the header row must name the columns {', '.join(CSV_COLUMNS)} (the last one "
-            f"optional); missing: {', '.join(missing)}",
+            f"optional); missing: {', '.join(missing)}{_delimiter_hint(header or [])}",
         )
         raise InputError(collector.problems)
     pool_at, number_at = columns.index("pool"), columns.index("phone_number")
     key_at = columns.index("encrypted_key") if "encrypted_key" in columns else None
-    for row in reader:
+    for row in _rows(reader, collector):
         if not any(cell.strip() for cell in row):
             continue  # a blank line
         line = reader.line_num
+        problem = _not_utf8("".join(row))
+        if problem is not None:
+            collector.problem(line, problem)
+            continue
         if len(row) < len(columns):
             row = row + [""] * (len(columns) - len(row))
         number = row[number_at]
@@ -207,6 +251,23 @@ def _read_csv(text: TextIO, source: str) -> list[DesiredPool]:
         key = row[key_at] if key_at is not None else None
         collector.add(line, row[pool_at], [number], key)
     return collector.result()
+
+
+def _delimiter_hint(header: list[str]) -> str:
+    """A hint when the header is one cell holding the columns with another delimiter
+    between them (a spreadsheet's semicolon CSV, or tabs): not guessed, since a comma file
+    may hold semicolons in its values."""
+    if len(header) != 1:
+        return ""
+    cell = header[0]
+    for delimiter, name in ((";", "semicolons"), ("\t", "tabs")):
+        names = {c.strip().lower().lstrip("\ufeff") for c in cell.split(delimiter)}
+        if {"pool", "phone_number"} <= names:
+            return (
+                f" (the columns seem to be separated by {name}: the file must use commas; "
+                "save it from the spreadsheet as comma-separated CSV)"
+            )
+    return ""
 
 
 def read_jsonl(file: str | Path | TextIO, *, name: str | None = None) -> list[DesiredPool]:
@@ -226,10 +287,17 @@ def _read_jsonl(text: TextIO, source: str) -> list[DesiredPool]:
     for line, raw in enumerate(text, start=1):
         if not raw.strip():
             continue
+        problem = _not_utf8(raw)
+        if problem is not None:
+            collector.problem(line, problem)
+            continue
         try:
             item = json.loads(raw)
         except ValueError as exc:
             collector.problem(line, f"not JSON ({exc})")
+            continue
+        except RecursionError:
+            collector.problem(line, "nested too deeply to read: each line must be one pool object")
             continue
         if not isinstance(item, dict):
             collector.problem(line, f"expected a JSON object, got {type(item).__name__}")
@@ -328,11 +396,22 @@ class _opened:
 
     def __enter__(self) -> tuple[TextIO, str]:
         file = self._file
+        self._stdin: io.TextIOWrapper | None = None
         if file == "-":
-            return sys.stdin, "<stdin>"
+            raw = getattr(sys.stdin, "buffer", None)
+            if raw is None:  # replaced by a text stream (an embedding program, a test)
+                return sys.stdin, "<stdin>"
+            # Read as files are (UTF-8, a byte-order mark dropped, bad bytes reported per
+            # line), whatever the console's encoding; detached after, not closed.
+            self._stdin = io.TextIOWrapper(
+                raw, encoding="utf-8-sig", errors="surrogateescape", newline=""
+            )
+            return self._stdin, "<stdin>"
         if isinstance(file, str | Path):
             try:
-                self._stream: TextIO = open(file, encoding="utf-8-sig", newline="")
+                self._stream: TextIO = open(
+                    file, encoding="utf-8-sig", errors="surrogateescape", newline=""
+                )
             except OSError as exc:
                 problem = InputProblem(str(file), None, f"cannot read it: {exc.strerror or exc}")
                 raise InputError([problem]) from None
@@ -343,3 +422,5 @@ class _opened:
     def __exit__(self, *exc: object) -> None:
         if self._close:
             self._stream.close()
+        if self._stdin is not None:
+            self._stdin.detach()

@@ -14,8 +14,10 @@ shared server database could implement the same few methods for several workers.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -23,25 +25,34 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from json import encoder, loads
 from pathlib import Path
-from typing import IO, Any, Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 import attrs
 
 from bland_pools._exceptions import BlandError
+from pools_core._text import display
 
 __all__ = [
+    "Failure",
     "ManifestEntry",
     "ManifestError",
     "ManifestLockedError",
     "ManifestStore",
+    "ManifestUnusableError",
     "SQLiteManifest",
+    "manifest_path",
 ]
 
 Status = Literal["done", "failed", "pending"]
 Intent = Literal["create", "update", "delete"]
 Origin = Literal["created", "adopted"]
+#: How a failure is expected to go on the next attempt: ``"retryable"`` (a 5xx, a timeout, a
+#: 429 given up, no connection) may succeed, ``"permanent"`` (a 4xx) will fail the same way.
+Failure = Literal["retryable", "permanent"]
 
-SCHEMA_VERSION: Final = 1
+#: 2 (0.3.0) adds what a failure was (its class, code and the input it failed with); a
+#: schema 1 manifest is migrated when it is opened for a run.
+SCHEMA_VERSION: Final = 2
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pools (
@@ -56,9 +67,32 @@ CREATE TABLE IF NOT EXISTS pools (
     intent_key TEXT,
     intent_at REAL,
     last_error TEXT,
-    updated_at TEXT NOT NULL
-);
+    updated_at TEXT NOT NULL,
+    failure TEXT,
+    failure_code TEXT,
+    failed_numbers TEXT,
+    failed_key TEXT
+)
 """
+#: What schema 2 added to schema 1's ``pools`` table.
+_ADDED_IN_2: Final = ("failure", "failure_code", "failed_numbers", "failed_key")
+#: The columns a schema 1 ``pools`` table has: a table without them is not a manifest's.
+_COLUMNS_1: Final = frozenset(
+    [
+        "key",
+        "pool_id",
+        "numbers",
+        "encrypted_key",
+        "origin",
+        "status",
+        "intent",
+        "intent_numbers",
+        "intent_key",
+        "intent_at",
+        "last_error",
+        "updated_at",
+    ]
+)
 
 
 class ManifestError(BlandError):
@@ -67,6 +101,13 @@ class ManifestError(BlandError):
 
 class ManifestLockedError(ManifestError):
     """Another process is running a job on this manifest (it holds the run lock)."""
+
+
+class ManifestUnusableError(ManifestError, ValueError):
+    """The manifest path or file cannot be a manifest: not a regular file or a new one in an
+    existing directory, not writable, another application's database, a newer schema, or
+    an entry edited into something unreadable. Nothing was changed; a ``ValueError`` (a
+    usage error: exit 2 on the command line)."""
 
 
 @attrs.frozen
@@ -84,6 +125,10 @@ class ManifestEntry:
             was committed (wall-clock seconds).
         last_error: the error of the last attempt, if it failed.
         updated_at: when the entry last changed (ISO 8601, UTC).
+        failure: with ``status == "failed"``: ``"retryable"`` or ``"permanent"``.
+        failure_code: the API's error code of that failure (``"INVALID_CREDENTIALS"``).
+        failed_numbers, failed_key: the input the failure was for (a permanent failure is
+            sent again only when the input changed, or with ``retry_failed``).
     """
 
     key: str
@@ -98,6 +143,10 @@ class ManifestEntry:
     intent_at: float | None = None
     last_error: str | None = None
     updated_at: str = ""
+    failure: Failure | None = None
+    failure_code: str | None = None
+    failed_numbers: tuple[str, ...] | None = None
+    failed_key: str | None = None
 
 
 class ManifestStore(Protocol):
@@ -127,10 +176,20 @@ class ManifestStore(Protocol):
         """The pool ``key`` stands for exists as given; any intent is closed."""
 
     def failed(
-        self, key: str, error: str, *, outcome_unknown: bool, forget_pool: bool = False
+        self,
+        key: str,
+        error: str,
+        *,
+        outcome_unknown: bool,
+        forget_pool: bool = False,
+        failure: Failure | None = None,
+        code: str | None = None,
+        numbers: tuple[str, ...] | None = None,
+        encrypted_key: str | None = None,
     ) -> None:
         """The last attempt failed: an unknown outcome keeps the intent open (settled on the
-        next run); ``forget_pool`` drops a pool id that no longer exists."""
+        next run); ``forget_pool`` drops a pool id that no longer exists. ``failure``,
+        ``code``, ``numbers`` and ``encrypted_key`` record what failed, and with what input."""
 
     def forget(self, key: str) -> None:
         """``key`` is gone (its pool deleted)."""
@@ -152,7 +211,15 @@ def _now() -> str:
 
 
 def _numbers(value: str | None) -> tuple[str, ...] | None:
-    return None if value is None else tuple(loads(value))
+    """A list of numbers as stored; a ``ValueError`` or ``TypeError`` unless it is a JSON list
+    of strings (a hand edit)."""
+    if value is None:
+        return None
+    parsed = loads(value)
+    if type(parsed) is not list:
+        raise TypeError("not a list")
+    "".join(parsed)  # a TypeError unless every item is a string (one C call)
+    return tuple(parsed)
 
 
 _QUOTE: Final = encoder.encode_basestring_ascii  # one C call per string (json.dumps: three frames)
@@ -162,57 +229,166 @@ def _json(numbers: tuple[str, ...] | None) -> str | None:
     return None if numbers is None else f"[{','.join(map(_QUOTE, numbers))}]"
 
 
-class _RunLock:
-    """One run at a time: an exclusive lock on ``<manifest>.lock``, held while the store is
-    open. The kernel releases it when the process dies, even by SIGKILL, so a killed run
-    never leaves a stale lock. (A file of its own, not the database: closing a second
-    descriptor of the database would drop SQLite's own POSIX locks.)"""
+#: Lock files and new manifests are opened without following a symbolic link (planted next
+#: to the manifest, it would point the write elsewhere), and made private: a manifest holds
+#: the organization's credential ids. SQLite gives the -wal and -shm files the database's mode.
+_NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC: Final = getattr(os, "O_CLOEXEC", 0)
+_PRIVATE: Final = 0o600
+_HOLDER: Final = re.compile(rb"pid \d+ on [^\n]*\n?")  # what _RunLock writes in its file
+_FIX_PATH: Final = "give the path of a manifest file, or of a new file in an existing directory"
 
-    def __init__(self, manifest: Path) -> None:
+
+def _place(path: Path, *, must_exist: bool) -> Path:
+    """The manifest's own file, whatever the spelling (symbolic links and ``..`` resolved):
+    a regular file, or (unless ``must_exist``) a new one in an existing directory."""
+    real = Path(os.path.realpath(path))
+    shown = display(path)
+    try:
+        info = os.stat(real)
+    except (FileNotFoundError, NotADirectoryError):
+        info = None
+    except OSError as exc:
+        raise ManifestUnusableError(
+            f"the manifest {shown} cannot be used: {exc.strerror}; {_FIX_PATH}"
+        ) from None
+    if info is not None:
+        if stat.S_ISREG(info.st_mode):
+            return real
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise ManifestUnusableError(f"the manifest {shown} is {kind}; {_FIX_PATH}")
+    if must_exist:
+        raise ManifestUnusableError(
+            f"no manifest at {shown}; give the path a provisioning run wrote (--manifest)"
+        )
+    parent = real.parent
+    if not parent.is_dir():
+        state = "is not a directory" if parent.exists() else "does not exist"
+        raise ManifestUnusableError(
+            f"the manifest {shown} cannot be made: {display(parent)} {state}; "
+            "create the directory, or give another path"
+        )
+    return real
+
+
+def manifest_path(path: str | Path) -> Path:
+    """The file a manifest at ``path`` is (symbolic links and ``..`` resolved), checked to be
+    a regular file or a new one in an existing directory.
+
+    Raises:
+        ManifestUnusableError: it cannot be a manifest (a directory, a device, no directory).
+    """
+    return _place(Path(path), must_exist=False)
+
+
+def _create(real: Path, shown: str) -> None:
+    """Make the new manifest's (empty) file, private, before SQLite opens it."""
+    try:
+        fd = os.open(real, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, _PRIVATE)
+    except FileExistsError:  # appeared meanwhile: used only if it is a regular file
+        if not stat.S_ISREG(os.lstat(real).st_mode):
+            raise ManifestUnusableError(f"the manifest {shown} is not a regular file") from None
+        return
+    except OSError as exc:
+        raise ManifestUnusableError(
+            f"cannot make the manifest {shown}: {exc.strerror}; give a path in a directory "
+            "this user may write to"
+        ) from None
+    os.close(fd)
+
+
+class _RunLock:
+    """One run at a time: an exclusive lock on ``<manifest>.lock`` next to the database's
+    real file (so every spelling of one manifest, a symbolic link or ``..``, takes the same
+    lock), held while the store is open. The kernel releases it when the process dies, even
+    by SIGKILL, so a killed run never leaves a stale lock. (A file of its own, not the
+    database: closing a second descriptor of the database would drop SQLite's own POSIX
+    locks.) Opened without following a symbolic link and never truncated unless it holds
+    only what a run writes there: a planted link or hard link cannot make it overwrite
+    another file."""
+
+    def __init__(self, manifest: Path, shown: str) -> None:
         self.path = manifest.with_name(manifest.name + ".lock")
-        self._file = open(self.path, "a+")  # noqa: SIM115 - held until release()
+        where = display(self.path)
+        flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0)
         try:
-            _lock(self._file)
-        except OSError:
-            holder = self._file.read() if self._file.seek(0) == 0 else ""
-            self._file.close()
-            raise ManifestLockedError(
-                f"the manifest {manifest} is in use by another provisioning run "
-                f"({holder.strip() or 'it holds ' + str(self.path)}); wait for it to finish, "
-                "or stop it, and run again"
+            self._fd: int | None = os.open(self.path, flags, _PRIVATE)
+        except OSError as exc:
+            if os.path.islink(self.path):
+                raise ManifestUnusableError(
+                    f"the manifest's lock file {where} is a symbolic link; remove it (a lock "
+                    "file is never followed)"
+                ) from None
+            raise ManifestUnusableError(
+                f"cannot make the lock file {where} of the manifest {shown}: {exc.strerror}; "
+                "a manifest needs a directory this user may write to"
             ) from None
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
-        self._file.flush()
+        fd = self._fd
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise ManifestUnusableError(
+                    f"the manifest's lock file {where} is not a regular file; remove it"
+                )
+            try:
+                _lock(fd)
+            except OSError:
+                holder = _head(fd).decode("utf-8", "replace").strip()
+                raise ManifestLockedError(
+                    f"the manifest {shown} is in use by another provisioning run "
+                    f"({display(holder) or 'it holds ' + where}); wait for it to finish, "
+                    "or stop it, and run again"
+                ) from None
+            content = _head(fd)
+            if info.st_nlink == 1 and (not content or _HOLDER.fullmatch(content)):
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
+        except BaseException:
+            self.release()
+            raise
 
     def release(self) -> None:
-        if not self._file.closed:
-            self._file.close()  # the lock goes with the descriptor
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # the lock goes with the descriptor
+
+
+def _head(fd: int) -> bytes:
+    """The first bytes of the lock file (what a run wrote there), or none if unreadable."""
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 200)
+    except OSError:  # Windows: the holder's locked byte cannot be read
+        return b""
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 
-    def _lock(file: IO[str]) -> None:
+    def _lock(fd: int) -> None:
         import msvcrt
 
-        msvcrt.locking(file.fileno(), msvcrt.LK_NBLCK, 1)
+        os.lseek(fd, 0, os.SEEK_SET)  # the lock is on the first byte
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
 
 else:
 
-    def _lock(file: IO[str]) -> None:
+    def _lock(fd: int) -> None:
         import fcntl
 
-        fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 class SQLiteManifest:
     """The manifest in one SQLite file (WAL mode, one short transaction per change).
 
+    ``path`` is a plain file path, never read as a SQLite URI (``m#1.db`` is that file).
     Opened for a run it takes the run lock (:class:`_RunLock`): a second run on the same
     manifest is refused at once with :class:`ManifestLockedError`, and a process that dies
     (even by SIGKILL) releases it. ``read_only`` opens without it, for looking, also while a
-    run writes (WAL lets a reader see the last commit).
+    run writes (WAL lets a reader see the last commit). What is not a manifest (a
+    directory, a device, another application's database, a newer schema) is refused with
+    :class:`ManifestUnusableError` before anything is written to it.
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False, wait: float = 5.0) -> None:
@@ -221,34 +397,51 @@ class SQLiteManifest:
                 f"the manifest needs SQLite 3.24 or later; this Python has {sqlite3.sqlite_version}"
             )
         self.path = Path(path)
+        self._shown = shown = display(self.path)
         self._lock: _RunLock | None = None
         self._depth = 0  # nesting of _Transaction
         self._stamp = ""  # updated_at of the open transaction
-        if read_only and not self.path.exists():
-            raise ManifestError(f"no manifest at {self.path}")
+        self._columns = _COLUMNS
+        real = _place(self.path, must_exist=read_only)
         if not read_only:
-            self._lock = _RunLock(self.path)
-        uri = f"file:{self.path}?mode=ro" if read_only else f"file:{self.path}"
+            self._lock = _RunLock(real, shown)
+            if not real.exists():
+                _create(real, shown)
+        # A URI built from the absolute path, every special character escaped: SQLite
+        # reads the file name given, and the mode is ours (the file exists by now: "rw").
+        uri = real.as_uri() + ("?mode=ro" if read_only else "?mode=rw")
         try:
             self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=wait)
         except sqlite3.Error as exc:
             self._release()
-            raise ManifestError(f"cannot open the manifest {self.path}: {exc}") from None
+            raise ManifestUnusableError(
+                f"cannot open the manifest {shown}: {exc}; {_FIX_PATH}"
+            ) from None
         try:
-            if not read_only:
+            version = self._version()
+            if read_only:
+                if version == 0:
+                    raise ManifestUnusableError(f"{shown} is empty, not a manifest")
+                if version == 1:  # not migrated by looking: what schema 2 adds is empty
+                    self._columns = _COLUMNS_1_AS_2
+            else:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 # NORMAL is durable under WAL when a process dies; only an OS crash can lose
                 # the last commits (sqlite.org/pragma.html#pragma_synchronous).
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 with self.batch():
-                    for statement in filter(str.strip, _SCHEMA.split(";")):
-                        self._db.execute(statement)
-                    self._check_schema()
-            else:
-                self._db.execute("SELECT count(*) FROM pools").fetchone()
+                    self._upgrade(version)
+        except sqlite3.OperationalError as exc:
+            self.close()
+            raise ManifestUnusableError(
+                f"cannot use the manifest {shown}: {exc}; a manifest must be readable and "
+                "writable by this user, in a directory it may write to"
+            ) from None
         except sqlite3.DatabaseError as exc:
             self.close()
-            raise ManifestError(f"{self.path} is not a manifest ({exc})") from None
+            raise ManifestUnusableError(
+                f"{shown} is not a manifest ({exc}); it was left as it was. {_FIX_PATH}"
+            ) from None
         except BaseException:
             self.close()  # a refused schema too: the lock must not outlive the refusal
             raise
@@ -257,13 +450,58 @@ class SQLiteManifest:
         if self._lock is not None:
             self._lock.release()
 
-    def _check_schema(self) -> None:
+    def _version(self) -> int:
+        """This file's schema version, 0 for an empty file; reads only, so that another
+        application's database is refused as it is."""
+        shown = self._shown
+        tables = {
+            str(name)
+            for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if not tables:
+            return 0
+        columns = {str(row[1]) for row in self._db.execute("PRAGMA table_info(pools)")}
+        if "meta" not in tables or not columns >= _COLUMNS_1:
+            raise ManifestUnusableError(
+                f"{shown} is another application's database, not a bland-pools manifest "
+                f"(its tables: {display(', '.join(sorted(tables)))}); it was left as it was. "
+                "Give the path of a manifest, or of a new file"
+            )
         row = self._db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise ManifestError(
-                f"{self.path} was written by a newer version of bland-pools (schema {row[0]})"
+        value = None if row is None else row[0]
+        try:
+            version = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            version = 0
+        if version < 1:
+            raise ManifestUnusableError(
+                f"{shown} has no readable schema version (meta 'schema' is "
+                f"{display(repr(value)):.40}): edited by hand? Restore it from a copy, or "
+                "start over with a new manifest"
+            )
+        if version > SCHEMA_VERSION:
+            raise ManifestUnusableError(
+                f"{shown} was written by a newer version of bland-pools (schema {version}); "
+                "upgrade bland-pools to use it"
+            )
+        if version >= 2 and not set(_ADDED_IN_2) <= columns:
+            raise ManifestUnusableError(
+                f"{shown} says schema {version} but lacks its columns: edited by hand? "
+                "Restore it from a copy, or start over with a new manifest"
+            )
+        return version
+
+    def _upgrade(self, version: int) -> None:
+        """Make an empty file a manifest, or migrate an older schema (in one transaction)."""
+        if version == 0:
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                self._db.execute(statement)
+        elif version == 1:
+            for column in _ADDED_IN_2:
+                self._db.execute(f"ALTER TABLE pools ADD COLUMN {column} TEXT")
+        if version < SCHEMA_VERSION:
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
             )
 
     class _Transaction:
@@ -292,12 +530,13 @@ class SQLiteManifest:
     # -- reading -------------------------------------------------------------------------
 
     def entries(self) -> Iterator[ManifestEntry]:
-        for row in self._db.execute(f"SELECT {_COLUMNS} FROM pools ORDER BY rowid"):
-            yield _entry(row)
+        for row in self._db.execute(f"SELECT {self._columns} FROM pools ORDER BY rowid"):
+            yield _entry(row, self._shown)
 
     def get(self, key: str) -> ManifestEntry | None:
-        row = self._db.execute(f"SELECT {_COLUMNS} FROM pools WHERE key = ?", (key,)).fetchone()
-        return None if row is None else _entry(row)
+        sql = f"SELECT {self._columns} FROM pools WHERE key = ?"
+        row = self._db.execute(sql, (key,)).fetchone()
+        return None if row is None else _entry(row, self._shown)
 
     def meta(self, name: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
@@ -341,23 +580,45 @@ class SQLiteManifest:
             "UPDATE SET pool_id = ?2, numbers = ?3, encrypted_key = ?4, "
             "origin = coalesce(?5, origin), status = 'done', intent = NULL, "
             "intent_numbers = NULL, intent_key = NULL, intent_at = NULL, last_error = NULL, "
+            "failure = NULL, failure_code = NULL, failed_numbers = NULL, failed_key = NULL, "
             "updated_at = ?6",
             (key, pool_id, _json(numbers), encrypted_key, origin),
         )
 
     def failed(
-        self, key: str, error: str, *, outcome_unknown: bool, forget_pool: bool = False
+        self,
+        key: str,
+        error: str,
+        *,
+        outcome_unknown: bool,
+        forget_pool: bool = False,
+        failure: Failure | None = None,
+        code: str | None = None,
+        numbers: tuple[str, ...] | None = None,
+        encrypted_key: str | None = None,
     ) -> None:
         keep = "intent" if outcome_unknown else "NULL"
         status = "pending" if outcome_unknown else "failed"
         self._change(
-            "INSERT INTO pools (key, status, last_error, updated_at) VALUES (?1, ?2, ?3, ?6) "
+            "INSERT INTO pools (key, status, last_error, failure, failure_code, failed_numbers, "
+            "failed_key, updated_at) VALUES (?1, ?2, ?3, ?6, ?7, ?8, ?9, ?10) "
             f"ON CONFLICT (key) DO UPDATE SET status = ?2, last_error = ?3, intent = {keep}, "
             "intent_numbers = CASE WHEN ?4 THEN intent_numbers END, "
             "intent_key = CASE WHEN ?4 THEN intent_key END, "
             "intent_at = CASE WHEN ?4 THEN intent_at END, "
-            "pool_id = CASE WHEN ?5 THEN NULL ELSE pool_id END, updated_at = ?6",
-            (key, status, error, outcome_unknown, forget_pool),
+            "pool_id = CASE WHEN ?5 THEN NULL ELSE pool_id END, failure = ?6, "
+            "failure_code = ?7, failed_numbers = ?8, failed_key = ?9, updated_at = ?10",
+            (
+                key,
+                status,
+                error,
+                outcome_unknown,
+                forget_pool,
+                failure,
+                code,
+                _json(numbers),
+                encrypted_key,
+            ),
         )
 
     def forget(self, key: str) -> None:
@@ -380,24 +641,68 @@ class SQLiteManifest:
 
 _COLUMNS: Final = (
     "key, pool_id, numbers, encrypted_key, origin, status, intent, intent_numbers, intent_key, "
-    "intent_at, last_error, updated_at"
+    "intent_at, last_error, updated_at, failure, failure_code, failed_numbers, failed_key"
 )
+_COLUMNS_1_AS_2: Final = _COLUMNS.replace(
+    "failure, failure_code, failed_numbers, failed_key", "NULL, NULL, NULL, NULL"
+)
+_STATUSES: Final = frozenset({"done", "failed", "pending"})
+_INTENTS: Final = frozenset({None, "create", "update", "delete"})
+_FAILURES: Final = frozenset({None, "retryable", "permanent"})
 
 
-def _entry(row: tuple[Any, ...]) -> ManifestEntry:
+def _listed(value: object) -> bool:
+    try:
+        _numbers(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _entry(row: tuple[Any, ...], shown: str) -> ManifestEntry:
     (key, pool_id, numbers, encrypted_key, origin, status, intent, intent_numbers, intent_key,
-     intent_at, last_error, updated_at) = row  # fmt: skip
-    return ManifestEntry(
-        key=key,
-        pool_id=pool_id,
-        numbers=_numbers(numbers),
-        encrypted_key=encrypted_key,
-        origin=origin,
-        status=status,
-        intent=intent,
-        intent_numbers=_numbers(intent_numbers),
-        intent_key=intent_key,
-        intent_at=intent_at,
-        last_error=last_error,
-        updated_at=updated_at,
+     intent_at, last_error, updated_at, failure, failure_code, failed_numbers,
+     failed_key) = row  # fmt: skip
+    if status not in _STATUSES or intent not in _INTENTS or failure not in _FAILURES:
+        raise _damaged(row, shown)
+    try:
+        return ManifestEntry(
+            key=key,
+            pool_id=pool_id,
+            numbers=_numbers(numbers),
+            encrypted_key=encrypted_key,
+            origin=origin,
+            status=status,
+            intent=intent,
+            intent_numbers=_numbers(intent_numbers),
+            intent_key=intent_key,
+            intent_at=intent_at,
+            last_error=last_error,
+            updated_at=updated_at,
+            failure=failure,
+            failure_code=failure_code,
+            failed_numbers=_numbers(failed_numbers),
+            failed_key=failed_key,
+        )
+    except (ValueError, TypeError):  # a list of numbers a hand edit broke
+        raise _damaged(row, shown) from None
+
+
+def _damaged(row: tuple[Any, ...], shown: str) -> ManifestUnusableError:
+    """The error for an entry a hand edit broke, naming its key and the first bad column."""
+    values = dict(zip(_COLUMNS.split(", "), row, strict=True))
+    checks = {
+        "status": values["status"] in _STATUSES,
+        "intent": values["intent"] in _INTENTS,
+        "failure": values["failure"] in _FAILURES,
+        "numbers": _listed(values["numbers"]),
+        "intent_numbers": _listed(values["intent_numbers"]),
+        "failed_numbers": _listed(values["failed_numbers"]),
+    }
+    column = next(name for name, fine in checks.items() if not fine)
+    return ManifestUnusableError(
+        f"the manifest {shown} has a damaged entry, key {display(repr(values['key']))}: its "
+        f"{column} is {display(repr(values[column])):.60}; edited by hand? Fix that row, "
+        "delete it (the pool is adopted again by its numbers), or start over with a new "
+        "manifest"
     )

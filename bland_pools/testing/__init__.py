@@ -15,14 +15,27 @@ Run one by hand with ``python -m bland_pools.testing --port 8765 --samples``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from pools_core.testing import FakeClock, Fault, FaultPlan, RecordedRequest
 
     from ._emulator import BlandEmulator
 
-__all__ = ["BlandEmulator", "FakeClock", "Fault", "FaultPlan", "RecordedRequest"]
+__all__ = [
+    "SAMPLE_CREDENTIALS",
+    "BlandEmulator",
+    "FakeClock",
+    "Fault",
+    "FaultPlan",
+    "RecordedRequest",
+]
+
+#: The docs' example Twilio credentials (a UUID): the emulator's sample pools use them, and the
+#: command lines' ``--emulator`` mode and ``python -m bland_pools.testing --samples`` accept them
+#: as an ``encrypted_key``. Named here too (the emulator keeps its own copy) so that the command
+#: line can say them without loading aiohttp.
+SAMPLE_CREDENTIALS: Final = "550e8400-e29b-41d4-a716-446655440000"
 
 
 def __getattr__(name: str) -> Any:

@@ -1,9 +1,11 @@
 """``python -m bland_pools.testing``: run a Bland emulator until Ctrl-C.
 
-    python -m bland_pools.testing --port 8765 --api-key KEY --samples
+    python -m bland_pools.testing --port 8765 --api-key KEY --samples --credentials UUID
 
-Prints the URL (first line) and the API key; ``--fault server_error=0.05`` adds random faults,
-``--rate-limit 5`` answers 429 past 5 requests per sliding second per key.
+Prints the URL (first line), the API key and the Twilio credentials its organizations own;
+``--fault server_error=0.05`` adds random faults; ``--paths geospatial-dialing-pools`` serves
+the resource under that name only (default: both); ``--rate-limit 5`` answers 429 past 5
+requests per sliding second per key.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from pools_core.testing._emulator import (
     run_standalone,
 )
 
-from ._emulator import DEFAULT_API_KEY, BlandEmulator
+from . import SAMPLE_CREDENTIALS
+from ._emulator import DEFAULT_API_KEY, RESOURCE_NAMES, BlandEmulator
 
 PROG = "python -m bland_pools.testing"
 
@@ -40,12 +43,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="answer 429 (with Retry-After) past N requests per sliding second per key "
         "(default: no limit)",
     )
+    parser.add_argument(
+        "--credentials",
+        action="append",
+        default=[],
+        metavar="UUID",
+        help="Twilio credentials (their UUID) every key's organization owns, so that a pool's "
+        "encrypted_key may name them (repeatable; --samples adds "
+        f"{SAMPLE_CREDENTIALS})",
+    )
+    parser.add_argument(
+        "--paths",
+        nargs="+",
+        choices=RESOURCE_NAMES,
+        default=list(RESOURCE_NAMES),
+        metavar="NAME",
+        help="the resource names served (default both: custom-dialing-pools "
+        "geospatial-dialing-pools); the other's paths answer a plain 404",
+    )
     args = parser.parse_args(argv)
     keys: list[str] = args.api_key or [DEFAULT_API_KEY]
+    credentials: list[str] = list(args.credentials)
+    if args.samples and SAMPLE_CREDENTIALS not in credentials:
+        credentials.append(SAMPLE_CREDENTIALS)  # a sample pool uses them
     plan = fault_plan_from_args(parser, args)
     try:
         emulator = BlandEmulator(
-            keys, host=args.host, port=args.port, faults=plan, rate_limit=args.rate_limit
+            dict.fromkeys(keys, credentials),
+            host=args.host,
+            port=args.port,
+            faults=plan,
+            paths=args.paths,
+            rate_limit=args.rate_limit,
         )
     except ValueError as exc:
         parser.error(str(exc))
@@ -55,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def settings() -> list[tuple[str, str]]:
         lines = [
             ("API key" if len(keys) == 1 else "API keys", ", ".join(keys)),
+            ("paths", ", ".join("/v1/" + name for name in emulator.paths)),
+            ("credentials", ", ".join(credentials) or "none (add with --credentials UUID)"),
             ("shell", f"export BLAND_BASE_URL={emulator.url} BLAND_API_KEY={keys[0]}"),
         ]
         if args.rate_limit is not None:

@@ -10,6 +10,13 @@ Routes (the docs' paths; every answer is the envelope
     DELETE /v1/custom-dialing-pools/{pool_id}        delete (answer: no ``status`` field,
                                                      ``data: {message, deleted_pool_id}``)
 
+The same five under ``/v1/geospatial-dialing-pools`` (the name Bland's current docs use for
+the same resource), on the same pools. ``paths=`` serves one name only, as an organization
+that has only that one sees it: the other's paths are unknown routes, answered like any
+unknown path, with aiohttp's plain-text ``404: Not Found`` (``text/plain``, no envelope, no
+``POOL_NOT_FOUND``). Bland does not document what an unknown route answers; a plain 404 page is
+what a web framework's router gives.
+
 Auth: the ``authorization`` header is the bare API key (no ``Bearer``). Each key is an
 organization: it sees only its own pools (another's pool id answers ``POOL_NOT_FOUND``), and
 its ``owner_id`` is ``uuid5(NAMESPACE_URL, "bland-emulator:" + key)``, stable across runs.
@@ -65,7 +72,9 @@ from pools_core.testing import EmulatorBase, FaultPlan, current_payload
 
 __all__ = ["DEFAULT_API_KEY", "MSG_UNAUTHORIZED", "BlandEmulator"]
 
-POOLS_PATH: Final = "/v1/custom-dialing-pools"
+#: The resource's two names (the seeds' and the current docs'), served by default.
+RESOURCE_NAMES: Final = ("custom-dialing-pools", "geospatial-dialing-pools")
+POOLS_PATH: Final = "/v1/" + RESOURCE_NAMES[0]
 DEFAULT_API_KEY: Final = "bland-emulator-key"
 # The docs' messages ("Error Response" examples of the three seed pages).
 MSG_UNAUTHORIZED: Final = "Invalid API key or insufficient permissions"
@@ -76,7 +85,8 @@ MSG_INVALID_CREDENTIALS: Final = "Twilio credentials not found or do not belong 
 MSG_DELETED: Final = "Geospatial dialing pool deleted successfully"
 MSG_NOT_AN_OBJECT: Final = "The request body must be a JSON object"
 MSG_NO_PHONE_NUMBERS: Final = "phone_numbers is required"
-#: The docs' example credentials, known to every organization's samples.
+#: The docs' example credentials, known to every organization's samples (the emulator's own
+#: copy, as of every rule; ``bland_pools.testing.SAMPLE_CREDENTIALS`` is the same UUID).
 SAMPLE_CREDENTIALS: Final = "550e8400-e29b-41d4-a716-446655440000"
 #: The docs' example pool id, the first sample's.
 SAMPLE_POOL_ID: Final = "550e8400-e29b-41d4-a716-446655440001"
@@ -142,6 +152,18 @@ def _numbers_ok(numbers: Any) -> bool:
     )
 
 
+def _served(paths: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(paths, str):
+        paths = (paths,)
+    served = tuple(dict.fromkeys(paths))
+    unknown = [p for p in served if p not in RESOURCE_NAMES]
+    if unknown or not served:
+        raise ValueError(
+            f"paths must name {' and/or '.join(RESOURCE_NAMES)}, got {list(served)!r:.120}"
+        )
+    return served
+
+
 class BlandEmulator(EmulatorBase):
     """Bland's custom dialing pools API on ``127.0.0.1`` (see the module docstring).
 
@@ -152,6 +174,8 @@ class BlandEmulator(EmulatorBase):
         faults: a random :class:`FaultPlan` (default: none).
         log_limit, log_body_limit: how many requests the log keeps, and the largest body it
             keeps of each (a soak test of hours stays small).
+        paths: the resource names it serves (default both: ``custom-dialing-pools`` and
+            ``geospatial-dialing-pools``); the other name's paths answer a plain 404.
         rate_limit: requests per sliding second per API key (organization); past it a 429
             with ``Retry-After`` (whole seconds until the oldest leaves the second) and
             nothing applied. ``None`` (the default): no limit.
@@ -171,9 +195,11 @@ class BlandEmulator(EmulatorBase):
         faults: FaultPlan | None = None,
         log_limit: int = 10_000,
         log_body_limit: int = 64 * 1024,
+        paths: Iterable[str] = RESOURCE_NAMES,
         rate_limit: int | None = None,
         clock: _Monotonic | None = None,
     ) -> None:
+        self.paths = _served(paths)
         if rate_limit is not None and (
             isinstance(rate_limit, bool) or not isinstance(rate_limit, int) or rate_limit < 1
         ):
@@ -313,12 +339,15 @@ class BlandEmulator(EmulatorBase):
     # -- the API ---------------------------------------------------------------------------
 
     def _add_routes(self, router: web.UrlDispatcher) -> None:
-        router.add_get(POOLS_PATH, self._list)
-        router.add_post(POOLS_PATH, self._create)
-        # [^/]+, not aiohttp's default [^{}/]+: an id with braces must reach INVALID_POOL_ID.
-        router.add_get(POOLS_PATH + "/{pool_id:[^/]+}", self._get)
-        router.add_post(POOLS_PATH + "/{pool_id:[^/]+}/update", self._update)
-        router.add_delete(POOLS_PATH + "/{pool_id:[^/]+}", self._delete)
+        for name in self.paths:
+            base = "/v1/" + name
+            router.add_get(base, self._list)
+            router.add_post(base, self._create)
+            # [^/]+, not aiohttp's default [^{}/]+: an id with braces must reach
+            # INVALID_POOL_ID.
+            router.add_get(base + "/{pool_id:[^/]+}", self._get)
+            router.add_post(base + "/{pool_id:[^/]+}/update", self._update)
+            router.add_delete(base + "/{pool_id:[^/]+}", self._delete)
 
     def _error_response(
         self, request: web.Request, status: int, headers: Mapping[str, str]

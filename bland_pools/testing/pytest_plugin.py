@@ -5,9 +5,16 @@ Fixtures for ``async def`` tests (they need pytest-asyncio):
                         key is ``bland_emulator.api_key``
     ``bland_client``    an open :class:`~bland_pools.AsyncBlandClient` pointed at it
 
+    ``bland_env``       the ``bland_emulator``, with ``BLAND_API_KEY`` and ``BLAND_BASE_URL``
+                        pointing at it for the test: an app that builds its own
+                        ``AsyncBlandClient()`` from the environment uses the emulator
+
 Fixtures for plain ``def`` tests (scripts, Django, Flask: the blocking client):
     ``bland_emulator_in_thread``  the same emulator, served from its own thread
     ``bland_blocking_client``     an open :class:`~bland_pools.BlandClient` pointed at it
+    ``bland_env_in_thread``       ``bland_emulator_in_thread``, with the environment
+                                  pointing at it (an app under FastAPI's or Flask's
+                                  ``TestClient``, a ``BlandClient()`` built in the code)
 
     async def test_create(bland_client, bland_emulator):
         pool = await bland_client.pools.create(["+12345678901"])
@@ -41,7 +48,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pools_core._pytest_support import async_fixture, check_fixture_use
+from pools_core._pytest_support import (
+    async_fixture,
+    check_fixture_use,
+    environment,
+    hold_loop_scope_notice,
+    loop_scope_notice,
+)
 
 if TYPE_CHECKING:
     from bland_pools import AsyncBlandClient, BlandClient
@@ -55,6 +68,8 @@ __all__ = [
     "bland_client",
     "bland_emulator",
     "bland_emulator_in_thread",
+    "bland_env",
+    "bland_env_in_thread",
 ]
 
 #: The API key of the ``bland_emulator`` fixtures.
@@ -63,6 +78,7 @@ TEST_API_KEY: Final = "bland-test-key"
 _ASYNC_FIXTURES: Final = {
     "bland_emulator": "bland_emulator_in_thread",
     "bland_client": "bland_blocking_client",
+    "bland_env": "bland_env_in_thread",
 }
 
 
@@ -71,12 +87,18 @@ MARKER: Final = "bland_emulator"
 _MARKER_OPTIONS: Final = frozenset({"rate_limit"})
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    hold_loop_scope_notice(config)  # blocking-only projects need not configure pytest-asyncio
     config.addinivalue_line(
         "markers",
         f"{MARKER}(rate_limit=None): options of the bland_emulator fixtures; rate_limit=N "
         "answers 429 past N requests per sliding second per API key",
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    loop_scope_notice(config, items)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -139,3 +161,24 @@ def bland_blocking_client(bland_emulator_in_thread: BlandEmulator) -> Iterator[B
     emu = bland_emulator_in_thread
     with BlandClient(api_key=emu.api_key, base_url=emu.url) as client:
         yield client
+
+
+def _variables(emulator: BlandEmulator) -> dict[str, str]:
+    return {"BLAND_API_KEY": emulator.api_key, "BLAND_BASE_URL": emulator.url}
+
+
+@pytest.fixture
+def bland_env(bland_emulator: BlandEmulator) -> Iterator[BlandEmulator]:
+    """The ``bland_emulator``, with ``BLAND_API_KEY`` and ``BLAND_BASE_URL`` set to it for the
+    test (restored after): ``AsyncBlandClient()`` built by the code under test uses it."""
+    with environment(_variables(bland_emulator)):
+        yield bland_emulator
+
+
+@pytest.fixture
+def bland_env_in_thread(bland_emulator_in_thread: BlandEmulator) -> Iterator[BlandEmulator]:
+    """The ``bland_emulator_in_thread``, with ``BLAND_API_KEY`` and ``BLAND_BASE_URL`` set to it
+    for the test (restored after), for plain tests: ``BlandClient()``, or an app run by a test
+    client in another thread (FastAPI's ``TestClient``)."""
+    with environment(_variables(bland_emulator_in_thread)):
+        yield bland_emulator_in_thread

@@ -6,9 +6,14 @@ Fixtures for ``async def`` tests (they need pytest-asyncio):
     ``ghl_client``    an open :class:`~ghl_pools.AsyncGHLClient` pointed at it, with that
                       token and location
 
+    ``ghl_env``       the ``ghl_emulator``, with ``GHL_ACCESS_TOKEN``, ``GHL_BASE_URL`` and
+                      ``GHL_LOCATION_ID`` pointing at it for the test: an app that builds its
+                      own ``AsyncGHLClient()`` from the environment uses the emulator
+
 Fixtures for plain ``def`` tests (the blocking client):
     ``ghl_emulator_in_thread``  the same emulator, served from its own thread
     ``ghl_blocking_client``     an open :class:`~ghl_pools.GHLClient` pointed at it
+    ``ghl_env_in_thread``       ``ghl_emulator_in_thread``, with the environment pointing at it
 
     async def test_list(ghl_client, ghl_emulator):
         ghl_emulator.seed_samples()
@@ -27,7 +32,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
-from pools_core._pytest_support import async_fixture, check_fixture_use
+from pools_core._pytest_support import (
+    async_fixture,
+    check_fixture_use,
+    environment,
+    hold_loop_scope_notice,
+    loop_scope_notice,
+)
 
 if TYPE_CHECKING:
     from ghl_pools import AsyncGHLClient, GHLClient
@@ -41,6 +52,8 @@ __all__ = [
     "ghl_client",
     "ghl_emulator",
     "ghl_emulator_in_thread",
+    "ghl_env",
+    "ghl_env_in_thread",
 ]
 
 #: The token and location of the ``ghl_emulator`` fixtures.
@@ -49,7 +62,17 @@ TEST_LOCATION_ID: Final = "ve9EPM428h8vShlRW1KT"
 _ASYNC_FIXTURES: Final = {
     "ghl_emulator": "ghl_emulator_in_thread",
     "ghl_client": "ghl_blocking_client",
+    "ghl_env": "ghl_env_in_thread",
 }
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    hold_loop_scope_notice(config)  # blocking-only projects need not configure pytest-asyncio
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    loop_scope_notice(config, items)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -94,3 +117,28 @@ def ghl_blocking_client(ghl_emulator_in_thread: GHLEmulator) -> Iterator[GHLClie
     emu = ghl_emulator_in_thread
     with GHLClient(token=emu.token, base_url=emu.url, location_id=emu.location_id) as client:
         yield client
+
+
+def _variables(emulator: GHLEmulator) -> dict[str, str]:
+    return {
+        "GHL_ACCESS_TOKEN": emulator.token,
+        "GHL_BASE_URL": emulator.url,
+        "GHL_LOCATION_ID": emulator.location_id,
+    }
+
+
+@pytest.fixture
+def ghl_env(ghl_emulator: GHLEmulator) -> Iterator[GHLEmulator]:
+    """The ``ghl_emulator``, with ``GHL_ACCESS_TOKEN``, ``GHL_BASE_URL`` and ``GHL_LOCATION_ID``
+    set to it for the test (restored after): ``AsyncGHLClient()`` built by the code under test
+    uses it."""
+    with environment(_variables(ghl_emulator)):
+        yield ghl_emulator
+
+
+@pytest.fixture
+def ghl_env_in_thread(ghl_emulator_in_thread: GHLEmulator) -> Iterator[GHLEmulator]:
+    """The ``ghl_emulator_in_thread``, with the three ``GHL_*`` variables set to it for the test
+    (restored after), for plain tests and apps run by a test client in another thread."""
+    with environment(_variables(ghl_emulator_in_thread)):
+        yield ghl_emulator_in_thread

@@ -99,7 +99,7 @@ def connect(emu: BlandEmulator) -> list[str]:
 # -- help --------------------------------------------------------------------------------------
 
 HELP_SCREENS = [(tool, []) for tool in (BLAND, GHL)] + [
-    (tool, [command.name]) for tool, command in COMMANDS
+    (tool, [command.name]) for tool, command in COMMANDS if "base_url" in command.common
 ]
 
 

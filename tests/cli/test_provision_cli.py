@@ -55,7 +55,9 @@ SUMMARY = re.compile(
     r"(\d+) unchanged\."
 )
 NUMBERS = re.compile(r"\((\d+) numbers?\)")  # a create's detail
-PROGRESS = re.compile(r"^bland-pools: (\d+)/(\d+) pools done$")
+PROGRESS = re.compile(
+    r"^bland-pools: (\d+)/(\d+) pools done, [0-9.]+ pools/s(?:, ETA [^,]+)?, (\d+) failed$"
+)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -205,7 +207,7 @@ async def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(
     assert code == 0, err
     progress = [line for line in err.splitlines() if line.startswith("bland-pools: ")]
     assert progress
-    assert progress[-1] == "bland-pools: 30/30 pools done"
+    assert re.fullmatch(r"bland-pools: 30/30 pools done, [0-9.]+ pools/s, 0 failed", progress[-1])
     for line in progress:
         match = PROGRESS.match(line)
         assert match is not None, line
@@ -397,8 +399,8 @@ async def test_a_failed_key_exits_1_and_the_others_are_done(
     out, err = capsys.readouterr()
     assert code == 1
     assert "Traceback" not in err
-    (failed,) = [line for line in err.splitlines() if line.startswith("failed: ")]
-    assert failed.startswith("failed: stranger: ")
+    (failed,) = [line for line in err.splitlines() if line.startswith("failed ")]
+    assert failed.startswith("failed (permanent): stranger: ")
     assert "INVALID_CREDENTIALS" in failed
     counts = dict(row for row in table(out) if len(row) == 2)
     assert (counts["created"], counts["failed"]) == ("2", "1")
@@ -408,11 +410,12 @@ async def test_a_failed_key_exits_1_and_the_others_are_done(
     assert "INVALID_CREDENTIALS" in entries["stranger"]["last_error"]
     assert entries["stranger"]["pool_id"] is None
 
-    # Once the organization knows the credentials, a rerun does only what is left.
+    # Once the organization knows the credentials, a rerun asked to retry the failed key
+    # does only what is left (without --retry-failed the unchanged row is skipped).
     bland_emu.add_credentials(KEY, UNKNOWN_CREDENTIALS)
     sent = len(writes(bland_emu))
 
-    code = await bland(*argv)
+    code = await bland(*argv, "--retry-failed")
 
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -606,7 +609,7 @@ def test_manifest_shows_a_table_without_an_api_key(
     ids = {tuple(sorted(p["phone_numbers"])): p["id"] for p in bland_emu.pools(KEY)}
     assert by_key["east"][1:4] == [ids[("+13125550101", "+13125550102")], "done", "2"]
     assert by_key["plain"][1:] == [ids[("+13125550104",)], "done", "1", "-"]
-    assert by_key["stranger"][1:3] == ["-", "failed"]
+    assert by_key["stranger"][1:3] == ["-", "failed (permanent)"]
     assert "INVALID_CREDENTIALS" in by_key["stranger"][-1]
     assert "Traceback" not in err
 

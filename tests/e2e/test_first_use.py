@@ -179,9 +179,13 @@ async def test_a_bland_path_the_api_lacks_is_a_wrong_url_not_a_missing_pool(
     assert "the URL looks wrong; check base_url" in str(error)
     assert f"{base_url}{path}" in str(error)
     assert (error.status, error.method, error.url) == (404, "GET", f"{base_url}{path}")
+    # The resource's other name answered 404 as well (the client tried it once), and is named.
+    other = path.replace("custom-dialing-pools", "geospatial-dialing-pools")
     assert [(r.method, r.path, r.status) for r in bland_emu.requests] == [
-        ("GET", f"/api{path}", 404)
+        ("GET", f"/api{path}", 404),
+        ("GET", f"/api{other}", 404),
     ]
+    assert any(f"{base_url}{other}" in note for note in error.__notes__)
 
 
 async def test_a_ghl_path_the_api_lacks_is_a_wrong_url(ghl_emu: GHLEmulator) -> None:
@@ -221,6 +225,8 @@ async def test_only_a_really_missing_pool_is_pool_not_found(bland_emu: BlandEmul
     assert not isinstance(caught.value, PoolNotFoundError)  # no create on a misconfiguration
     assert [(r.method, r.path, r.status) for r in bland_emu.requests] == [
         ("GET", f"/api{POOLS_PATH}/{missing}", 404),
+        # The resource's other name, tried once on a route-level 404: not there either.
+        ("GET", f"/api/v1/geospatial-dialing-pools/{missing}", 404),
         ("GET", f"{POOLS_PATH}/{missing}", 404),  # the emulator's own POOL_NOT_FOUND
         ("POST", POOLS_PATH, 200),
     ]
@@ -343,7 +349,8 @@ async def test_only_numbers_with_a_us_form_get_a_suggestion(bland_emu: BlandEmul
 
     message = str(caught.value)
     assert "'(555) 123-4567' at index 0 (did you mean '+15551234567'?)" in message
-    assert message.endswith("'555-1234' at index 1")  # no US form: no suggestion
+    # No US form: no suggestion (then the pointer to normalize_phone_number).
+    assert message.split("; bland_pools.normalize")[0].endswith("'555-1234' at index 1")
     assert message.count("did you mean") == 1
     assert bland_emu.requests == []
 

@@ -338,9 +338,9 @@ async def test_an_adopted_pool_is_the_manifests_and_is_pruned(
     first = await run(bland_emu, {"mine": nums(5)}, manifest)
     assert first.results[0].outcome == "adopted"
 
-    await run(bland_emu, {}, manifest, prune=True)
+    await run(bland_emu, {"other": nums(6)}, manifest, prune=True)
 
-    assert bland_emu.pools(KEY_A) == []
+    assert [p["phone_numbers"] for p in bland_emu.pools(KEY_A)] == [nums(6)]
     assert adopted["id"] in bland_emu.requests[-1].path
 
 
@@ -719,11 +719,28 @@ class MemoryStore:
         )
 
     def failed(
-        self, key: str, error: str, *, outcome_unknown: bool, forget_pool: bool = False
+        self,
+        key: str,
+        error: str,
+        *,
+        outcome_unknown: bool,
+        forget_pool: bool = False,
+        failure: Any = None,
+        code: str | None = None,
+        numbers: tuple[str, ...] | None = None,
+        encrypted_key: str | None = None,
     ) -> None:
         self.writes.append(("failed", key))
         old = self.rows.get(key) or ManifestEntry(key, None, None, None, None, "failed")
-        self.rows[key] = attrs.evolve(old, status="failed", last_error=error)
+        self.rows[key] = attrs.evolve(
+            old,
+            status="failed",
+            last_error=error,
+            failure=failure,
+            failure_code=code,
+            failed_numbers=numbers,
+            failed_key=encrypted_key,
+        )
 
     def forget(self, key: str) -> None:
         self.rows.pop(key, None)

@@ -121,21 +121,28 @@ def test_a_plain_test_asking_for_an_async_fixture_fails_at_once_naming_the_right
     )
 
 
+FIXTURES = (
+    "bland_emulator",
+    "bland_client",
+    "bland_emulator_in_thread",
+    "bland_blocking_client",
+    "ghl_emulator",
+    "ghl_client",
+    "ghl_emulator_in_thread",
+    "ghl_blocking_client",
+    "bland_env",
+    "bland_env_in_thread",
+    "ghl_env",
+    "ghl_env_in_thread",
+)
+
+
 def test_the_fixtures_are_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--fixtures", timeout=120)
-    result.stdout.fnmatch_lines(
-        [
-            "*bland_emulator*",
-            "*A running Bland emulator*",
-            "*bland_client*",
-            "*bland_emulator_in_thread*",
-            "*bland_blocking_client*",
-            "*ghl_emulator*",
-            "*ghl_client*",
-            "*ghl_emulator_in_thread*",
-            "*ghl_blocking_client*",
-        ]
-    )
+    # One at a time: pytest orders them by "file:line" as text, which is no order of ours.
+    for name in FIXTURES:
+        result.stdout.fnmatch_lines([f"{name} -- *pytest_plugin.py:*"])
+    result.stdout.fnmatch_lines(["bland_emulator -- *", "*A running Bland emulator*"])
 
 
 def _assert_clear_failure(result: pytest.RunResult) -> None:

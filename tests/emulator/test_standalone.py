@@ -79,6 +79,37 @@ async def test_bland_standalone_serves_until_ctrl_c() -> None:
     assert "stopped" in stderr
 
 
+async def test_bland_standalone_serves_one_name_with_paths() -> None:
+    proc, url, lines = await _start(
+        "bland_pools.testing", "--api-key", "cli-key", "--paths", "geospatial-dialing-pools"
+    )
+    try:
+        assert _value(lines, "paths") == "/v1/geospatial-dialing-pools"
+        statuses = {}
+        async with aiohttp.ClientSession(headers={"authorization": "cli-key"}) as http:
+            for name in ("custom-dialing-pools", "geospatial-dialing-pools"):
+                async with http.get(f"{url}/v1/{name}") as resp:
+                    statuses[name] = (resp.status, await resp.text())
+        assert statuses["custom-dialing-pools"] == (404, "404: Not Found")
+        assert statuses["geospatial-dialing-pools"][0] == 200
+    finally:
+        code, stderr = await _stop(proc, signal.SIGINT)
+    assert code == 0
+    assert "Traceback" not in stderr
+
+
+async def test_bland_standalone_refuses_an_unknown_name_in_paths() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        *interruptible([sys.executable, "-m", "bland_pools.testing", "--paths", "geospatial"]),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+
+    assert proc.returncode == 2
+    assert "argument --paths: invalid choice: 'geospatial'" in stderr.decode()
+
+
 async def test_ghl_standalone_serves_until_sigterm() -> None:
     proc, url, lines = await _start(
         "ghl_pools.testing",

@@ -337,6 +337,9 @@ async def test_a_bland_404_without_pool_not_found_is_a_wrong_url_not_a_missing_p
     mock_http: aioresponses, bland: AsyncBlandClient, body: bytes, content_type: str
 ) -> None:
     mock_http.get(pool_url(), status=404, body=body, content_type=content_type)
+    # The resource's other name answers the same (a wrong base URL): the first 404 is raised.
+    other = pool_url().replace("custom-dialing-pools", "geospatial-dialing-pools")
+    mock_http.get(other, status=404, body=body, content_type=content_type)
 
     with pytest.raises(bland_pools.NotFoundError) as caught:
         await bland.pools.get(POOL_ID)

@@ -199,7 +199,7 @@ def test_entries_come_in_insertion_order(store: SQLiteManifest) -> None:
 
 def test_meta_values(store: SQLiteManifest) -> None:
     assert store.meta("owner_id") is None
-    assert store.meta("schema") == "1"
+    assert store.meta("schema") == "2"
 
     store.set_meta("owner_id", "org-1")
     store.set_meta("owner_id", "org-2")
@@ -315,7 +315,7 @@ def test_a_killed_process_releases_the_lock(path: Path) -> None:
             holder.stdout.close()
 
     with SQLiteManifest(path) as store:
-        assert store.meta("schema") == "1"
+        assert store.meta("schema") == "2"
 
 
 # -- what is not a usable manifest -----------------------------------------------------------
@@ -351,7 +351,7 @@ def _newer(path: Path) -> None:
     SQLiteManifest(path).close()
     db = sqlite3.connect(path)
     with db:
-        db.execute("UPDATE meta SET value = '2' WHERE name = 'schema'")
+        db.execute("UPDATE meta SET value = '99' WHERE name = 'schema'")
     db.close()
 
 

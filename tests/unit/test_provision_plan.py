@@ -120,7 +120,14 @@ def test_changed_numbers_are_an_update_in_place() -> None:
 
     (action,) = plan.actions
     assert (action.kind, action.pool_id, action.desired) == ("update", pid(1), desired)
-    assert action.detail == f"(+2 -1 numbers) pool {pid(1)}"
+    assert action.detail == (
+        f"(+2 -1 numbers; adds +15559999998 +15559999999; removes +15550001002) pool {pid(1)}"
+    )
+    assert (action.added, action.removed, action.credentials) == (
+        ("+15559999998", "+15559999999"),
+        ("+15550001002",),
+        None,
+    )
 
 
 def test_credentials_set_changed_and_removed_are_updates() -> None:
@@ -143,7 +150,9 @@ def test_numbers_and_credentials_changed_together() -> None:
 
     plan = make_plan([want("a", nums(1, 1))], entries(entry("a", pid(1))), org)
 
-    assert plan.actions[0].detail == f"(+0 -1 numbers; credentials removed) pool {pid(1)}"
+    assert plan.actions[0].detail == (
+        f"(+0 -1 numbers; removes +15550001001; credentials removed) pool {pid(1)}"
+    )
 
 
 def test_a_pool_gone_from_the_organization_is_created_again() -> None:
@@ -312,7 +321,7 @@ def test_lines_by_kind_with_marks() -> None:
 
     assert lines == [
         "  + new  create (2 numbers)",
-        f"  ~ b  update (+1 -0 numbers) pool {pid(2)}",
+        f"  ~ b  update (+1 -0 numbers; adds +15550002002) pool {pid(2)}",
         f"  = c  adopt pool {pid(3)}",
         f"  - old  delete pool {pid(6)}",
         "  - gone  forget (its pool is already gone)",

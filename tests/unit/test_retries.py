@@ -257,12 +257,16 @@ async def test_update_is_retried_after_a_retryable_status_with_the_same_body(
 
 @pytest.mark.parametrize("status", NOT_RETRIED_STATUSES)
 async def test_get_is_not_retried_after_a_client_error_or_501(
-    wire: Wire, bland: AsyncBlandClient, clock: FakeClock, status: int
+    wire: Wire, clock: FakeClock, status: int
 ) -> None:
     wire.add("GET", pool_url(), status=status, body=b"")
+    # Pinned to one name: unpinned, a bare 404 is sent once more under the resource's other
+    # name (tests/unit/test_resource_path.py), which is not a retry.
+    pinned = AsyncBlandClient(api_key=API_KEY, clock=clock, resource_path="custom-dialing-pools")
 
-    with pytest.raises(bland_pools.APIError) as caught:
-        await bland.pools.get(POOL_ID)
+    async with pinned as bland:
+        with pytest.raises(bland_pools.APIError) as caught:
+            await bland.pools.get(POOL_ID)
 
     assert caught.value.status == status
     assert len(wire.log) == 1

@@ -1,0 +1,178 @@
+"""The documentation site cannot drift from the code.
+
+- Every ``python`` block of ``docs/`` runs as a script, as ``tests/test_readme.py`` runs the
+  README's (a block starting with ``# test_`` is a pytest file, run by the plugin tests).
+- Every ``bash`` block runs in a scratch directory against the emulators, with the command
+  lines on ``PATH``. Shell that is not run says so by its fence: ``shell`` for install and CI
+  commands (they need the network or a fresh machine); synopses and transcripts are ``text``.
+- ``mkdocs build --strict`` succeeds, and the built site documents every public name of the
+  three packages and every command of both command lines.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bland_pools.testing import BlandEmulator
+from ghl_pools.testing import GHLEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted(DOCS.rglob("*.md"))
+FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", flags=re.S | re.M)
+KEY = "sk-docs-5e4d3c"
+CRED = "550e8400-e29b-41d4-a716-446655440000"
+TOKEN = "pit-docs-7a6b5c"
+LOCATIONS = ["ve9EPM428h8vShlRW1KT", "loc123"]
+#: A small provision input for the bash examples that name ``pools.csv``.
+POOLS_CSV = f"pool,phone_number,encrypted_key\nsales-west,+14155550142,{CRED}\n"
+POOLS_CSV += "sales-west,+14155550143,\nsupport-east,+12125550199,\n"
+
+
+def _blocks(language: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for page in PAGES:
+        for fence, body in FENCE.findall(page.read_text(encoding="utf-8")):
+            if fence == language:
+                found.append((f"{page.relative_to(DOCS)}:{len(found)}", body))
+    return found
+
+
+PYTHON = [(name, body) for name, body in _blocks("python") if not body.startswith("# test_")]
+BASH = _blocks("bash")
+
+
+@pytest.fixture(scope="module")
+def environment() -> Iterator[dict[str, str]]:
+    bland = BlandEmulator(api_keys={KEY: [CRED]})
+    ghl = GHLEmulator(tokens={TOKEN: LOCATIONS})
+    bland.seed_samples()
+    ghl.seed_samples()
+    with bland.in_thread(), ghl.in_thread():
+        yield {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "BLAND_API_KEY": KEY,
+            "BLAND_BASE_URL": bland.url,
+            "GHL_ACCESS_TOKEN": TOKEN,
+            "GHL_BASE_URL": ghl.url,
+            "GHL_LOCATION_ID": LOCATIONS[0],
+        }
+
+
+def test_the_docs_have_the_examples_these_tests_run() -> None:
+    assert len(PYTHON) >= 8  # a fence regex that stopped matching would make them vacuous
+    assert len(BASH) >= 2
+
+
+def test_no_shell_block_escapes_the_fence_rule() -> None:
+    fences = {fence for page in PAGES for fence, _ in FENCE.findall(page.read_text("utf-8"))}
+    assert not fences & {"sh", "console", "zsh", "shell-session"}, fences
+
+
+@pytest.mark.parametrize(("name", "block"), PYTHON, ids=[name for name, _ in PYTHON])
+def test_a_python_example_runs_as_written(
+    name: str, block: str, environment: dict[str, str], tmp_path: Path
+) -> None:
+    script = tmp_path / "example.py"
+    script.write_text(block, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-W", "error", str(script)],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"{name}: {done.stderr}"
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("name", "block"), BASH, ids=[name for name, _ in BASH])
+def test_a_shell_example_runs_as_written(
+    name: str, block: str, environment: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "pools.csv").write_text(POOLS_CSV, encoding="utf-8")
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"{name}: {done.stdout}\n{done.stderr}"
+    assert "Traceback" not in done.stderr
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("mkdocs", reason="the [docs] extra builds the site")
+    out = tmp_path_factory.mktemp("site")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+PUBLIC = (
+    "bland_pools",
+    "bland_pools.provision",
+    "bland_pools.coverage",
+    "bland_pools.testing",
+    "ghl_pools",
+    "ghl_pools.coverage",
+    "ghl_pools.testing",
+    "pools_core",
+    "pools_core.testing",
+)
+
+
+@pytest.mark.parametrize("module", PUBLIC)
+def test_the_site_documents_every_public_name(module: str, site: Path) -> None:
+    """Each name has its own entry on its module's page, or (re-exported from another of
+    the project's modules) a link there to an entry that exists."""
+    reference = site / "reference"
+    ids = set(
+        re.findall(
+            r'id="([\w.]+)"', "".join(p.read_text("utf-8") for p in reference.rglob("*.html"))
+        )
+    )
+    page = (reference / module.replace(".", "_") / "index.html").read_text("utf-8")
+    links = set(re.findall(r'href="[^"#]*#([\w.]+)"', page))
+    names = [n for n in importlib.import_module(module).__all__ if not n.startswith("_")]
+    missing = [
+        name
+        for name in names
+        if f"{module}.{name}" not in ids
+        and not any(link.endswith(f".{name}") and link in ids for link in links)
+    ]
+    assert not missing
+
+
+def test_the_site_documents_every_command(site: Path) -> None:
+    from bland_pools._cli import BLAND_CLI
+    from ghl_pools._cli import GHL_CLI
+
+    html = (site / "reference" / "cli" / "index.html").read_text("utf-8")
+    for cli in (BLAND_CLI, GHL_CLI):
+        for command in cli.commands:
+            assert f"{cli.prog} {command.name}</code>" in html, command.name
+            assert f"usage: {cli.prog} {command.name}" in html, command.name
