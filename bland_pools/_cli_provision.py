@@ -56,6 +56,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
             yield bland
         return
     from .provision import manifest_path
+    from .provision._engine import PoolsMissingError
     from .testing import BlandEmulator, FaultPlan
 
     manifest_path(args.manifest)  # refused before the emulator's state is kept beside it
@@ -72,11 +73,16 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
         retry_after=0.2,
     )
     state = Path(f"{args.manifest}.emulator.json")
-    # It knows the docs' sample Twilio credentials (examples/pools.csv uses them).
-    emu = BlandEmulator(api_keys={EMULATOR_KEY: [SAMPLE_CREDENTIALS]}, faults=faults)
-    import asyncio
-
-    await asyncio.to_thread(_load, emu, state)
+    # It knows the docs' sample Twilio credentials (examples/pools.csv uses them). Every change
+    # is in the state file before its answer is sent: the pools survive any kill of this run.
+    try:
+        emu = BlandEmulator(
+            api_keys={EMULATOR_KEY: [SAMPLE_CREDENTIALS]}, faults=faults, state_file=state
+        )
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"the emulator cannot use {state}: {exc}", hint=f"move {state} away to start afresh"
+        ) from None
     async with emu:
         print(
             f"(emulator at {emu.url}, faults on; {EMULATOR_NOTE}; its pools are kept in {state})",
@@ -87,19 +93,18 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
                 api_key=EMULATOR_KEY, base_url=emu.url, **settings
             ) as bland:
                 yield bland
+        except PoolsMissingError as exc:
+            raise PoolsMissingError(
+                f"{exc}; with --emulator, the pools are the ones kept in {state}: was that "
+                "file deleted, or replaced by another run's?"
+            ) from None
         finally:
-            await asyncio.to_thread(emu.save, state)  # (asyncio: imported above, when run)
             faulted = sum(1 for r in emu.requests if r.fault)
             print(
                 f"(emulator: {len(emu.requests)} requests, {faulted} of them faults, "
                 f"{len(emu.pools())} pools stored)",
                 file=sys.stderr,
             )
-
-
-def _load(emu: Any, state: Path) -> None:
-    if state.exists():
-        emu.load(state)
 
 
 async def _provision(bland: Any, args: argparse.Namespace) -> Report:

@@ -5,8 +5,12 @@
 GoHighLevel's public API lists number pools but cannot create or change them, so the bridge to
 Bland runs one way::
 
+    set -o pipefail
     ghl-pools export --location A --location B --format provision | \\
-        bland-pools provision - --manifest pools.db
+        bland-pools provision - --manifest pools.db --prune
+
+The output is all or nothing: a location that failed to list would otherwise look emptied, and
+``--prune`` would delete its pools in Bland (``--partial`` writes what succeeded).
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import re
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TextIO
 
 from pools_core._cli import (
     Command,
@@ -52,21 +57,48 @@ def _locations(args: argparse.Namespace) -> list[str]:
     known: list[str] | None = getattr(args, "locations_read", None)
     if known is not None:
         return known
-    found = list(args.location or [])
+    from ._exceptions import BadRequestError
+    from ._protocol import check_location_id
+
+    found = [(location, "--location") for location in args.location or []]
     if args.locations_file:
         name = args.locations_file
+        shown = "standard input" if name == "-" else name
         try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+            data = _stdin_bytes() if name == "-" else Path(name).read_bytes()
         except OSError as exc:
             _usage(f"cannot read --locations-file {name}: {exc.strerror or exc}")
-        for line in text.splitlines():
+        for number, line in enumerate(_decoded(data, shown).splitlines(), 1):
             line = line.split("#", 1)[0].strip()
             if line:
-                found.append(line)
+                found.append((line, f"{shown}:{number}"))
     if not found:
         _usage("name locations with --location or --locations-file")
-    args.locations_read = list(dict.fromkeys(found))
+    for location, where in found:  # every one checked before anything is sent
+        try:
+            check_location_id(location)
+        except BadRequestError as exc:
+            _usage(f"{where}: {exc}")
+    args.locations_read = list(dict.fromkeys(location for location, _ in found))
     return list(args.locations_read)
+
+
+def _stdin_bytes() -> bytes:
+    raw = getattr(sys.stdin, "buffer", None)  # None: a text stream put in its place
+    if raw is not None:
+        return bytes(raw.read())
+    return str(sys.stdin.read()).encode("utf-8", "surrogateescape")
+
+
+def _decoded(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        _usage(
+            f"{name}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the locations file as UTF-8"
+        )
 
 
 def _usage(message: str) -> NoReturn:
@@ -117,6 +149,9 @@ async def _export(ghl: Any, args: argparse.Namespace) -> list[Listing]:
 
 
 def _show(listings: list[Listing], args: argparse.Namespace) -> int:
+    """All or nothing: when a location failed, standard output stays empty (a pipe into
+    ``provision --prune`` would otherwise delete the failed location's pools) unless
+    ``--partial`` asks for what succeeded."""
     pages = [(loc, page) for loc, page in listings if not isinstance(page, Exception)]
     failed = [(loc, exc) for loc, exc in listings if isinstance(exc, Exception)]
     for location, exc in failed:
@@ -124,13 +159,34 @@ def _show(listings: list[Listing], args: argparse.Namespace) -> int:
         code, status = getattr(exc, "code", None), getattr(exc, "status", None)
         error = ErrorReport(type(exc).__name__, said, code, status)
         print_error(PROG, error, as_json=json_errors(args))
+    if failed and not args.partial:
+        if not json_errors(args):
+            print(
+                f"{PROG}: nothing written: {len(failed)} of {len(listings)} locations failed "
+                "(--partial writes the others)",
+                file=sys.stderr,
+            )
+        return 1
+    out = io.StringIO()  # written at once, when complete
+    _write(out, pages, failed, args)
+    sys.stdout.write(out.getvalue())
+    return 1 if failed else 0
+
+
+def _write(
+    out: TextIO,
+    pages: list[tuple[str, NumberPoolPage]],
+    failed: list[tuple[str, Exception]],
+    args: argparse.Namespace,
+) -> None:
     fmt = "json" if option(args, "json") else args.format
     if fmt == "json":
         print_json(
             {
                 "locations": [{"location_id": loc, **page.to_dict()} for loc, page in pages],
                 "errors": [{"location_id": loc, "error": str(exc)} for loc, exc in failed],
-            }
+            },
+            out,
         )
     elif fmt == "jsonl":
         import json
@@ -139,11 +195,11 @@ def _show(listings: list[Listing], args: argparse.Namespace) -> int:
             for pool in page:
                 row = pool.to_dict()
                 row["location_id"] = row["location_id"] or location
-                print(json.dumps(row, ensure_ascii=True))
+                out.write(json.dumps(row, ensure_ascii=True) + "\n")
     elif fmt == "provision":
-        _provision_csv(pages)
+        _provision_csv(out, pages)
     else:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv.writer(out, lineterminator="\n")
         writer.writerow(
             ["location_id", "pool_id", "pool_name", "phone_number", "friendly_name", "is_active"]
         )
@@ -162,15 +218,14 @@ def _show(listings: list[Listing], args: argparse.Namespace) -> int:
                             active,
                         ]
                     )
-    return 1 if failed else 0
 
 
-def _provision_csv(pages: Sequence[tuple[str, NumberPoolPage]]) -> None:
+def _provision_csv(out: TextIO, pages: Sequence[tuple[str, NumberPoolPage]]) -> None:
     """``pool,phone_number`` rows for ``bland-pools provision``: the pool key is
     ``<location>:<pool id>``. Numbers Bland cannot take (not ``+1`` and ten digits), a number
     already in another pool, and pools left without numbers are skipped and reported on
     stderr: the output is always input provision accepts."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["pool", "phone_number"])
     owner: dict[str, str] = {}
     for location, page in pages:
@@ -219,8 +274,10 @@ EXPORT: Final = Command(
     "pool per line (the SDK's field names); json: "
     '{"locations": [{"location_id", "pools", "total"}], "errors": [...]}; provision: the CSV '
     "bland-pools provision takes, pool key '<location>:<pool id>', numbers that are not +1 "
-    "and ten digits skipped and reported on stderr. A location that fails is reported and "
-    "the others go on (exit 1).",
+    "and ten digits skipped and reported on stderr. A location that fails is reported on "
+    "stderr and nothing is written to standard output (exit 1), so that a pipe into "
+    "bland-pools provision --prune cannot take the missing pools for deleted ones; "
+    "--partial writes the locations that succeeded.",
     examples=(
         "export --location ve9EPM428h8vShlRW1KT --location loc123 --format jsonl",
         "export --locations-file locations.txt --format csv > pools.csv",
@@ -237,6 +294,11 @@ EXPORT: Final = Command(
             help="the output (default csv)",
         ),
         arg("--concurrency", type=_positive, default=8, help="locations listed at a time (8)"),
+        arg(
+            "--partial",
+            action="store_true",
+            help="when a location fails, write the others all the same (still exit 1)",
+        ),
     ),
     run=_export,
     show=_show,

@@ -6,7 +6,9 @@ arguments, the call, the output). The parser, its help, and the dispatch all com
 table, so a new command is one entry.
 
 Exit codes: 0 success, 1 the API (or the network) failed, 2 bad usage (argparse's own code),
-including input the SDK refuses before sending and a missing credential; 130 on Ctrl-C.
+including input the SDK refuses before sending and a missing credential; 130 on Ctrl-C, 143
+on SIGTERM (what ``timeout``, ``kill``, docker and Kubernetes send), which stops the command
+the way Ctrl-C does.
 
 This module imports no network code: ``--help`` and ``--version`` answer without loading
 aiohttp (the commands' own code imports the clients when it runs).
@@ -20,8 +22,10 @@ import io
 import json
 import logging
 import os
+import signal
 import sys
 import textwrap
+import threading
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -31,10 +35,13 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from typing import Any, NamedTuple, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO, TypeVar
 
 from ._cli_errors import ErrorReport, Parser, ParserError, UsageError, print_error, wants_json
 from ._version import __version__
+
+if TYPE_CHECKING:
+    import asyncio  # imported when a command runs: --help needs no event loop machinery
 
 _Client = TypeVar("_Client")
 
@@ -268,29 +275,42 @@ class CLI(NamedTuple):
             return 2
         opener = command.open or self.open
 
+        terminated = _Termination()
+
         async def go() -> int | None:
+            terminated.task = asyncio.current_task()
+            if terminated.received:  # before the loop ran: nothing was started
+                raise asyncio.CancelledError
             async with opener(args) as client:
                 result = await command.run(client, args)
             return command.show(result, args)
 
         try:
-            code = asyncio.run(go())
-        except KeyboardInterrupt:
+            with terminated.handled():
+                code = asyncio.run(go())
+        except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+            if not terminated.received and isinstance(exc, asyncio.CancelledError):
+                raise
+            # SIGTERM (what timeout, kill, docker and Kubernetes send) stops it as Ctrl-C does.
+            said = "terminated (SIGTERM)" if terminated.received else "interrupted"
+            exit_code = 143 if terminated.received else 130
             if json_errors(args):
-                self._fail(
-                    args, ErrorReport("Interrupted", "interrupted", hint=command.interrupted)
-                )
-                return 130
-            print(f"{self.prog}: interrupted", file=sys.stderr)
+                kind = "Terminated" if terminated.received else "Interrupted"
+                self._fail(args, ErrorReport(kind, said, hint=command.interrupted))
+                return exit_code
+            print(f"{self.prog}: {said}", file=sys.stderr)
             if command.interrupted:
                 print(f"{self.prog}: {command.interrupted}", file=sys.stderr)
-            return 130
+            return exit_code
         except BrokenPipeError:
             return 0  # `... | head` closed the pipe: not an error
         except (UsageError, PoolsError) as exc:
             error, exit_code = self._described(exc, command)
             self._fail(args, error)
             return exit_code
+        if terminated.received:  # the command settled and finished all the same
+            print(f"{self.prog}: terminated (SIGTERM)", file=sys.stderr)
+            return 143
         return code or 0
 
     def _described(self, exc: Exception, command: Command) -> tuple[ErrorReport, int]:
@@ -335,6 +355,41 @@ class CLI(NamedTuple):
         # The SDK says "api_key"; on the command line that is the option.
         flag = "--" + self.credential.replace("_", "-")
         return _one_line(exc).replace(f"pass {self.credential}=...", f"pass {flag}")
+
+
+class _Termination:
+    """SIGTERM handled as ``asyncio.run`` handles Ctrl-C: the first cancels the command's
+    task (it settles: a provisioning job records what finished, and what was in flight is
+    settled by the next run), a second one stops at once."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self.task: asyncio.Task[Any] | None = None
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        if self.received:
+            raise KeyboardInterrupt  # a second one: stop now (exit 143 all the same)
+        self.received = True
+        task = self.task
+        if task is not None and not task.done():
+            with contextlib.suppress(RuntimeError):  # its loop is closing: nothing to stop
+                task.get_loop().call_soon_threadsafe(task.cancel)
+
+    @contextlib.contextmanager
+    def handled(self) -> Iterator[None]:
+        """The handler, while the command runs; the previous one after. Only the main
+        thread may set handlers, and an ignored SIGTERM stays ignored."""
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        ):
+            yield
+            return
+        previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        try:
+            yield
+        finally:  # None: a handler set outside Python, which cannot be put back; the default
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def option(args: argparse.Namespace, name: str, default: Any = None) -> Any:

@@ -5,9 +5,10 @@ problem of an input file), or with ``--json`` one JSON object on stderr::
                "status": 404, "hint": "..."}}
 
 ``type`` is the exception's class name (``UsageError`` for bad usage, argparse's own errors
-included; ``Interrupted`` for Ctrl-C), ``code`` and ``status`` the server's (``null`` when no
-answer came or nothing was sent), ``hint`` what to try, or ``null``. An input file's problems
-are also listed one per entry in ``problems``. Exit codes do not depend on ``--json``.
+included; ``Interrupted`` for Ctrl-C, ``Terminated`` for SIGTERM), ``code`` and ``status``
+the server's (``null`` when no answer came or nothing was sent), ``hint`` what to try, or
+``null``. An input file's problems are also listed one per entry in ``problems``. Exit codes
+do not depend on ``--json``.
 
 Imports no network code (``--help`` stays fast).
 """

@@ -39,32 +39,35 @@ def environment(variables: Mapping[str, str]) -> Iterator[None]:
 
 
 def check_fixture_use(
-    fixturedef: Any,
-    request: pytest.FixtureRequest,
+    item: pytest.Item,
     async_fixtures: Mapping[str, str],
     package: str,
 ) -> None:
-    """Fail a test at once, with a message that says what to do, when it asks for one of the
-    async fixtures (name -> its blocking counterpart) where they cannot work: without
-    pytest-asyncio (pytest's own error puzzles), or from a plain ``def`` test, where the
-    emulator's event loop is idle while the test blocks (a blocking client would hang until
-    its timeout)."""
-    name = fixturedef.argname
-    if name not in async_fixtures:
+    """Fail a test at once, with a message that says what to do, when it asks (itself or
+    through its fixtures) for one of the async fixtures (name -> its blocking counterpart)
+    where they cannot work: without pytest-asyncio (pytest's own error puzzles), or from a
+    plain ``def`` test, where the emulator's event loop is idle while the test blocks (a
+    blocking client would hang until its timeout).
+
+    Called from ``pytest_runtest_setup``, before any fixture is set up: failing inside
+    ``pytest_fixture_setup`` would leave that fixture half set up, and the next test using
+    it would error with pytest's own ``assert not self._finalizers``."""
+    names = getattr(item, "fixturenames", ())
+    asked = [f for f in async_fixtures if f in names]
+    if not asked:
         return
     plugin = sys.modules.get("pytest_asyncio.plugin")
-    if plugin is None or not request.config.pluginmanager.is_registered(plugin):
+    if plugin is None or not item.config.pluginmanager.is_registered(plugin):
         pytest.fail(
-            f"the {name!r} fixture of {package} is async and needs pytest-asyncio: pip install "
-            f"pytest-asyncio (and do not disable it with -p no:asyncio), or use "
-            f"{async_fixtures[name]!r} in a plain test",
+            f"the {asked[0]!r} fixture of {package} is async and needs pytest-asyncio: pip "
+            f"install pytest-asyncio (and do not disable it with -p no:asyncio), or use "
+            f"{async_fixtures[asked[0]]!r} in a plain test",
             pytrace=False,
         )
-    test = getattr(request.node, "obj", None)
+    test = getattr(item, "obj", None)
     if test is not None and not inspect.iscoroutinefunction(test):
-        asked = [f for f in async_fixtures if f in request.fixturenames]
         pytest.fail(
-            f"{request.node.name} is a plain (non-async) test and asks for "
+            f"{item.name} is a plain (non-async) test and asks for "
             f"{' and '.join(map(repr, asked))}, whose emulator runs on the test's event loop: "
             "that loop is idle while a plain test blocks, so a blocking client would hang. "
             f"Use {' and '.join(repr(async_fixtures[f]) for f in asked)} (the emulator served "

@@ -255,6 +255,11 @@ async def provision(
 _REQUESTS: Final = frozenset({"create", "update", "delete"})  # the actions that send one
 
 
+class PoolsMissingError(ManifestError):
+    """None of the pools the manifest holds exists in the organization: nothing is done, as
+    the plan would make every pool again."""
+
+
 def _intent(action: Action) -> tuple[Intent, tuple[str, ...] | None, str | None]:
     """What the manifest records before ``action``'s request: its kind and content."""
     if action.kind == "delete" or action.desired is None:
@@ -359,10 +364,11 @@ class _Run:
         held = [e.pool_id.lower() for e in self.store.entries() if e.pool_id]
         present = {p.id.lower() for p in organization}
         if held and not present.intersection(held):
-            raise ManifestError(
+            raise PoolsMissingError(
                 f"none of the {len(held)} pools this manifest holds exists in the "
-                "organization of this API key: another organization's key? If they were "
-                "deleted, start over with a new manifest"
+                "organization of this API key. Likely causes: another organization's key, "
+                "or another server (--base-url); the pools were deleted outside this job "
+                "(then start over with a new manifest)"
             )
         if known is None and len(owners) == 1 and held and not self.dry_run:
             self.store.set_meta("owner_id", owners.pop())

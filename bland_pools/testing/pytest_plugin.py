@@ -102,8 +102,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> None:
-    check_fixture_use(fixturedef, request, _ASYNC_FIXTURES, "bland_pools")
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    check_fixture_use(item, _ASYNC_FIXTURES, "bland_pools")
 
 
 def _options(request: pytest.FixtureRequest) -> dict[str, Any]:

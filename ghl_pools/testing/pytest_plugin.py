@@ -28,7 +28,7 @@ when a fixture first runs.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import pytest
 
@@ -76,8 +76,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> None:
-    check_fixture_use(fixturedef, request, _ASYNC_FIXTURES, "ghl_pools")
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    check_fixture_use(item, _ASYNC_FIXTURES, "ghl_pools")
 
 
 @async_fixture

@@ -228,7 +228,8 @@ async def test_ghl_export_reports_each_failed_location_as_a_json_object(
     ghl_emu: GHLEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ghl_emu.seed_samples(LOCATION)
-    argv = ["--token", TOKEN, "--base-url", ghl_emu.url, "export", "--json"]
+    # --partial: without it nothing is written (tests/cli/test_export_all_or_nothing.py).
+    argv = ["--token", TOKEN, "--base-url", ghl_emu.url, "export", "--json", "--partial"]
 
     code = await asyncio.to_thread(
         run, ghl_main, [*argv, "--location", LOCATION, "--location", OTHER_LOCATION]

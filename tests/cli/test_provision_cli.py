@@ -944,7 +944,8 @@ def test_emulator_export_reads_the_locations_file_once(
 async def test_export_reports_a_location_the_token_may_not_see_and_exports_the_rest(
     two_locations: GHLEmulator, capsys: pytest.CaptureFixture[str], fmt: str
 ) -> None:
-    argv = ["--location", OTHER_LOCATION, "--location", LOCATION, "--format", fmt]
+    # --partial: without it nothing is written (tests/cli/test_export_all_or_nothing.py).
+    argv = ["--location", OTHER_LOCATION, "--location", LOCATION, "--format", fmt, "--partial"]
 
     code = await ghl(*export(two_locations, *argv))
 

@@ -43,6 +43,11 @@ def numbers(index: int, count: int = 2) -> list[str]:
     return [f"+1{index:06d}{n:04d}" for n in range(count)]
 
 
+def posts(emu: BlandEmulator) -> int:
+    """How many POSTs the emulator received."""
+    return sum(1 for r in emu.requests if r.method == "POST")
+
+
 class RecordingClock:
     """The real clock, recording how long each wait was asked to be."""
 

@@ -1,5 +1,6 @@
 """Every documented Bland error code end to end: the right class, with the server's code,
-message and status; and the SDK's client-side input rules agree with the server's."""
+message and status; and the SDK's client-side input rules agree with the server's (a refused
+number written the everyday US way is told its normalized form)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 import bland_pools
 import pools_core
-from bland_pools import AsyncBlandClient
+from bland_pools import AsyncBlandClient, InvalidPhoneNumbersError
 from bland_pools.testing import BlandEmulator
 
 from ._support import CRED_A, KEY_A, POOLS_PATH, numbers, send_past_the_sdk
@@ -219,6 +220,41 @@ async def test_the_sdk_refuses_exactly_the_numbers_the_server_refuses(
 
     assert sdk_refuses == server_refuses
     assert len(bland_emu.pools(KEY_A)) == (0 if server_refuses else 1)
+
+
+@pytest.mark.parametrize("call", ["create", "update"])
+async def test_the_sdks_calls_stay_exact_but_suggest_the_normalized_number(
+    bland_emu: BlandEmulator, call: str
+) -> None:
+    stored = bland_emu.add_pool(KEY_A, numbers(5))
+
+    async with AsyncBlandClient(api_key=KEY_A, base_url=bland_emu.url) as bland:
+        attempt = (
+            bland.pools.create(["555-123-4567"])
+            if call == "create"
+            else bland.pools.update(stored["id"], ["555-123-4567"])
+        )
+        with pytest.raises(InvalidPhoneNumbersError) as caught:
+            await attempt
+
+    assert caught.value.status is None  # refused before sending
+    assert caught.value.code == "INVALID_PHONE_NUMBERS"
+    assert "'555-123-4567' at index 0 (did you mean '+15551234567'?)" in str(caught.value)
+    assert bland_emu.requests == []
+    assert bland_emu.pools(KEY_A) == [stored]
+
+
+async def test_only_numbers_with_a_us_form_get_a_suggestion(bland_emu: BlandEmulator) -> None:
+    async with AsyncBlandClient(api_key=KEY_A, base_url=bland_emu.url) as bland:
+        with pytest.raises(InvalidPhoneNumbersError) as caught:
+            await bland.pools.create(["(555) 123-4567", "555-1234", "+15551234568"])
+
+    message = str(caught.value)
+    assert "'(555) 123-4567' at index 0 (did you mean '+15551234567'?)" in message
+    # No US form: no suggestion (then the pointer to normalize_phone_number).
+    assert message.split("; bland_pools.normalize")[0].endswith("'555-1234' at index 1")
+    assert message.count("did you mean") == 1
+    assert bland_emu.requests == []
 
 
 # -- INVALID_CREDENTIALS ----------------------------------------------------------------------

@@ -1,29 +1,39 @@
 """The blocking clients end to end, against emulators served from their own event loop in a
 background thread (as a test of plain synchronous code would run them): every call, from
-several threads at once, over reused connections, and a clean close without warnings."""
+several threads at once, over reused connections, and a clean close without warnings; a create
+interrupted (Ctrl-C) after the loop finished it but before the caller got the pool is
+remembered: the next identical create returns that pool, no second POST. The pytest plugin's
+blocking fixtures serve plain ``def`` tests, and an emulator's ``in_thread()`` serves a
+blocking client until its block ends."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import threading
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import aiohttp
 import pytest
 
 import bland_pools
 import ghl_pools
-from bland_pools import BlandClient
-from bland_pools.testing import Fault
+from bland_pools import BlandClient, DialingPool
+from bland_pools.testing import BlandEmulator, Fault
 from ghl_pools import GHLClient
+from ghl_pools.testing import GHLEmulator
 
 from ._support import (
     CRED_A,
+    GHL_PATH,
     KEY_A,
     KEY_B,
     LOCATION,
     OTHER_LOCATION,
+    POOLS_PATH,
     SECOND_LOCATION,
     TOKEN,
     PeerBlandEmulator,
@@ -31,11 +41,13 @@ from ._support import (
     number_pool_json,
     numbers,
     pool_json,
+    posts,
     with_defaults,
 )
 
 THREADS = 6
 CALLS_PER_THREAD = 5
+INTERRUPTED_NUMBERS = numbers(901, 3)
 
 
 @pytest.fixture
@@ -225,3 +237,120 @@ def test_closing_twice_and_calling_after_close(bland_emu: PeerBlandEmulator) -> 
     with pytest.raises(RuntimeError, match="closed"):
         bland.pools.list()
     assert len(bland_emu.requests) == 1
+
+
+def interrupt_once_a_pool_is_ready(
+    monkeypatch: pytest.MonkeyPatch, where: str
+) -> list[DialingPool]:
+    """Make the next wait for a pool raise KeyboardInterrupt after the loop has finished the
+    call, as Ctrl-C landing between the two would; returns the pools so kept from callers.
+
+    ``where``: ``"caller"``, the client runs its loop in the calling thread (the wait is
+    ``run_until_complete``); ``"loop-thread"``, in its own thread (the wait is a
+    ``concurrent.futures.Future``)."""
+    lost: list[DialingPool] = []
+    if where == "caller":
+        owner: Any = asyncio.BaseEventLoop
+        name = "run_until_complete"
+    else:
+        owner, name = concurrent.futures.Future, "result"
+    original = getattr(owner, name)
+
+    def wait(self: Any, *args: Any, **kwargs: Any) -> Any:
+        value = original(self, *args, **kwargs)
+        if isinstance(value, DialingPool) and not lost:
+            lost.append(value)
+            raise KeyboardInterrupt
+        return value
+
+    monkeypatch.setattr(owner, name, wait)
+    return lost
+
+
+@pytest.mark.parametrize("where", ["caller", "loop-thread"])
+def test_a_blocking_create_interrupted_after_it_finished_is_not_made_twice(
+    monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    with (
+        BlandEmulator(api_keys=[KEY_A]).in_thread() as emu,
+        BlandClient(api_key=KEY_A, base_url=emu.url) as client,
+    ):
+
+        def create() -> DialingPool:
+            if where == "caller":
+                return client.pools.create(INTERRUPTED_NUMBERS)
+
+            async def in_a_running_loop() -> DialingPool:  # as a Jupyter cell would call it
+                return client.pools.create(INTERRUPTED_NUMBERS)
+
+            return asyncio.run(in_a_running_loop())
+
+        with monkeypatch.context() as patch:
+            lost = interrupt_once_a_pool_is_ready(patch, where)
+            with pytest.raises(KeyboardInterrupt):
+                create()
+
+        pool = create()
+
+        assert [pool.id] == [p.id for p in lost] == [p["id"] for p in emu.pools(KEY_A)]
+        assert posts(emu) == 1
+
+
+def test_the_bland_blocking_fixtures_serve_a_plain_test(
+    bland_blocking_client: BlandClient, bland_emulator_in_thread: BlandEmulator
+) -> None:
+    emu = bland_emulator_in_thread
+
+    before = bland_blocking_client.pools.list()
+    created = bland_blocking_client.pools.create(numbers(1))
+    fetched = bland_blocking_client.pools.get(created.id)
+    updated = bland_blocking_client.pools.update(created.id, numbers(2))
+
+    assert before == []
+    assert fetched == created
+    assert (updated.id, updated.phone_numbers) == (created.id, tuple(numbers(2)))
+    assert emu.pools() == [pool_json(updated)]
+    assert [(r.method, r.path, r.status, r.json) for r in emu.requests] == [
+        ("GET", POOLS_PATH, 200, None),
+        ("POST", POOLS_PATH, 200, {"phone_numbers": numbers(1)}),
+        ("GET", f"{POOLS_PATH}/{created.id}", 200, None),
+        ("POST", f"{POOLS_PATH}/{created.id}/update", 200, {"phone_numbers": numbers(2)}),
+    ]
+    for request in emu.requests:
+        assert request.headers["authorization"] == "***"  # the key was sent, and masked
+        assert request.headers["user-agent"].startswith("bland-pools/")
+
+
+def test_the_ghl_blocking_fixtures_serve_a_plain_test(
+    ghl_blocking_client: GHLClient, ghl_emulator_in_thread: GHLEmulator
+) -> None:
+    emu = ghl_emulator_in_thread
+    stored = emu.seed_samples()
+
+    page = ghl_blocking_client.pools.list()
+
+    assert page.total == len(stored) == 3
+    assert [number_pool_json(p) for p in page.pools] == [with_defaults(s) for s in stored]
+    assert emu.pools() == stored  # listing changed nothing
+    (request,) = emu.requests
+    assert (request.method, request.path, request.query, request.status) == (
+        "GET",
+        GHL_PATH,
+        {"locationId": emu.location_id},
+        200,
+    )
+    assert request.headers["authorization"] == "***"
+    assert request.headers["version"] == "2021-07-28"
+
+
+def test_an_emulator_in_its_own_thread_serves_a_blocking_client_until_the_block_ends() -> None:
+    with BlandEmulator(api_keys={KEY_A: [CRED_A]}).in_thread() as emu:
+        assert emu.running
+        with BlandClient(api_key=KEY_A, base_url=emu.url) as bland:
+            pool = bland.pools.create(numbers(3), encrypted_key=CRED_A)
+        stored = emu.pools(KEY_A)
+
+    assert stored == [pool_json(pool)]
+    assert pool.encrypted_key == CRED_A
+    assert [(r.method, r.path, r.status) for r in emu.requests] == [("POST", POOLS_PATH, 200)]
+    assert not emu.running

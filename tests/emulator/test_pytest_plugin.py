@@ -198,3 +198,69 @@ def test_importing_the_plugins_leaves_the_emulators_unloaded() -> None:
     ).stdout.split("\n")
     assert out[0] == "[]"
     assert out[1] == "BlandEmulator GHLEmulator FaultPlan"
+
+
+MISUSE_THEN_GOOD_USE = """
+import pytest
+
+def test_misuses_the_emulator(bland_emulator):
+    pass
+
+def test_misuses_an_async_client(bland_client):
+    pass
+
+@pytest.mark.asyncio
+async def test_uses_them_right(bland_client, bland_emulator):
+    assert await bland_client.pools.list() == []
+    assert len(bland_emulator.requests) == 1
+
+def test_uses_the_blocking_ones_right(bland_blocking_client, bland_emulator_in_thread):
+    assert bland_blocking_client.pools.list() == []
+
+def test_misuses_ghl(ghl_emulator):
+    pass
+
+@pytest.mark.asyncio
+async def test_uses_ghl_right(ghl_client, ghl_emulator):
+    ghl_emulator.seed_samples()
+    assert (await ghl_client.pools.list()).total == 3
+"""
+
+
+def test_a_misused_fixture_fails_only_the_test_that_misused_it(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(MISUSE_THEN_GOOD_USE)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "-p", "no:cacheprovider", timeout=60
+    )
+    result.assert_outcomes(passed=3, errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_misuses_the_emulator*",
+            "test_misuses_the_emulator is a plain (non-async) test and asks for 'bland_emulator',*",
+            "*ERROR at setup of test_misuses_an_async_client*",
+            "test_misuses_an_async_client is a plain (non-async) test and asks for "
+            "'bland_emulator' and 'bland_client',*",
+            "*ERROR at setup of test_misuses_ghl*",
+            "test_misuses_ghl is a plain (non-async) test and asks for 'ghl_emulator',*",
+        ]
+    )
+    # The fixtures the misusing tests asked for were never half set up.
+    result.stdout.no_fnmatch_line("*_finalizers*")
+    result.stdout.no_fnmatch_line("*AssertionError*")
+
+
+def test_without_pytest_asyncio_a_misused_fixture_fails_only_its_test(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        "def test_asks_for_the_async_one(bland_client):\n    pass\n\n"
+        "def test_next(bland_blocking_client):\n"
+        "    assert bland_blocking_client.pools.list() == []\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:asyncio", "-p", "no:randomly", timeout=60)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*'bland_emulator' fixture of bland_pools is async and needs*"])
+    result.stdout.no_fnmatch_line("*_finalizers*")

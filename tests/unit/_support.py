@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import email.utils
 import json
+import socket
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,9 +16,12 @@ import aiohttp
 import attrs
 from aioresponses import CallbackResult, aioresponses
 from aioresponses.core import RequestCall
+from hypothesis import HealthCheck, settings
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from bland_pools import AsyncBlandClient
+from ghl_pools import AsyncGHLClient
 from pools_core._protocol import Response
 from pools_core.testing import FakeClock as FakeClock  # the tests import it from here
 
@@ -38,6 +43,23 @@ NUMBER_POOLS_URL = f"{GHL_URL}/phone-system/number-pools"
 LOCATION = "ve9EPM428h8vShlRW1KT"
 
 SEED_CREATED_AT = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
+
+# The X-RateLimit-* headers of a GoHighLevel answer, as its docs show them.
+GHL_HEADERS = {
+    "X-RateLimit-Max": "100",
+    "X-RateLimit-Remaining": "97",
+    "X-RateLimit-Interval-Milliseconds": "10000",
+    "X-RateLimit-Limit-Daily": "200000",
+    "X-RateLimit-Daily-Remaining": "199990",
+}
+
+# Hypothesis settings of the property tests: enough examples, no deadline on a loaded machine.
+PROPERTY_SETTINGS = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+# Each async client class with its credential argument, for tests that run on both.
+CLIENTS = [(AsyncBlandClient, {"api_key": API_KEY}), (AsyncGHLClient, {"token": GHL_TOKEN})]
 
 
 def pool_url(pool_id: str = POOL_ID) -> str:
@@ -115,6 +137,20 @@ def pool_json(
 
 def http_date(when: datetime) -> str:
     return email.utils.format_datetime(when.astimezone(UTC), usegmt=True)
+
+
+def shown_with_locals(exc: BaseException) -> str:
+    """Everything a tool such as Sentry or rich prints about ``exc``: the message, and every
+    frame with its local variables, along the whole ``__cause__``/``__context__`` chain."""
+    formatted = traceback.TracebackException.from_exception(exc, capture_locals=True).format()
+    return "\n".join([str(exc), repr(exc), "".join(formatted)])
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def sent(mock: aioresponses, method: str, url: str) -> list[RequestCall]:

@@ -1,5 +1,6 @@
 """Fixtures of the unit tests. HTTP is mocked with aioresponses (``mock_http``, from the parent
-conftest) or served by :class:`LocalServer` on 127.0.0.1; nothing reaches the internet."""
+conftest) or served by :class:`LocalServer` or an in-package emulator on 127.0.0.1; nothing
+reaches the internet."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import pytest
 from aioresponses import aioresponses
 
 from bland_pools import AsyncBlandClient
+from bland_pools.testing import BlandEmulator
 from ghl_pools import AsyncGHLClient
+from ghl_pools.testing import GHLEmulator
 
 from ._server import LocalServer
-from ._support import API_KEY, GHL_TOKEN, FakeClock, Wire
+from ._support import API_KEY, GHL_TOKEN, LOCATION, FakeClock, Wire
 
 
 @pytest.fixture
@@ -47,3 +50,17 @@ def local_server() -> Iterator[LocalServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+async def bland_emu() -> AsyncIterator[BlandEmulator]:
+    """A Bland emulator on 127.0.0.1 that knows the key ``API_KEY``."""
+    async with BlandEmulator(api_keys=[API_KEY]) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def ghl_emu() -> AsyncIterator[GHLEmulator]:
+    """A GoHighLevel emulator on 127.0.0.1 where ``GHL_TOKEN`` may see ``LOCATION``."""
+    async with GHLEmulator(tokens={GHL_TOKEN: [LOCATION]}) as emulator:
+        yield emulator

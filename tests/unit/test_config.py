@@ -14,10 +14,13 @@ import bland_pools
 import ghl_pools
 import pools_core
 from bland_pools import AsyncBlandClient, BlandClient, Timeout
+from bland_pools.testing import BlandEmulator
 from ghl_pools import AsyncGHLClient, GHLClient
+from ghl_pools.testing import GHLEmulator
 
 from ._support import (
     API_KEY,
+    CLIENTS,
     GHL_TOKEN,
     LOCATION,
     NUMBER_POOLS_URL,
@@ -31,6 +34,7 @@ from ._support import (
     request_count,
     sent,
     sent_headers,
+    shown_with_locals,
 )
 
 LOOPBACK_URLS = [
@@ -217,6 +221,36 @@ def test_a_base_url_with_credentials_is_refused_without_echoing_them() -> None:
         AsyncBlandClient(api_key=API_KEY, base_url="https://user:hunter2@us.api.bland.ai")
 
     assert "hunter2" not in str(caught.value)
+
+
+URL_SECRET = "SECRET-in-the-url-6c2b9e"
+SECRET_URLS = ["ftp://user:{}@host", "https://host/?k={}", "https://user:{}@host"]
+MORE_SECRET_URLS = ["https://host/#{}"]
+
+
+@pytest.mark.parametrize("template", SECRET_URLS + MORE_SECRET_URLS)
+@pytest.mark.parametrize(("client_class", "credential"), CLIENTS, ids=["bland", "ghl"])
+def test_a_base_url_carrying_a_secret_is_refused_without_repeating_it(
+    client_class: Callable[..., object], credential: dict[str, str], template: str
+) -> None:
+    with pytest.raises(pools_core.ConfigurationError) as caught:
+        client_class(**credential, base_url=template.format(URL_SECRET))
+
+    assert URL_SECRET not in str(caught.value)
+    assert URL_SECRET not in repr(caught.value)
+
+
+@pytest.mark.parametrize("template", SECRET_URLS)
+@pytest.mark.parametrize(("client_class", "credential"), CLIENTS, ids=["bland", "ghl"])
+def test_a_base_url_carrying_a_secret_is_in_no_frame_of_the_refusal(
+    client_class: Callable[..., object], credential: dict[str, str], template: str
+) -> None:
+    with pytest.raises(pools_core.ConfigurationError) as caught:
+        # Formatted in the call: no local variable of this test's frame holds the secret,
+        # so the whole traceback with locals can be searched.
+        client_class(**credential, base_url=template.format(URL_SECRET))
+
+    assert URL_SECRET not in shown_with_locals(caught.value)
 
 
 # -- option checks -------------------------------------------------------------------------
@@ -423,6 +457,44 @@ async def test_a_callers_session_closed_by_the_caller_gives_a_clear_error(
             await client.pools.list()
 
     assert request_count(mock_http) == 0
+
+
+async def test_bland_call_on_a_session_the_caller_closed_raises_client_closed_without_the_key(
+    bland_emu: BlandEmulator,
+) -> None:
+    session = aiohttp.ClientSession()
+    client = AsyncBlandClient(api_key=API_KEY, base_url=bland_emu.url, session=session)
+    assert await client.pools.list() == []
+    await session.close()
+
+    with pytest.raises(bland_pools.ClientClosedError) as caught:
+        await client.pools.list()
+
+    assert API_KEY not in shown_with_locals(caught.value)
+    assert isinstance(caught.value, RuntimeError)
+    assert "session" in str(caught.value)
+    assert "closed" in str(caught.value)
+    await client.close()
+
+
+async def test_ghl_call_on_a_session_the_caller_closed_raises_client_closed_without_the_token(
+    ghl_emu: GHLEmulator,
+) -> None:
+    session = aiohttp.ClientSession()
+    client = AsyncGHLClient(
+        token=GHL_TOKEN, location_id=LOCATION, base_url=ghl_emu.url, session=session
+    )
+    assert (await client.pools.list()).pools == ()
+    await session.close()
+
+    with pytest.raises(ghl_pools.ClientClosedError) as caught:
+        await client.pools.list()
+
+    assert GHL_TOKEN not in shown_with_locals(caught.value)
+    assert isinstance(caught.value, RuntimeError)
+    assert "session" in str(caught.value)
+    assert "closed" in str(caught.value)
+    await client.close()
 
 
 def test_a_session_of_the_wrong_type_is_refused() -> None:

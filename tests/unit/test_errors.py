@@ -1,11 +1,17 @@
 """Error mapping beyond the documented examples: bodies that are not JSON, unknown and multiple
-codes, redirects, every HTTP status class, the two-package hierarchy, and pickling."""
+codes, redirects, every HTTP status class, the two-package hierarchy, pickling, and failures
+inside aiohttp (an exception that is not a ``ClientError``, an answer its parser refuses) as
+``APIConnectionError`` showing neither the key nor the answer's bytes."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import pickle
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from aioresponses import aioresponses
 
@@ -27,6 +33,7 @@ from ._support import (
     POOL_ID,
     POOLS_URL,
     FakeClock,
+    closed_port,
     envelope,
     error_envelope,
     fixture_bytes,
@@ -36,6 +43,7 @@ from ._support import (
     pool_url,
     response,
     sent,
+    shown_with_locals,
 )
 
 HTML_502 = (
@@ -542,6 +550,114 @@ def test_errors_with_notes_keep_their_notes_when_pickled() -> None:
     err.add_note("checked: nothing was created")
 
     assert _roundtrip(err).__notes__ == ["checked: nothing was created"]
+
+
+# -- failures inside aiohttp ---------------------------------------------------------------
+
+
+def exploding_trace_config() -> aiohttp.TraceConfig:
+    """A trace hook that raises a plain RuntimeError inside aiohttp's request, before any
+    connection: an exception that escapes aiohttp without being a ``ClientError``."""
+
+    async def explode(*_: object) -> None:
+        raise RuntimeError("a trace hook failed")
+
+    config = aiohttp.TraceConfig()
+    config.on_request_start.append(explode)
+    return config
+
+
+async def test_bland_exception_escaping_aiohttp_is_an_api_connection_error_without_the_key() -> (
+    None
+):
+    async with aiohttp.ClientSession(trace_configs=[exploding_trace_config()]) as session:
+        client = AsyncBlandClient(
+            api_key=API_KEY,
+            base_url=f"http://127.0.0.1:{closed_port()}",
+            session=session,
+            max_retries=0,
+        )
+        with pytest.raises(bland_pools.APIConnectionError) as caught:
+            await client.pools.list()
+
+    assert "RuntimeError" in str(caught.value)
+    assert API_KEY not in shown_with_locals(caught.value)
+
+
+async def test_ghl_exception_escaping_aiohttp_is_an_api_connection_error_without_the_token() -> (
+    None
+):
+    async with aiohttp.ClientSession(trace_configs=[exploding_trace_config()]) as session:
+        client = AsyncGHLClient(
+            token=GHL_TOKEN,
+            location_id=LOCATION,
+            base_url=f"http://127.0.0.1:{closed_port()}",
+            session=session,
+            max_retries=0,
+        )
+        with pytest.raises(ghl_pools.APIConnectionError) as caught:
+            await client.pools.list()
+
+    assert "RuntimeError" in str(caught.value)
+    assert GHL_TOKEN not in shown_with_locals(caught.value)
+
+
+MARKER = "LEAKED-BODY-3f9d1c"
+_MARK = MARKER.encode()
+
+MALFORMED_ANSWERS = {
+    "header-with-control-char": (
+        b"HTTP/1.1 200 OK\r\nX-" + _MARK + b"\x01: x\r\nContent-Length: 2\r\n\r\n{}"
+    ),
+    "status-line": b"HTTP/1.1 2x0 " + _MARK + b"\r\nContent-Length: 2\r\n\r\n{}",
+    "chunk-size": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz" + _MARK + b"\r\n"),
+    "header-without-colon": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + _MARK + b"\r\n\r\n{}",
+}
+
+
+@pytest.fixture
+async def answering() -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """``answering(name)`` starts a TCP server on 127.0.0.1 that answers every request with
+    the bytes ``MALFORMED_ANSWERS[name]`` and closes; it returns the server's base URL."""
+    servers: list[asyncio.Server] = []
+
+    async def start(name: str) -> str:
+        raw = MALFORMED_ANSWERS[name]
+
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(raw)
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        servers.append(server)
+        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+    yield start
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize("name", MALFORMED_ANSWERS)
+async def test_a_malformed_answer_puts_none_of_its_bytes_in_the_error_or_the_debug_log(
+    answering: Callable[[str], Awaitable[str]], caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bland_pools")
+    # The answer's bytes are looked up by name: no local of this frame holds them, so the
+    # whole traceback with locals can be searched.
+    base_url = await answering(name)
+
+    async with AsyncBlandClient(api_key=API_KEY, base_url=base_url, max_retries=0) as client:
+        with pytest.raises(bland_pools.APIConnectionError) as caught:
+            await client.pools.list()
+
+    assert MARKER not in shown_with_locals(caught.value)
+    assert caplog.records, "the failed attempt is logged at DEBUG"
+    for record in caplog.records:
+        logged = f"{record.getMessage()} {record.args!r} {record.exc_text or ''}"
+        assert MARKER not in logged
 
 
 # -- oversized answers ---------------------------------------------------------------------

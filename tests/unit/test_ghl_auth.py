@@ -3,6 +3,8 @@ more after a 401; a pasted ``Bearer`` prefix is never doubled."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aioresponses import aioresponses
 
@@ -177,3 +179,19 @@ async def test_a_provider_returning_no_string_is_a_configuration_error(
             await client.pools.list()
 
     assert not mock_http.requests
+
+
+async def test_a_token_provider_that_never_answers_is_cut_off_by_the_call_timeout(
+    mock_http: aioresponses,
+) -> None:
+    async def never() -> str:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async with AsyncGHLClient(token=never, location_id=LOCATION) as client:
+        async with asyncio.timeout(10):  # a safety net only: the SDK's own bound must fire
+            with pytest.raises(ghl_pools.APITimeoutError) as caught:
+                await client.pools.list(timeout=0.5)
+
+    assert caught.value.request_sent is False
+    assert mock_http.requests == {}

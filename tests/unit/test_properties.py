@@ -4,13 +4,12 @@ turn any answer at all into a model or one of the package's own errors, never an
 from __future__ import annotations
 
 import json
-import math
 import string
 from collections.abc import Callable
 from datetime import timedelta, timezone
 from typing import Any, TypeVar
 
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import example, given, strategies as st
 
 import bland_pools
 import ghl_pools
@@ -20,16 +19,11 @@ from bland_pools._validation import is_phone_number, is_uuid
 from ghl_pools import NumberPoolPage
 from ghl_pools._protocol import decode_page
 from pools_core._protocol import Response
-from pools_core._ratelimit import SlidingWindowLimiter, parse_rate_limit_headers
-from pools_core._retry import parse_retry_after
 
-from ._support import headers, response
+from ._support import PROPERTY_SETTINGS, response
 
 _T = TypeVar("_T")
 
-PROPERTY_SETTINGS = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
 ASCII_DIGITS = "0123456789"
 HEX = "0123456789abcdefABCDEF"
 
@@ -388,53 +382,6 @@ def test_decode_page_returns_a_page_or_raises_a_ghl_api_error(
         assert isinstance(page, NumberPoolPage)
         assert isinstance(page.total, int)
         assert page.total >= 0
-
-
-@PROPERTY_SETTINGS
-@given(st.dictionaries(st.sampled_from(["Retry-After", "retry-after-ms"]), st.text(max_size=40)))
-@example({"Retry-After": "1e400"})
-@example({"retry-after-ms": "nan"})
-@example({"Retry-After": "Mon, 99 Foo 2024 99:99:99 GMT"})
-def test_parse_retry_after_never_raises_and_is_finite_and_non_negative(
-    values: dict[str, str],
-) -> None:
-    seconds = parse_retry_after(headers(values))
-
-    assert seconds is None or (math.isfinite(seconds) and seconds >= 0)
-
-
-@PROPERTY_SETTINGS
-@given(
-    st.dictionaries(
-        st.sampled_from(
-            [
-                "X-RateLimit-Max",
-                "X-RateLimit-Remaining",
-                "X-RateLimit-Interval-Milliseconds",
-                "X-RateLimit-Limit-Daily",
-                "X-RateLimit-Daily-Remaining",
-            ]
-        ),
-        st.one_of(
-            st.text(max_size=12),
-            st.integers(-5, 10**6).map(str),
-            # Digit runs of every length: past 309 digits an int no longer fits a float.
-            st.integers(0, 5000).map(lambda n: "9" * n),
-        ),
-    )
-)
-@example({"X-RateLimit-Interval-Milliseconds": "9" * 400})
-@example({"X-RateLimit-Max": "9" * 400, "X-RateLimit-Remaining": "9" * 400})
-def test_parse_rate_limit_headers_never_raises(values: dict[str, str]) -> None:
-    info = parse_rate_limit_headers(headers(values))
-
-    if info is not None:
-        for figure in (info.limit, info.remaining, info.daily_limit, info.daily_remaining):
-            assert figure is None or figure >= 0
-        assert info.interval is None or math.isfinite(info.interval)
-    limiter = SlidingWindowLimiter()  # and the limiter learns from them without raising
-    limiter.observe("loc", headers(values), 200)
-    limiter.observe("loc", headers(values), 429)
 
 
 @PROPERTY_SETTINGS

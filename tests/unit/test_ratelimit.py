@@ -11,17 +11,9 @@ from aioresponses import aioresponses
 
 import ghl_pools
 from ghl_pools import AsyncGHLClient, RateLimitInfo
-from pools_core._ratelimit import Blocked, SlidingWindowLimiter, parse_rate_limit_headers
+from pools_core._ratelimit import Blocked, SlidingWindowLimiter
 
-from ._support import LOCATION, FakeClock, Wire, fixture_json, ghl_list_url, headers
-
-GHL_HEADERS = {
-    "X-RateLimit-Max": "100",
-    "X-RateLimit-Remaining": "97",
-    "X-RateLimit-Interval-Milliseconds": "10000",
-    "X-RateLimit-Limit-Daily": "200000",
-    "X-RateLimit-Daily-Remaining": "199990",
-}
+from ._support import GHL_HEADERS, LOCATION, FakeClock, Wire, fixture_json, ghl_list_url, headers
 
 
 def _limiter(fake: FakeClock, **kwargs: float) -> SlidingWindowLimiter:
@@ -254,35 +246,6 @@ def test_latest_figures_per_key_and_overall() -> None:
 def test_limiter_rejects_impossible_settings(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="limit"):
         SlidingWindowLimiter(**kwargs)  # type: ignore[arg-type]
-
-
-def test_parse_rate_limit_headers_reads_every_figure() -> None:
-    info = parse_rate_limit_headers(headers(GHL_HEADERS))
-
-    assert info is not None
-    assert (info.limit, info.remaining, info.interval) == (100, 97, 10.0)
-    assert (info.daily_limit, info.daily_remaining) == (200000, 199990)
-    assert info.observed_at.tzinfo is not None
-    assert info.observed_at <= datetime.now(UTC)
-
-
-def test_parse_rate_limit_headers_without_figures_is_none() -> None:
-    assert parse_rate_limit_headers(headers({"Content-Type": "application/json"})) is None
-
-
-def test_parse_rate_limit_headers_ignores_unreadable_figures() -> None:
-    info = parse_rate_limit_headers(
-        headers(
-            {
-                "X-RateLimit-Max": "many",
-                "X-RateLimit-Remaining": "-1",
-                "x-ratelimit-daily-remaining": "5",
-            }
-        )
-    )
-
-    assert info is not None
-    assert (info.limit, info.remaining, info.daily_remaining) == (None, None, 5)
 
 
 # -- through the client --------------------------------------------------------------------

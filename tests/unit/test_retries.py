@@ -20,7 +20,7 @@ from bland_pools._protocol import decode_pool, get_request
 from ghl_pools import AsyncGHLClient
 from pools_core import RetryPolicy
 from pools_core._auth import Auth
-from pools_core._retry import outcome_unknown, parse_retry_after
+from pools_core._retry import outcome_unknown
 from pools_core._transport import Transport
 from pools_core._types import RedactedHeaders
 
@@ -36,7 +36,6 @@ from ._support import (
     envelope,
     fixture_json,
     ghl_list_url,
-    headers,
     pool_json,
     pool_url,
     update_url,
@@ -214,6 +213,56 @@ async def test_retry_after_on_a_refused_status_does_not_make_it_retried(
 
     assert clock.sleeps == []
     assert len(wire.log) == 1
+
+
+RATE_LIMITED = {
+    "status": "error",
+    "data": None,
+    "errors": [{"error": "TOO_MANY_REQUESTS", "message": "Too many requests"}],
+}
+
+
+def test_the_default_minimum_backoff_is_a_tenth_of_a_second() -> None:
+    assert RetryPolicy().min_backoff == 0.1
+
+
+async def test_a_storm_of_429_with_retry_after_zero_still_waits_between_retries(
+    mock_http: aioresponses,
+) -> None:
+    mock_http.get(
+        POOLS_URL,
+        status=429,
+        payload=RATE_LIMITED,
+        headers={"Retry-After": "0"},
+        repeat=True,
+    )
+    clock = FakeClock()
+
+    async with AsyncBlandClient(api_key=API_KEY, clock=clock, max_retries=20) as client:
+        with pytest.raises(bland_pools.RateLimitError):
+            await client.pools.list()
+
+    assert sum(len(calls) for calls in mock_http.requests.values()) == 21
+    assert len(clock.sleeps) == 20
+    assert all(seconds >= RetryPolicy().min_backoff for seconds in clock.sleeps), clock.sleeps
+
+
+async def test_a_minimum_backoff_of_zero_honors_retry_after_zero(mock_http: aioresponses) -> None:
+    mock_http.get(
+        POOLS_URL,
+        status=429,
+        payload=RATE_LIMITED,
+        headers={"Retry-After": "0"},
+        repeat=True,
+    )
+    clock = FakeClock()
+    policy = RetryPolicy(min_backoff=0, max_retries=20)
+
+    async with AsyncBlandClient(api_key=API_KEY, clock=clock, retry_policy=policy) as client:
+        with pytest.raises(bland_pools.RateLimitError):
+            await client.pools.list()
+
+    assert clock.sleeps == [0.0] * 20
 
 
 # -- which failures are retried ------------------------------------------------------------
@@ -575,37 +624,6 @@ async def test_transport_takes_an_injected_clock(mock_http: aioresponses) -> Non
 
 
 # -- the policy, I/O-free ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        ({"Retry-After": "3"}, 3.0),
-        ({"Retry-After": " 2.5 "}, 2.5),
-        ({"retry-after-ms": "250"}, 0.25),
-        ({"retry-after-ms": "250", "Retry-After": "9"}, 0.25),
-        ({"retry-after-ms": "soon", "Retry-After": "9"}, 9.0),
-        ({"Retry-After": "-5"}, 0.0),
-        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.0),  # in the past
-        ({"Retry-After": "soon"}, None),
-        ({"Retry-After": "nan"}, None),
-        ({"Retry-After": "inf"}, None),
-        ({}, None),
-    ],
-)
-def test_parse_retry_after(values: dict[str, str], expected: float | None) -> None:
-    assert parse_retry_after(headers(values)) == expected
-
-
-def test_parse_retry_after_http_date_is_relative_to_now() -> None:
-    date = "Wed, 21 Oct 2015 07:28:30 GMT"
-    now = datetime(2015, 10, 21, 7, 28, 0, tzinfo=UTC).timestamp()
-
-    assert parse_retry_after(headers({"Retry-After": date}), now=now) == 30.0
-
-
-def test_parse_retry_after_date_without_zone_is_ignored() -> None:
-    assert parse_retry_after(headers({"Retry-After": "Wed, 21 Oct 2015 07:28:30 -0000"})) is None
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ request is sent; input the docs allow is sent as given (the rules are not strict
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from ._support import (
     POOLS_URL,
     envelope,
     pool_json,
+    pool_url,
     request_count,
     sent,
     sent_json,
@@ -192,6 +194,49 @@ def test_a_long_bad_pool_id_is_named_but_cut_short() -> None:
 
     assert "xxxxxxxx" in caught.value.message
     assert len(caught.value.message) < 300
+
+
+PATH_ATTACKS = [
+    "../x",
+    "..",
+    "a/b",
+    "?x=1",
+    "#frag",
+    "%2e%2e",
+    f"{POOL_ID}/../../v1/other",
+    f"{POOL_ID}?admin=1",
+    f"{POOL_ID}/update",
+    f"{POOL_ID}\r\nX-Injected: 1",
+    f" {POOL_ID}",
+]
+
+
+@pytest.mark.parametrize("pool_id", PATH_ATTACKS)
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, pid: c.pools.get(pid),
+        lambda c, pid: c.pools.update(pid, NUMBERS),
+        lambda c, pid: c.pools.update(pid, NUMBERS, encrypted_key=None),
+    ],
+    ids=["get", "update", "update-null-key"],
+)
+async def test_a_pool_id_that_could_change_the_path_is_refused_before_sending(
+    mock_http: aioresponses,
+    bland: AsyncBlandClient,
+    pool_id: str,
+    call: Callable[[AsyncBlandClient, str], Awaitable[Any]],
+) -> None:
+    mock_http.get(pool_url(), payload=envelope(pool_json()), repeat=True)
+    mock_http.post(update_url(), payload=envelope(pool_json()), repeat=True)
+
+    with pytest.raises(bland_pools.InvalidPoolIdError) as caught:
+        await call(bland, pool_id)
+
+    assert repr(pool_id)[:60] in caught.value.message
+    assert caught.value.code == "INVALID_POOL_ID"
+    assert caught.value.status is None
+    assert request_count(mock_http) == 0
 
 
 # -- encrypted keys ------------------------------------------------------------------------
