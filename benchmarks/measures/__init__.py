@@ -18,5 +18,6 @@ NAMES: Final = (
     "ghl_export",
     "decode",
     "coverage",
+    "rerun",
     "rate_limited",
 )
