@@ -173,7 +173,7 @@ def _stray(outcome: Outcome, sizes: Sizes) -> None:
         with CpuWatch(emulator.pid) as watch:
             clean, stray, statuses = asyncio.run(both())
         outcome.watch(watch)
-    extra = stray - clean
+    extra = round(stray - clean, 2)
     log(
         f"  rate_limited stray 429: {stray:.2f} s vs {clean:.2f} s without it "
         f"(+{extra:.2f} s), answers {dict(statuses)}"
