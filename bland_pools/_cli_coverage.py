@@ -88,6 +88,10 @@ async def _coverage(bland: Any, args: argparse.Namespace) -> shared.Report:
         raise shared.CoverageInputError(
             "name the pool's numbers: --numbers, --pool, --input or --manifest"
         )
+    if args.calls == "-" and args.input == "-":
+        raise shared.CoverageInputError(
+            "CALLS and --input cannot both be standard input: give one of them as a file"
+        )
     calls = shared.read_calls(args.calls, strict=args.strict)  # before anything is sent
     return shared.report(calls, await _pool_numbers(bland, args), args.suggest)
 

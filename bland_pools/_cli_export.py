@@ -92,12 +92,15 @@ def _provision_csv(pools: list[DialingPool], out: TextIO) -> None:
 
 def _unfit(pool: DialingPool, taken: dict[str, str]) -> str:
     """Why provision could not take ``pool`` exactly as it is, or ``""``: no numbers, a
-    number not in Bland's form or listed twice, or a number an earlier pool (in the listing's
-    order, oldest first) holds, since in the input each number belongs to one key."""
-    from ._validation import is_phone_number
+    number not in Bland's form or listed twice, credentials that are not a UUID (provision
+    would refuse the whole file), or a number an earlier pool (in the listing's order, oldest
+    first) holds, since in the input each number belongs to one key."""
+    from ._validation import is_phone_number, is_uuid
 
     if not pool.phone_numbers:
         return "it has no numbers"
+    if pool.encrypted_key and not is_uuid(pool.encrypted_key):
+        return f"its encrypted_key {pool.encrypted_key!r:.60} is not a UUID"
     odd = [n for n in pool.phone_numbers if not is_phone_number(n)]
     if odd:
         return f"{odd[0]!r} is not +1 and ten digits"
@@ -118,8 +121,8 @@ EXPORT: Final = Command(
     '{"pools": [...], "total": N}; provision: the CSV bland-pools provision takes, each '
     "pool's id as its key with its numbers and credentials as they are, so that provisioning "
     "it into a new manifest adopts every pool and sends no write (as Terraform's import "
-    "does). A pool provision cannot take as it is (no numbers, a number also in another "
-    "pool) is skipped and reported on stderr.",
+    "does). A pool provision cannot take as it is (no numbers, credentials that are not a "
+    "UUID, a number also in another pool) is skipped and reported on stderr.",
     examples=(
         "export --format provision > org.csv",
         "export --format jsonl > pools.jsonl",

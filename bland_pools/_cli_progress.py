@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from pools_core import _cli
+from pools_core._text import display
 
 if TYPE_CHECKING:
     from .provision import Plan, Progress, Report
@@ -44,7 +45,7 @@ class Display:
     def plan(self, plan: Plan) -> None:
         if not self.as_json:
             for line in plan.lines():
-                print(line)
+                print(display(line))  # keys are input text: a control character is shown escaped
             print(plan.summary(), flush=True)
         self.started = self.last_line = time.monotonic()
         if self.events:

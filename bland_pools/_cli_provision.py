@@ -226,10 +226,11 @@ async def _read_manifest(_: None, args: argparse.Namespace) -> list[Any]:
 def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
     import attrs
 
-    rows = [attrs.asdict(e) for e in entries]
     if option(args, "json"):
-        print_json({"pools": rows, "total": len(rows)})
-    elif args.csv:
+        _print_entries_json(entries)
+        return
+    if args.csv:
+        rows = [attrs.asdict(e) for e in entries]
         writer = csv.writer(sys.stdout, lineterminator="\n")
         columns = list(rows[0]) if rows else ["key", "pool_id", "status"]
         writer.writerow(columns)
@@ -252,6 +253,25 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
         print(f"{len(entries)} pools in {args.path}", file=sys.stderr)
 
 
+def _print_entries_json(entries: list[Any]) -> None:
+    """``{"pools": [...], "total": N}``, one entry per line: the C encoder for each, as
+    ``json.dump(indent=2)`` of the whole (pure Python) took 15 s for 100,000 entries."""
+    import attrs
+
+    from .provision import ManifestEntry
+
+    names = [field.name for field in attrs.fields(ManifestEntry)]
+    encode = json.JSONEncoder(ensure_ascii=True).encode  # tuples become arrays
+    out = sys.stdout
+    out.write('{\n  "pools": [')
+    separator = "\n    "
+    for entry in entries:
+        out.write(separator)
+        out.write(encode({name: getattr(entry, name) for name in names}))
+        separator = ",\n    "
+    out.write(f'\n  ],\n  "total": {len(entries)}\n}}\n')
+
+
 def _json(args: argparse.Namespace) -> bool:
     return bool(option(args, "json"))
 
@@ -272,7 +292,10 @@ def _report_path(text: str) -> str:
 
 
 def _not_negative(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0  # argparse would name this function, not the option's rule
     if not value >= 0 or value == math.inf:
         raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, got {text}")
     return value

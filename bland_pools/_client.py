@@ -117,6 +117,10 @@ class AsyncPools:
         """All custom dialing pools of the organization (``GET /v1/custom-dialing-pools``)."""
         return await self._call(list_request, decode_pools, timeout, max_retries)
 
+    async def _list_decoded(self, decode: Callable[[Response], _T]) -> _T:
+        """The list, decoded by ``decode`` (the bulk engine's lean form of every pool)."""
+        return await self._call(list_request, decode, NOT_GIVEN, NOT_GIVEN)
+
     async def get(
         self,
         pool_id: str,
@@ -158,6 +162,12 @@ class AsyncPools:
         key = check_encrypted_key(encrypted_key)
         async with self._recovery.turn(fingerprint(numbers, key)):
             return await self._create(numbers, key, timeout, max_retries)
+
+    async def _create_checked(self, numbers: builtins.list[str], key: str | None) -> DialingPool:
+        """:meth:`create` of numbers and credentials checked already (the bulk engine's input
+        is, in full, before anything is sent): the same turn and recovery, no second check."""
+        async with self._recovery.turn(fingerprint(numbers, key)):
+            return await self._create(numbers, key, NOT_GIVEN, NOT_GIVEN)
 
     async def _create(
         self,

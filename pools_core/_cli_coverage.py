@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import io
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from ._cli import Arg, arg, option, print_json, print_table
+from ._cli import Arg, arg, json_errors, option, print_json, print_table
+from ._cli_errors import ErrorReport, print_error
 from ._exceptions import PoolsError
 from ._phone import normalize_phone_number
 from ._text import csv_writer, display
@@ -87,10 +89,21 @@ def read_calls(name: str, *, strict: bool = False) -> CallList:
 
 @contextlib.contextmanager
 def _opened(name: str) -> Iterator[TextIO]:
+    # Standard input is read as files are, as provisioning reads them: UTF-8 whatever the
+    # console's encoding, a byte-order mark dropped, and bytes that are not UTF-8 kept as
+    # surrogates, so that such a row is one unreadable row, not the end of the reading.
     if name == "-":
-        yield sys.stdin
+        raw = getattr(sys.stdin, "buffer", None)
+        if raw is None:  # replaced by a text stream (an embedding program, a test)
+            yield sys.stdin
+            return
+        stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        try:
+            yield stream
+        finally:
+            stream.detach()  # sys.stdin's buffer stays open
         return
-    with open(name, encoding="utf-8-sig", newline="") as stream:
+    with open(name, encoding="utf-8-sig", errors="surrogateescape", newline="") as stream:
         yield stream
 
 
@@ -103,6 +116,7 @@ def _read(reader: Any, source: str) -> CallList:
         line = reader.line_num
         if column is None:
             names = [cell.strip().lower().lstrip("\ufeff") for cell in row]
+            _refuse_other_delimiters(names, source)
             column = names.index("phone_number") if "phone_number" in names else 0
             if "phone_number" in names or (row and not any(c.isdigit() for c in row[0])):
                 continue  # a header row
@@ -117,6 +131,21 @@ def _read(reader: Any, source: str) -> CallList:
             else:
                 bad.append(BadRow(line, cell if cell.strip() else ",".join(row)))
     return CallList(numbers, bad, source)
+
+
+def _refuse_other_delimiters(header: list[str], source: str) -> None:
+    """A header that is one cell naming phone_number between semicolons or tabs (a
+    spreadsheet's export): every row would be unreadable, so say why, as provisioning does.
+    Not guessed: a comma file may hold semicolons in its values."""
+    if len(header) != 1:
+        return
+    for delimiter, name in ((";", "semicolons"), ("\t", "tabs")):
+        cells = header[0].split(delimiter)
+        if len(cells) > 1 and "phone_number" in (cell.strip() for cell in cells):
+            raise CoverageInputError(
+                f"{display(source)}: the columns seem to be separated by {name}: the file "
+                "must use commas; save it from the spreadsheet as comma-separated CSV"
+            )
 
 
 def _bad_rows_message(calls: CallList, prefix: str = "") -> str:
@@ -231,9 +260,9 @@ def show(prog: str, result: Report, args: argparse.Namespace) -> int:
         try:
             draw(coverage, args.plot)
         except OSError as exc:
-            print(
-                f"{prog}: error: cannot write --plot {display(args.plot)}: {exc}", file=sys.stderr
-            )
+            message = f"cannot write --plot {args.plot}: {exc.strerror or exc}"
+            error = ErrorReport(type(exc).__name__, message, hint="check the --plot path")
+            print_error(prog, error, as_json=json_errors(args))  # one JSON object with --json
             return 1
         print(f"{prog}: map written to {display(args.plot)}", file=sys.stderr)
     return 0
@@ -244,9 +273,16 @@ def _percent(counts: LevelCounts, level: Any) -> str:
 
 
 def _worst_first(groups: dict[str, LevelCounts]) -> list[tuple[str, LevelCounts]]:
+    # By the share reaching each level, best level first: a state whose calls get nothing
+    # near them is worse covered than one whose calls share a time zone.
     return sorted(
         groups.items(),
-        key=lambda item: (item[1].share("area_code"), item[1].share("state"), -item[1].calls),
+        key=lambda item: (
+            item[1].share("area_code"),
+            item[1].share("state"),
+            item[1].share("time_zone"),
+            -item[1].calls,
+        ),
     )
 
 

@@ -19,6 +19,8 @@ Where each column comes from:
   exchanges, each replaced by the representative IANA zone keeping the same clock (the same
   UTC offsets in January and July): ``America/Boise`` is listed as ``America/Denver``,
   ``America/Toronto`` as ``America/New_York``, so "shares a time zone" means "same local time".
+  A few codes where that data is wrong are corrected by hand (``ZONE_FIXES``, each with
+  its reason).
 - overlays: libphonenumber has no overlay data (its geocoder is per state, or per exchange
   for a minority of codes), so the overlay complexes are listed by hand below, from NANPA's
   area code maps and overlay announcements (https://www.nationalnanpa.com/). A code is an
@@ -89,12 +91,28 @@ OVERLAYS: Final = (
     "385 801", "540 826", "571 703", "757 948", "686 804", "360 564", "304 681",
     "353 608", "534 715", "274 920",
     "787 939",
+    # Caribbean
+    "809 829 849", "658 876",
     # Canada
     "204 431 584", "226 519 548", "236 250 604 672 778", "249 705 683",
     "289 365 742 905", "306 474 639", "343 613 753", "367 418 581", "263 438 514",
     "354 450 579", "368 403 587 780 825", "416 437 647 942", "428 506", "709 879",
     "782 902", "468 819 873",
 )  # fmt: skip
+
+#: Where libphonenumber's time zone data is wrong for the area code as a whole, checked against
+#: the areas the codes serve: the zones (main first) that replace what the data gives.
+ZONE_FIXES: Final = {
+    # The data's area-code entry names the minority zone and its exchanges the majority one:
+    "219": ("America/Chicago", "America/New_York"),  # Gary, Lake County: Central
+    "270": ("America/Chicago", "America/New_York"),  # Bowling Green, Paducah, Owensboro
+    "423": ("America/New_York", "America/Chicago"),  # Chattanooga, the Tri-Cities
+    "709": ("America/St_Johns", "America/Halifax"),  # Newfoundland; Labrador the smaller part
+    # Newfoundland and Labrador, as its overlay 709 (the data: Puerto Rico's clock, no DST):
+    "879": ("America/St_Johns", "America/Halifax"),
+    # Alaska (one exchange in the data has Honolulu's clock, which no part of Alaska keeps):
+    "907": ("America/Anchorage", "America/Adak"),
+}  # fmt: skip
 
 #: US territories: their postal code is their ISO code.
 _TERRITORIES: Final = frozenset({"PR", "GU", "VI", "AS", "MP"})
@@ -204,7 +222,7 @@ def build() -> list[list[str]]:
         if state is None:
             print(f"skipped {npa}: no state in the geocoder data", file=sys.stderr)
             continue
-        zones = _zones(npa)
+        zones = list(ZONE_FIXES.get(npa, ())) or _zones(npa)
         rows.append([npa, region, state, " ".join(zones)])
     overlays = _overlays(row[0] for row in rows)
     states = {row[0]: row[2] for row in rows}
@@ -227,7 +245,8 @@ def write(rows: list[list[str]], path: Path) -> None:
         f"{phonenumbers.__version__} (libphonenumber metadata, Apache-2.0):",
         "# country and in-service from its number patterns, state from its geocoder data (a US",
         "# territory: its postal code; another NANP country: its ISO 3166 alpha-3 code),",
-        "# time zones from its time zone data (each as the IANA zone keeping the same clock).",
+        "# time zones from its time zone data (each as the IANA zone keeping the same clock;",
+        "# a few codes corrected by hand, ZONE_FIXES in that script).",
         "# Overlays: a hand-kept list of NANPA overlay complexes (nationalnanpa.com) in that",
         "# script, not derived: libphonenumber has no overlay data.",
         "# time_zones and overlays: space-separated.",

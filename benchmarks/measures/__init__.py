@@ -18,4 +18,5 @@ NAMES: Final = (
     "ghl_export",
     "decode",
     "coverage",
+    "rerun",
 )

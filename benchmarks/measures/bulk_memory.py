@@ -89,7 +89,8 @@ def run(sizes: Sizes) -> Outcome:
         target=TARGET_MB,
         compare="<",
         measured={"engine": engine, "gather": gather},
-        summary=f"engine +{engine_mb:.1f} MiB in {engine['seconds']:.1f} s",
+        summary=f"engine +{engine_mb:.1f} MiB in {engine['seconds']:.1f} s, "
+        f"{engine['cpu_us_per_pool']:.0f} us CPU per pool",
     )
     outcome.add(
         "gather_vs_engine",
@@ -156,9 +157,10 @@ async def _gather(url: str, path: Path) -> int:
 
 async def _job(kind: str, url: str, path: Path, manifest: Path) -> dict[str, Any]:
     before = _status_kib("VmRSS")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     created = await (_engine(url, path, manifest) if kind == "engine" else _gather(url, path))
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     peak = _status_kib("VmHWM")
     return {
         "kind": kind,
@@ -170,6 +172,8 @@ async def _job(kind: str, url: str, path: Path, manifest: Path) -> dict[str, Any
         # child was forked from it), so it can exceed this process's own peak.
         "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "seconds": round(seconds, 2),
+        # The child's own CPU (the server is another process), per pool.
+        "cpu_us_per_pool": round(cpu / max(created, 1) * 1e6, 1),
     }
 
 

@@ -33,7 +33,6 @@ import attrs
 
 from bland_pools._client import AsyncBlandClient
 from bland_pools._exceptions import BlandError, PoolNotFoundError
-from bland_pools._models import DialingPool
 from bland_pools._recovery import fingerprint
 from pools_core._exceptions import APIError, ClientClosedError
 from pools_core._retry import outcome_unknown
@@ -41,6 +40,7 @@ from pools_core._retry import outcome_unknown
 from ._failures import classify, code_of, fix
 from ._input import DesiredPool, desired_from, read_desired
 from ._journal import Journal
+from ._listing import PoolLike, decode_listing, low
 from ._manifest import (
     Failure,
     Intent,
@@ -288,6 +288,24 @@ def _store(manifest: str | Path | ManifestStore, dry_run: bool) -> ManifestStore
     return SQLiteManifest(manifest)
 
 
+def _failed(entry: ManifestEntry, error: str | None) -> ManifestEntry:
+    """``entry`` as the store has it after ``failed(key, error, outcome_unknown=False)``
+    (an intent settled), so that the run need not read the manifest again."""
+    return attrs.evolve(
+        entry,
+        status="failed",
+        last_error=error,
+        intent=None,
+        intent_numbers=None,
+        intent_key=None,
+        intent_at=None,
+        failure=None,
+        failure_code=None,
+        failed_numbers=None,
+        failed_key=None,
+    )
+
+
 class _Run:
     def __init__(
         self,
@@ -312,6 +330,17 @@ class _Run:
     def entries(self) -> dict[str, ManifestEntry]:
         return {} if self.store is None else {e.key: e for e in self.store.entries()}
 
+    def _read(
+        self, desired: list[DesiredPool], organization: list[PoolLike]
+    ) -> dict[str, ManifestEntry]:
+        """The manifest's entries; from the SQLite store, holding the input's keys and
+        numbers and the listing's pool ids rather than copies of them."""
+        if not isinstance(self.store, SQLiteManifest):
+            return self.entries()
+        wanted = {pool.key: pool for pool in desired}
+        ids = {pool.id: pool.id for pool in organization}
+        return {e.key: e for e in self.store._entries_sharing(wanted, ids)}
+
     async def go(
         self,
         desired: list[DesiredPool],
@@ -319,12 +348,10 @@ class _Run:
         max_delete: int | None = None,
         retry_failed: bool = False,
     ) -> Report:
-        organization = await self.client.pools.list()
-        self._check_organization(organization)
-        entries = self.entries()
+        organization = await self.client.pools._list_decoded(decode_listing)
+        entries = self._read(desired, organization)  # once: settling keeps it up to date
+        self._check_organization(organization, entries)
         settled = self._settle(entries, organization)
-        if not self.dry_run:
-            entries = self.entries()
         plan = make_plan(desired, entries, organization, prune=prune, retry_failed=retry_failed)
         if self.on_plan is not None:
             self.on_plan(plan)
@@ -342,12 +369,15 @@ class _Run:
         del entries  # a resumed run's whole manifest: not kept while the requests run
         await self._work(actions)
         if self.store.has_intent("create"):
-            settled += self._settle_after(actions, await self.client.pools.list())
+            listed = await self.client.pools._list_decoded(decode_listing)
+            settled += self._settle_after(actions, listed)
         results = [r for r in self.results if r is not None]
         assert len(results) == len(actions)
         return Report(plan, results, settled)
 
-    def _check_organization(self, organization: list[DialingPool]) -> None:
+    def _check_organization(
+        self, organization: list[PoolLike], entries: dict[str, ManifestEntry]
+    ) -> None:
         """A manifest serves one organization: another's key would recreate every pool.
         Known by the ``owner_id`` of the pools it made; before any, by its pools' ids."""
         if self.store is None:
@@ -360,8 +390,8 @@ class _Run:
                 f"organization {', '.join(sorted(owners))}; use that organization's key, or "
                 "another manifest"
             )
-        held = [e.pool_id.lower() for e in self.store.entries() if e.pool_id]
-        present = {p.id.lower() for p in organization}
+        held = [low(e.pool_id) for e in entries.values() if e.pool_id]
+        present = {low(p.id) for p in organization}
         if held and not present.intersection(held):
             raise PoolsMissingError(
                 f"none of the {len(held)} pools this manifest holds exists in the "
@@ -372,7 +402,7 @@ class _Run:
         if known is None and len(owners) == 1 and held and not self.dry_run:
             self.store.set_meta("owner_id", owners.pop())
 
-    def _owned_by(self, pool: DialingPool, journal: Journal) -> None:
+    def _owned_by(self, pool: PoolLike, journal: Journal) -> None:
         """Remember the organization from the first pool this manifest holds."""
         if self.owner_known or self.store is None:
             return
@@ -382,20 +412,18 @@ class _Run:
 
     # -- settling what an earlier run left open ------------------------------------------
 
-    def _settle(
-        self, entries: dict[str, ManifestEntry], organization: list[DialingPool]
-    ) -> list[str]:
+    def _settle(self, entries: dict[str, ManifestEntry], organization: list[PoolLike]) -> list[str]:
         """Close every open intent, by what the organization holds. In a dry run the
         entries are changed in memory only."""
         notes: list[str] = []
-        owned = {e.pool_id.lower() for e in entries.values() if e.pool_id and e.intent != "create"}
+        owned = {low(e.pool_id) for e in entries.values() if e.pool_id and e.intent != "create"}
         for entry in list(entries.values()):
             if entry.intent is None:
                 continue
             if entry.intent != "create" or entry.intent_numbers is None:
                 # An update or delete is simply planned again (both are idempotent).
                 notes.append(f"{entry.key}: an interrupted {entry.intent} is planned again")
-                entries[entry.key] = attrs.evolve(entry, intent=None)
+                entries[entry.key] = _failed(entry, notes[-1])
                 if not self.dry_run and self.store is not None:
                     self.store.failed(entry.key, notes[-1], outcome_unknown=False)
                 continue
@@ -403,15 +431,19 @@ class _Run:
             matches = [
                 p
                 for p in organization
-                if fingerprint(p.phone_numbers, p.encrypted_key) == want
-                and p.id.lower() not in owned
+                if fingerprint(p.phone_numbers, p.encrypted_key) == want and low(p.id) not in owned
             ]
             if len(matches) == 1:
                 pool = matches[0]
-                owned.add(pool.id.lower())
+                owned.add(low(pool.id))
                 notes.append(f"{entry.key}: the interrupted create had made pool {pool.id}")
                 entries[entry.key] = attrs.evolve(
-                    entry, pool_id=pool.id, numbers=entry.intent_numbers, intent=None, status="done"
+                    _failed(entry, None),
+                    pool_id=pool.id,
+                    numbers=entry.intent_numbers,
+                    encrypted_key=entry.intent_key,
+                    origin=entry.origin or "created",
+                    status="done",
                 )
                 if not self.dry_run and self.store is not None:
                     self.store.applied(
@@ -428,16 +460,14 @@ class _Run:
                 notes.append(
                     f"{entry.key}: the interrupted create made no pool; it is planned again"
                 )
-            entries[entry.key] = attrs.evolve(entry, intent=None, status="failed")
+            entries[entry.key] = _failed(entry, notes[-1])
             if not self.dry_run and self.store is not None:
                 self.store.failed(entry.key, notes[-1], outcome_unknown=False)
         for note in notes:
             logger.info("settled: %s", note)
         return notes
 
-    def _settle_after(
-        self, actions: tuple[Action, ...], organization: list[DialingPool]
-    ) -> list[str]:
+    def _settle_after(self, actions: tuple[Action, ...], organization: list[PoolLike]) -> list[str]:
         """Creates whose outcome stayed unknown in this run, looked for once more."""
         entries = self.entries()
         pending = {k for k, e in entries.items() if e.intent == "create"}
@@ -552,7 +582,7 @@ class _Run:
             assert desired is not None
             numbers, credentials = desired.phone_numbers, desired.encrypted_key
             if action.kind == "create":
-                pool = await pools.create(numbers, encrypted_key=credentials)
+                pool = await pools._create_checked(list(numbers), credentials)
                 journal.write(store.applied, key, pool.id, numbers, credentials, "created")
                 self._owned_by(pool, journal)
                 return KeyResult(key, "created", pool.id)

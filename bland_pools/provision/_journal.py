@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Final
 
-from ._manifest import ManifestError, ManifestStore
+from ._manifest import ManifestError, ManifestStore, SQLiteManifest
 
 __all__ = ["DELAY", "Journal"]
 
@@ -22,6 +22,9 @@ __all__ = ["DELAY", "Journal"]
 #: The longest an outcome waits to be committed, in seconds: what a killed run may lose (and
 #: the next run settles by content).
 DELAY: Final = 0.05
+#: The store methods whose queued calls :class:`SQLiteManifest` writes with one
+#: ``executemany`` (positional calls only).
+_MANY: Final = frozenset({"intend", "applied"})
 
 
 class Journal:
@@ -62,9 +65,23 @@ class Journal:
         pending, self._pending = self._pending, []
         if not pending or self.error is not None:
             return
+        store = self._store
+        many = store._write_many if isinstance(store, SQLiteManifest) else None
         try:
-            with self._store.batch():
-                for change, args, kwargs in pending:
-                    change(*args, **kwargs)
+            with store.batch():
+                start = 0
+                while start < len(pending):
+                    change, args, kwargs = pending[start]
+                    end = start + 1
+                    name = getattr(change, "__name__", "")
+                    if many is None or kwargs or name not in _MANY:
+                        change(*args, **kwargs)
+                    else:  # a run of intents (or outcomes) of the SQLite store: one statement
+                        while end < len(pending) and pending[end][0] == change:
+                            if pending[end][2]:
+                                break
+                            end += 1
+                        many(name, [call[1] for call in pending[start:end]])
+                    start = end
         except Exception as exc:
             self.error = exc

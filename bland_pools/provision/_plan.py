@@ -31,11 +31,11 @@ from typing import Any, Final, Literal
 import attrs
 
 from bland_pools._exceptions import BlandError
-from bland_pools._models import DialingPool
 from bland_pools._recovery import Fingerprint, fingerprint
 from pools_core._text import display
 
 from ._input import DesiredPool
+from ._listing import PoolLike, low
 from ._manifest import ManifestEntry
 
 __all__ = ["Action", "ActionKind", "Plan", "PruneRefusedError", "check_prune", "make_plan"]
@@ -183,7 +183,7 @@ def _count(count: int, gone: str) -> str:
     return f"({count} number{'' if count == 1 else 's'}{gone})"
 
 
-def _update(key: str, pool: DesiredPool, current: DialingPool) -> Action:
+def _update(key: str, pool: DesiredPool, current: PoolLike) -> Action:
     """The update of ``current`` to ``pool``, saying which numbers come and go (the first
     :data:`SHOWN_NUMBERS` of each, then a count) and what happens to the credentials."""
     have, want = set(current.phone_numbers), set(pool.phone_numbers)
@@ -222,7 +222,7 @@ def _some(numbers: tuple[str, ...]) -> str:
 def make_plan(
     desired: Iterable[DesiredPool],
     entries: Mapping[str, ManifestEntry],
-    organization: Iterable[DialingPool],
+    organization: Iterable[PoolLike],
     *,
     prune: bool = False,
     retry_failed: bool = False,
@@ -230,12 +230,12 @@ def make_plan(
     """The plan for ``desired`` given the manifest's ``entries`` and the organization's pools.
     A key whose last attempt failed permanently with the same input is skipped, unless
     ``retry_failed``."""
-    by_id = {p.id.lower(): p for p in organization}
-    owned = {e.pool_id.lower() for e in entries.values() if e.pool_id}
-    unowned: dict[Fingerprint, list[DialingPool]] = defaultdict(list)
-    for existing in sorted(by_id.values(), key=lambda p: p.created_at):
-        if existing.id.lower() not in owned:
-            unowned[fingerprint(existing.phone_numbers, existing.encrypted_key)].append(existing)
+    by_id = {low(p.id): p for p in organization}
+    owned = {low(e.pool_id) for e in entries.values() if e.pool_id}
+    unowned: dict[Fingerprint, list[PoolLike]] = defaultdict(list)
+    others = [p for i, p in by_id.items() if i not in owned]  # sorted: a re-run has none
+    for existing in sorted(others, key=lambda p: p.created_at):
+        unowned[fingerprint(existing.phone_numbers, existing.encrypted_key)].append(existing)
 
     actions: list[Action] = []
     wanted_keys: set[str] = set()
@@ -243,7 +243,7 @@ def make_plan(
         wanted_keys.add(pool.key)
         entry = entries.get(pool.key)
         want = fingerprint(pool.phone_numbers, pool.encrypted_key)
-        current = by_id.get(entry.pool_id.lower()) if entry and entry.pool_id else None
+        current = by_id.get(low(entry.pool_id)) if entry and entry.pool_id else None
         if current is not None:
             if fingerprint(current.phone_numbers, current.encrypted_key) == want:
                 actions.append(Action("unchanged", pool.key, pool, current.id))
@@ -273,7 +273,7 @@ def make_plan(
             continue
         if not prune:
             kept.append(key)
-        elif entry.pool_id and entry.pool_id.lower() in by_id:
+        elif entry.pool_id and low(entry.pool_id) in by_id:
             actions.append(Action("delete", key, None, entry.pool_id, f"pool {entry.pool_id}"))
         else:
             actions.append(Action("forget", key, None, entry.pool_id, "(its pool is already gone)"))

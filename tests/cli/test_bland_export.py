@@ -194,6 +194,35 @@ async def test_pools_provision_cannot_take_as_they_are_are_skipped_and_reported(
     assert held(bland_emu) == before
 
 
+async def test_a_pool_whose_credentials_are_not_a_uuid_is_skipped_not_the_whole_import(
+    bland_emu: BlandEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Server text is untrusted: credentials provision would refuse (the whole file, exit 2)
+    # make the pool one the input format cannot hold; the others are still adopted.
+    odd = bland_emu.add_pool(KEY, ["+13125550101"], "\x1b]0;x\x07", created_at="2025-01-01")
+    plain = bland_emu.add_pool(KEY, ["+13125550102"], created_at="2025-01-02")
+
+    assert await bland(*connect(bland_emu), "export", "--format", "provision") == 0
+
+    out, err = capsys.readouterr()
+    _, *rows = list(csv.reader(io.StringIO(out)))
+    assert rows == provision_rows([plain])
+    (line,) = [line for line in err.splitlines() if "skipped pool" in line]
+    assert odd["id"] in line
+    assert "is not a UUID" in line
+    assert "\x1b" not in err
+    org = tmp_path / "org.csv"
+    org.write_text(out, encoding="utf-8")
+
+    code = await bland(
+        *connect(bland_emu), "provision", str(org), "--manifest", str(tmp_path / "m")
+    )
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "1 to adopt" in out
+
+
 # -- all or nothing -----------------------------------------------------------------------------
 
 

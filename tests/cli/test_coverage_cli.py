@@ -496,3 +496,102 @@ def test_the_readme_example_prints_what_the_readme_shows(
     assert (tmp_path / "coverage.png").stat().st_size > 10_000
     picture = Path("docs/images/coverage.png")
     assert 10_000 < picture.stat().st_size < 200_000
+
+
+def test_a_state_with_nothing_near_comes_before_one_sharing_a_time_zone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Against a 212 number: Florida's two calls share its time zone, California's one call
+    # has nothing near it, so California is the worse covered, though it has fewer calls.
+    path = write(tmp_path / "c.csv", "+13055550100\n+13055550101\n+14155550102\n")
+
+    assert run(bland_main, ["coverage", path, "--numbers", "+12125550199"]) == 0
+
+    rows = table(capsys.readouterr().out)
+    at = rows.index(["STATE", "CALLS", "AREA CODE", "STATE", "TIME ZONE", "NONE"])
+    assert [row[0] for row in rows[at + 1 : at + 3]] == ["CA", "FL"]
+
+
+def test_standard_input_is_utf8_with_its_byte_order_mark_dropped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A real stdin (bytes under a text layer of another encoding), a BOM, no header: the
+    # first number is a call, not an unreadable row.
+    raw = io.BytesIO("\ufeff+12125550100\n+14155550101\n".encode())
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(raw, encoding="latin-1"))
+
+    assert run(bland_main, ["coverage", "-", "--numbers", "+12125550199", "--json"]) == 0
+
+    out, err = capsys.readouterr()
+    assert json.loads(out)["levels"] == expected(1, 0, 0, 1)
+    assert "not phone numbers" not in err
+
+
+@pytest.mark.parametrize("from_stdin", [False, True])
+def test_a_row_that_is_not_utf8_is_one_unreadable_row_not_the_end(
+    from_stdin: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = b"phone_number\r\n+12125550100\r\n\xe9t\xe9\r\n+14155550101\r\n"
+    path = tmp_path / "c.csv"
+    path.write_bytes(data)
+    name = str(path)
+    if from_stdin:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+        name = "-"
+
+    assert run(bland_main, ["coverage", name, "--numbers", "+12125550199", "--json"]) == 0
+
+    out, err = capsys.readouterr()
+    assert json.loads(out)["calls"] == 2
+    assert "1 row(s)" in err
+    assert "line 3:" in err
+
+
+@pytest.mark.parametrize(("delimiter", "name"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_semicolon_or_tab_file_is_refused_with_a_hint(
+    delimiter: str, name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [f"phone_number{delimiter}name", f"+12125550100{delimiter}a"]
+    path = write(tmp_path / "c.csv", "\n".join(rows) + "\n")
+
+    assert run(bland_main, ["coverage", path, "--numbers", "+12125550199"]) == 2
+
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"separated by {name}" in err
+    assert "comma-separated" in err
+
+
+def test_calls_and_input_both_from_standard_input_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("+12125550100\n"))
+
+    assert run(bland_main, ["coverage", "-", "--input", "-"]) == 2
+
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "cannot both be standard input" in err
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_plot_that_cannot_be_written_is_one_error_exit_1(
+    as_json: bool, calls_csv: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    picture = tmp_path / "no such dir" / "map.png"
+    argv = ["coverage", calls_csv, "--numbers", "+12125550199", "--plot", str(picture)]
+
+    assert run(bland_main, [*argv, "--json"] if as_json else argv) == 1
+
+    lines = capsys.readouterr().err.splitlines()
+    if as_json:  # one JSON object on stderr, as every error under --json
+        (line,) = lines
+        error = json.loads(line)["error"]
+        assert error["type"] == "FileNotFoundError"
+        assert error["message"].startswith(f"cannot write --plot {picture}")
+    else:
+        assert lines[-1].startswith(f"bland-pools: error: cannot write --plot {picture}")

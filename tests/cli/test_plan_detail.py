@@ -133,3 +133,18 @@ async def test_dry_run_json_lists_each_change_in_full(
     assert (swap["phone_numbers"], swap["encrypted_key"]) == (["+14155550101"], OTHER_CRED)
     by_numbers = {p["phone_numbers"][0]: p["id"] for p in bland_emu.pools(KEY)}
     assert grow["pool_id"] == by_numbers["+13125550101"]
+
+
+async def test_a_key_with_control_characters_is_shown_escaped_in_the_plan(
+    bland_emu: BlandEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "pools.csv"
+    write(source, {"\x1b[2J\x1b]0;pwned\x07sales": (["+13125550101"], None)})
+    argv = ["--api-key", KEY, "--base-url", bland_emu.url, "provision", str(source)]
+
+    assert await bland(*argv, "--manifest", str(tmp_path / "m.db"), "--dry-run") == 0
+
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "  + \\x1b[2J\\x1b]0;pwned\\x07sales  create (1 number)" in out.splitlines()

@@ -135,3 +135,16 @@ def test_progress_every_refuses_a_negative_interval(capsys: pytest.CaptureFixtur
 
     assert run(bland_main, argv) == 2
     assert "--progress-every" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "nan", "inf"])
+def test_progress_every_names_its_rule_for_any_bad_value(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--emulator", "provision", "x.csv", "--manifest", "m.db", "--progress-every", value]
+
+    assert run(bland_main, argv) == 2
+
+    err = capsys.readouterr().err
+    assert f"must be a number of seconds, 0 or more, got {value}" in err
+    assert "_not_negative" not in err
