@@ -24,6 +24,18 @@ Fixtures for plain ``def`` tests (scripts, Django, Flask: the blocking client):
         pool = bland_blocking_client.pools.create(["+12345678901"])
         assert bland_emulator_in_thread.pools()[0]["id"] == pool.id
 
+A server's rate limit, to test your pacing: mark the test ``@pytest.mark.bland_emulator(
+rate_limit=5)`` and the emulator answers 429 (with ``Retry-After``) past 5 requests per sliding
+second (per API key), whichever of its fixtures the test uses:
+
+    @pytest.mark.bland_emulator(rate_limit=5)
+    async def test_paced(bland_emulator):
+        async with AsyncBlandClient(api_key=bland_emulator.api_key, base_url=bland_emulator.url,
+                                    max_rate=5) as bland:
+            for _ in range(12):
+                await bland.pools.list()
+        assert {r.status for r in bland_emulator.requests} == {200}
+
 A plain test that asks for an async fixture fails at once, naming the one to use; so does an
 async fixture without pytest-asyncio. Importing this module is cheap: the emulator is imported
 when a fixture first runs.
@@ -32,7 +44,7 @@ when a fixture first runs.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 
@@ -50,6 +62,7 @@ if TYPE_CHECKING:
     from ._emulator import BlandEmulator
 
 __all__ = [
+    "MARKER",
     "TEST_API_KEY",
     "bland_blocking_client",
     "bland_client",
@@ -69,9 +82,19 @@ _ASYNC_FIXTURES: Final = {
 }
 
 
+#: The marker that configures the emulator fixtures: ``rate_limit=N``.
+MARKER: Final = "bland_emulator"
+_MARKER_OPTIONS: Final = frozenset({"rate_limit"})
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     hold_loop_scope_notice(config)  # blocking-only projects need not configure pytest-asyncio
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(rate_limit=None): options of the bland_emulator fixtures; rate_limit=N "
+        "answers 429 past N requests per sliding second per API key",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -83,12 +106,29 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     check_fixture_use(item, _ASYNC_FIXTURES, "bland_pools")
 
 
+def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The emulator's options from the test's ``bland_emulator`` marker (if any)."""
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is None:
+        return {}
+    unknown = sorted(set(marker.kwargs) - _MARKER_OPTIONS)
+    if marker.args or unknown:
+        given = [*map(repr, marker.args), *unknown]
+        pytest.fail(
+            f"@pytest.mark.{MARKER} takes only keyword options "
+            f"({', '.join(sorted(_MARKER_OPTIONS))}), got {', '.join(given)}",
+            pytrace=False,
+        )
+    return dict(marker.kwargs)
+
+
 @async_fixture
-async def bland_emulator() -> AsyncIterator[BlandEmulator]:
-    """A running Bland emulator with one API key (``.api_key``) and no pools."""
+async def bland_emulator(request: pytest.FixtureRequest) -> AsyncIterator[BlandEmulator]:
+    """A running Bland emulator with one API key (``.api_key``) and no pools (options from
+    ``@pytest.mark.bland_emulator(rate_limit=...)``)."""
     from ._emulator import BlandEmulator
 
-    async with BlandEmulator(api_keys=[TEST_API_KEY]) as emulator:
+    async with BlandEmulator(api_keys=[TEST_API_KEY], **_options(request)) as emulator:
         yield emulator
 
 
@@ -104,11 +144,12 @@ async def bland_client(bland_emulator: BlandEmulator) -> AsyncIterator[AsyncBlan
 
 
 @pytest.fixture
-def bland_emulator_in_thread() -> Iterator[BlandEmulator]:
-    """A Bland emulator served from its own thread, for plain tests: one API key, no pools."""
+def bland_emulator_in_thread(request: pytest.FixtureRequest) -> Iterator[BlandEmulator]:
+    """A Bland emulator served from its own thread, for plain tests: one API key, no pools
+    (options from ``@pytest.mark.bland_emulator(rate_limit=...)``)."""
     from ._emulator import BlandEmulator
 
-    with BlandEmulator(api_keys=[TEST_API_KEY]).in_thread() as emulator:
+    with BlandEmulator(api_keys=[TEST_API_KEY], **_options(request)).in_thread() as emulator:
         yield emulator
 
 
