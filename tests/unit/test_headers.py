@@ -1,6 +1,6 @@
 """The I/O-free readers of response headers: ``Retry-After`` (seconds, an HTTP date, or
 ``retry-after-ms``) and GoHighLevel's ``X-RateLimit-*`` figures, on examples and as Hypothesis
-properties (never raise, never a negative or infinite wait).
+properties (never raise, never a negative or infinite wait), and the server's clock from ``Date``.
 
 How the clients honor them is tested beside each behaviour: the retry waits in
 test_retries.py, the client pace in test_pace.py, the per-location limiter in
@@ -9,15 +9,16 @@ test_ratelimit.py, the error's ``retry_after`` in test_errors.py."""
 from __future__ import annotations
 
 import math
+import time
 from datetime import UTC, datetime
 
 import pytest
 from hypothesis import example, given, strategies as st
 
-from pools_core._headers import parse_rate_limit_headers, parse_retry_after
+from pools_core._headers import clock_offset, parse_rate_limit_headers, parse_retry_after
 from pools_core._ratelimit import SlidingWindowLimiter
 
-from ._support import GHL_HEADERS, PROPERTY_SETTINGS, headers
+from ._support import GHL_HEADERS, PROPERTY_SETTINGS, headers, http_date
 
 # -- Retry-After ---------------------------------------------------------------------------
 
@@ -130,3 +131,24 @@ def test_parse_rate_limit_headers_never_raises(values: dict[str, str]) -> None:
     limiter = SlidingWindowLimiter()  # and the limiter learns from them without raising
     limiter.observe("loc", headers(values), 200)
     limiter.observe("loc", headers(values), 429)
+
+
+# -- Date: the server's clock --------------------------------------------------------------
+
+
+def test_clock_offset_is_the_servers_clock_minus_ours() -> None:
+    ahead = datetime.fromtimestamp(time.time() + 3600, UTC)
+
+    offset = clock_offset(headers({"Date": http_date(ahead)}))
+
+    # Whole seconds on the wire, and some time passes between the two readings.
+    assert offset is not None
+    assert 3598 <= offset <= 3601
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{}, {"Date": ""}, {"Date": "yesterday"}, {"Date": "Wed, 21 Oct 2015 07:28:00 -0000"}],
+)
+def test_clock_offset_without_a_readable_zoned_date_is_none(values: dict[str, str]) -> None:
+    assert clock_offset(headers(values)) is None
