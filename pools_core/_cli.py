@@ -53,6 +53,7 @@ __all__ = [
     "UsageError",
     "all_or_nothing",
     "arg",
+    "log_through",
     "option",
     "print_json",
     "print_record",
@@ -242,7 +243,8 @@ class CLI(NamedTuple):
         args.client_options = {
             dest: getattr(args, dest) for dest in map(_dest, self.options) if hasattr(args, dest)
         }
-        return self._run(command, args)
+        with _sdk_log_to_stderr(bool(option(args, "verbose"))):
+            return self._run(command, args)
 
     def _fail(self, args: argparse.Namespace, error: ErrorReport) -> None:
         print_error(self.prog, error, as_json=json_errors(args))
@@ -257,8 +259,6 @@ class CLI(NamedTuple):
             # shown escaped rather than ending the command in a UnicodeEncodeError.
             if isinstance(stream, io.TextIOWrapper):
                 stream.reconfigure(errors="backslashreplace")
-        if option(args, "verbose"):
-            _log_sdk_to_stderr()
         flag = "--" + self.credential.replace("_", "-")
         if option(args, "emulator") and option(args, "base_url"):
             message = "--emulator runs its own server: it cannot be used with --base-url"
@@ -443,32 +443,59 @@ async def announced(
         yield emulator
 
 
-#: While a progress bar runs, log lines go through it (``tqdm.write``) so as not to tear it.
-write_stderr: Callable[[str], None] | None = None
-
-
 class _StderrHandler(logging.Handler):
-    """Writes to whatever ``sys.stderr`` is when a record comes (not the stream of the
-    moment it was made), through the progress bar if one runs."""
+    """Writes each record with ``write``; by default to whatever ``sys.stderr`` is when a
+    record comes (not the stream of the moment it was made)."""
+
+    def __init__(self, write: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.write = write or (lambda text: sys.stderr.write(text + "\n"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            if write_stderr is not None:
-                write_stderr(self.format(record))
-            else:
-                sys.stderr.write(self.format(record) + "\n")
+            self.write(self.format(record))
         except Exception:
             self.handleError(record)
 
 
-def _log_sdk_to_stderr() -> None:
+@contextlib.contextmanager
+def log_through(write: Callable[[str], None]) -> Iterator[None]:
+    """For the block, the ``--verbose`` log lines go through ``write`` (a progress bar's
+    ``tqdm.write``, so as not to tear it): a handler installed on the SDK's loggers in place
+    of the stderr one, removed after."""
+    swapped = []
+    for logger in map(logging.getLogger, SDK_LOGGERS):
+        for old in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+            new = _StderrHandler(write)
+            new.setFormatter(old.formatter)
+            logger.removeHandler(old)
+            logger.addHandler(new)
+            swapped.append((logger, old, new))
+    try:
+        yield
+    finally:
+        for logger, old, new in swapped:
+            logger.removeHandler(new)
+            logger.addHandler(old)
+
+
+@contextlib.contextmanager
+def _sdk_log_to_stderr(verbose: bool) -> Iterator[None]:
+    """``-v``: the SDK's log on stderr for the command (the handler removed after it, so a
+    process that runs several commands, a test session, does not keep it)."""
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    for name in SDK_LOGGERS:
-        logger = logging.getLogger(name)
+    loggers = [logging.getLogger(name) for name in SDK_LOGGERS if verbose]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
         logger.setLevel(logging.DEBUG)
-        if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-            logger.addHandler(handler)
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
 
 
 @contextlib.contextmanager
