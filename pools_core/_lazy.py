@@ -7,7 +7,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["lazy_exports"]
+__all__ = ["lazy_exports", "testing_exports"]
 
 
 def lazy_exports(
@@ -29,3 +29,16 @@ def lazy_exports(
         return sorted({*namespace, *exports})
 
     return getattr_, dir_
+
+
+def testing_exports(
+    package: str, emulator: str
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for an API's testing ``package``: its emulator class
+    ``emulator`` (from its ``._emulator``) and the shared helpers of ``pools_core.testing``.
+    On first use, because the pytest plugin imports the package in every test session and the
+    emulators need aiohttp.web."""
+    shared = dict.fromkeys(
+        ("FakeClock", "Fault", "FaultPlan", "RecordedRequest"), "pools_core.testing"
+    )
+    return lazy_exports(package, {emulator: "._emulator", **shared})

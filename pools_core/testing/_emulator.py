@@ -75,6 +75,7 @@ __all__ = [
     "current_payload",
     "fault_plan_from_args",
     "run_standalone",
+    "standalone_main",
 ]
 
 INSPECTION_PREFIX: Final = "/_emulator/"
@@ -699,6 +700,35 @@ def run_standalone(
         return 1
     print(f"{prog}: stopped", file=sys.stderr)
     return 0
+
+
+def standalone_main(
+    prog: str,
+    title: str,
+    description: str,
+    default_port: int,
+    add_options: Callable[[argparse.ArgumentParser], object],
+    build: Callable[..., tuple[Any, Callable[[], Sequence[tuple[str, str]]]]],
+) -> Callable[[Sequence[str] | None], int]:
+    """The ``main(argv)`` of ``python -m <package>.testing``: the shared options and then
+    ``add_options``'; ``build(args, host=, port=, faults=)`` makes the emulator (a
+    ``ValueError`` is a usage error) and says what the banner lists under its URL."""
+
+    def main(argv: Sequence[str] | None = None) -> int:
+        parser = argparse.ArgumentParser(prog=prog, description=description)
+        add_standalone_options(parser, default_port=default_port)
+        add_options(parser)
+        args = parser.parse_args(argv)
+        faults = fault_plan_from_args(parser, args)
+        try:
+            emulator, settings = build(args, host=args.host, port=args.port, faults=faults)
+        except ValueError as exc:
+            parser.error(str(exc))
+        if args.samples:
+            emulator.seed_samples()
+        return run_standalone(emulator, title, settings, prog=prog)
+
+    return main
 
 
 def _banner(title: str, url: str, settings: Sequence[tuple[str, str]]) -> list[str]:
