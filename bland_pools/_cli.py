@@ -36,6 +36,7 @@ from pools_core._cli import (
     print_json,
     print_record,
     print_table,
+    say,
 )
 from pools_core._cli_completion import completion_command
 
@@ -148,7 +149,7 @@ def _show_created(result: Any, args: argparse.Namespace) -> None:
         return
     _show_pool(pool, args)
     said = "created" if created else "already there: nothing was created"
-    print(f"{PROG}: {said}", file=sys.stderr)
+    say(f"{PROG}: {said}", file=sys.stderr)
 
 
 async def _update(bland: AsyncBlandClient, args: argparse.Namespace) -> Any:
@@ -171,7 +172,7 @@ def _show_deleted(pool_id: str, args: argparse.Namespace) -> None:
     if option(args, "json"):
         print_json({"deleted_pool_id": pool_id})
     else:
-        print(f"deleted {pool_id}")
+        say(f"deleted {pool_id}")
 
 
 _POOL_ID = arg("pool_id", metavar="POOL_ID", help="the pool's UUID")

@@ -16,8 +16,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Final, TextIO
 
-from pools_core._cli import Command, all_or_nothing, arg, option, print_json
-from pools_core._text import csv_writer, display
+from pools_core._cli import Command, all_or_nothing, arg, option, print_json, say
+from pools_core._text import csv_writer
 
 if TYPE_CHECKING:
     from ._client import AsyncBlandClient
@@ -76,14 +76,14 @@ def _provision_csv(pools: list[DialingPool], out: TextIO) -> None:
     for pool in pools:
         why = _unfit(pool, taken)
         if why:
-            print(f"{PROG}: skipped pool {display(pool.id)}: {display(why)}", file=sys.stderr)
+            say(f"{PROG}: skipped pool {pool.id}: {why}", file=sys.stderr)
             skipped += 1
             continue
         for number in pool.phone_numbers:
             taken[number] = pool.id
             writer.writerow([pool.id, number, pool.encrypted_key or ""])
     if skipped:
-        print(
+        say(
             f"{PROG}: {len(pools) - skipped} of {len(pools)} pools exported; the {skipped} "
             "skipped stay as they are, outside the manifest",
             file=sys.stderr,

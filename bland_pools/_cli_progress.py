@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from pools_core import _cli
-from pools_core._text import display
+from pools_core._cli import say
 
 if TYPE_CHECKING:
     from .provision import Plan, Progress, Report
@@ -47,8 +47,8 @@ class Display:
     def plan(self, plan: Plan) -> None:
         if not self.as_json:
             for line in plan.lines():
-                print(display(line))  # keys are input text: a control character is shown escaped
-            print(plan.summary(), flush=True)
+                say(line)  # a key is the user's text: a newline in it cannot forge a line
+            say(plan.summary(), flush=True)
         self.started = self.last_line = time.monotonic()
         if self.events:
             counts = {kind: plan.count(kind) for kind in _KINDS}
@@ -98,7 +98,7 @@ class Display:
         last = progress.done == progress.total
         if last or now - self.last_line >= self.every:
             self.last_line = now
-            print(f"{PROG}: {self.line(progress.done, progress.total, now)}", file=sys.stderr)
+            say(f"{PROG}: {self.line(progress.done, progress.total, now)}", file=sys.stderr)
 
     def line(self, done: int, total: int, now: float) -> str:
         """``12/30 pools done, 4.1 pools/s, ETA 4 s, 0 failed`` (no ETA once done)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import math
 import os
@@ -25,8 +24,10 @@ from pools_core._cli import (
     option,
     print_json,
     print_table,
+    say,
 )
 from pools_core._cli_errors import ErrorReport, print_error
+from pools_core._text import csv_writer
 
 from .testing import SAMPLE_CREDENTIALS  # a constant: the emulator itself is not loaded
 
@@ -84,7 +85,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
             f"the emulator cannot use {state}: {exc}", hint=f"move {state} away to start afresh"
         ) from None
     async with emu:
-        print(
+        say(
             f"(emulator at {emu.url}, faults on; {EMULATOR_NOTE}; its pools are kept in {state})",
             file=sys.stderr,
         )
@@ -100,7 +101,7 @@ async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
             ) from None
         finally:
             faulted = sum(1 for r in emu.requests if r.fault)
-            print(
+            say(
                 f"(emulator: {len(emu.requests)} requests, {faulted} of them faults, "
                 f"{len(emu.pools())} pools stored)",
                 file=sys.stderr,
@@ -144,12 +145,12 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
         print_json(report.to_dict())
         return code or (0 if report.ok else 1)
     for note in report.settled:
-        print(f"settled: {note}")
+        say(f"settled: {note}")
     if report.dry_run:
-        print("Dry run: nothing was sent but reads, nothing was written.")
+        say("Dry run: nothing was sent but reads, nothing was written.")
         return code
     if not report.plan.changes:
-        print("Nothing to do: every pool is as the file says.")
+        say("Nothing to do: every pool is as the file says.")
         return code
     counts = report.to_dict()["counts"]
     rows = [[name, str(counts[name])] for name in _DONE_ROWS]
@@ -158,7 +159,7 @@ def _show_report(report: Report, args: argparse.Namespace) -> int:
     rows += [["  permanent", str(counts["failed_permanent"])]]
     rows += [["skipped", str(counts["skipped"])]]
     print_table(["OUTCOME", "POOLS"], rows)
-    print(f"{len(report.results)} pools in {report.seconds:.1f} s")
+    say(f"{len(report.results)} pools in {report.seconds:.1f} s")
     if args.log_format == "json":  # stderr is a log of JSON objects: failures are in it
         return code or (0 if report.ok else 1)
     _show_failures(report)
@@ -170,37 +171,36 @@ _DONE_ROWS: Final = ("created", "adopted", "updated", "unchanged", "deleted")
 
 def _show_failures(report: Report) -> None:
     """Each failure with its class, the fix of each permanent code, and a rerun advised
-    only for what a rerun may get done."""
-    from pools_core._text import display
+    only for what a rerun may get done. (On stderr, each line escaped by ``say``.)"""
 
-    def say(text: str) -> None:
-        print(text, file=sys.stderr)
+    def tell(text: str) -> None:
+        say(text, file=sys.stderr)
 
     for kind, failed in (("retryable", report.retryable), ("permanent", report.permanent)):
         for result in failed[:20]:
-            say(f"failed ({kind}): {display(result.key)}: {display(result.error)}")
+            tell(f"failed ({kind}): {result.key}: {result.error}")
         if len(failed) > 20:
-            say(f"failed ({kind}): ... and {len(failed) - 20} more (see --report)")
+            tell(f"failed ({kind}): ... and {len(failed) - 20} more (see --report)")
     refused = report.permanent + report.skipped
     fixes: dict[str, tuple[str, int]] = {}
     for result in refused:
         code = result.code or "refused"
         fixes[code] = (result.fix or "", fixes.get(code, ("", 0))[1] + 1)
     for code, (fix, count) in fixes.items():
-        say(f"fix {display(code)} ({count} pool{'' if count == 1 else 's'}): {fix}")
+        tell(f"fix {code} ({count} pool{'' if count == 1 else 's'}): {fix}")
     if report.skipped:
-        say(
+        tell(
             f"{PROG}: {len(report.skipped)} skipped: they failed permanently before with the "
             "same input and were not sent again; correct their rows, or pass --retry-failed "
             "to send them as they are"
         )
     if report.permanent:
-        say(
+        tell(
             f"{PROG}: {len(report.permanent)} failed permanently: the server will refuse "
             "them again as they are, so a rerun skips them; fix them as said above"
         )
     if report.retryable:
-        say(
+        tell(
             f"{PROG}: {len(report.retryable)} failed on a server error, a timeout or the rate "
             "limit: run the same command again to retry them"
         )
@@ -231,7 +231,7 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
         return
     if args.csv:
         rows = [attrs.asdict(e) for e in entries]
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv_writer(sys.stdout)  # a key like "=HYPERLINK(...)" stays text
         columns = list(rows[0]) if rows else ["key", "pool_id", "status"]
         writer.writerow(columns)
         for row in rows:
@@ -250,7 +250,7 @@ def _show_manifest(entries: list[Any], args: argparse.Namespace) -> None:
                 for e in entries
             ],
         )
-        print(f"{len(entries)} pools in {args.path}", file=sys.stderr)
+        say(f"{len(entries)} pools in {args.path}", file=sys.stderr)
 
 
 def _print_entries_json(entries: list[Any]) -> None:

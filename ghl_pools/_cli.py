@@ -28,6 +28,7 @@ from pools_core._cli import (
     option,
     print_json,
     print_table,
+    say,
 )
 from pools_core._cli_completion import completion_command
 
@@ -101,7 +102,7 @@ def _show_page(page: NumberPoolPage, args: argparse.Namespace) -> None:
     print_table(
         ["ID", "NAME", "ACTIVE", "FORWARDING", "INBOUND", "NUMBERS"], [_row(p) for p in page]
     )
-    print(f"{len(page)} pools shown, total {page.total}", file=sys.stderr)
+    say(f"{len(page)} pools shown, total {page.total}", file=sys.stderr)
 
 
 _API_VERSION = arg(

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import io
 import re
 import sys
@@ -33,10 +32,13 @@ from pools_core._cli import (
     client_from_options,
     client_settings,
     json_errors,
+    one_line,
     option,
     print_json,
+    say,
 )
 from pools_core._cli_errors import ErrorReport, print_error
+from pools_core._text import csv_writer
 
 if TYPE_CHECKING:
     from ._models import NumberPool, NumberPoolPage
@@ -155,13 +157,13 @@ def _show(listings: list[Listing], args: argparse.Namespace) -> int:
     pages = [(loc, page) for loc, page in listings if not isinstance(page, Exception)]
     failed = [(loc, exc) for loc, exc in listings if isinstance(exc, Exception)]
     for location, exc in failed:
-        said = f"location {location}: {' '.join(str(exc).split())}"
+        said = f"location {location}: {one_line(exc)}"
         code, status = getattr(exc, "code", None), getattr(exc, "status", None)
         error = ErrorReport(type(exc).__name__, said, code, status)
-        print_error(PROG, error, as_json=json_errors(args))
+        print_error(PROG, error, as_json=json_errors(args))  # (escapes control characters)
     if failed and not args.partial:
         if not json_errors(args):
-            print(
+            say(
                 f"{PROG}: nothing written: {len(failed)} of {len(listings)} locations failed "
                 "(--partial writes the others)",
                 file=sys.stderr,
@@ -199,7 +201,8 @@ def _write(
     elif fmt == "provision":
         _provision_csv(out, pages)
     else:
-        writer = csv.writer(out, lineterminator="\n")
+        # Pool and number names are typed by sub-account users: no cell runs as a formula.
+        writer = csv_writer(out)
         writer.writerow(
             ["location_id", "pool_id", "pool_name", "phone_number", "friendly_name", "is_active"]
         )
@@ -225,7 +228,7 @@ def _provision_csv(out: TextIO, pages: Sequence[tuple[str, NumberPoolPage]]) -> 
     ``<location>:<pool id>``. Numbers Bland cannot take (not ``+1`` and ten digits), a number
     already in another pool, and pools left without numbers are skipped and reported on
     stderr: the output is always input provision accepts."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)  # "+1..." numbers are kept: provision reads them back
     writer.writerow(["pool", "phone_number"])
     owner: dict[str, str] = {}
     for location, page in pages:
@@ -263,7 +266,7 @@ def _positive(text: str) -> int:
 
 
 def _skip(what: str) -> None:
-    print(f"{PROG}: skipped {what}", file=sys.stderr)
+    say(f"{PROG}: skipped {what}", file=sys.stderr)
 
 
 EXPORT: Final = Command(

@@ -38,6 +38,7 @@ from collections.abc import (
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO, TypeVar
 
 from ._cli_errors import ErrorReport, Parser, ParserError, UsageError, print_error, wants_json
+from ._text import display
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -54,10 +55,12 @@ __all__ = [
     "all_or_nothing",
     "arg",
     "log_through",
+    "one_line",
     "option",
     "print_json",
     "print_record",
     "print_table",
+    "say",
 ]
 
 #: Arguments shown with these metavars are file names (the shell completes them so).
@@ -237,7 +240,7 @@ class CLI(NamedTuple):
                 )
             else:  # as argparse says it
                 exc.parser.print_usage(sys.stderr)
-                print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+                say(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
             return 2
         command = next(c for c in self.commands if c.name == args.command)
         args.client_options = {
@@ -298,9 +301,9 @@ class CLI(NamedTuple):
                 kind = "Terminated" if terminated.received else "Interrupted"
                 self._fail(args, ErrorReport(kind, said, hint=command.interrupted))
                 return exit_code
-            print(f"{self.prog}: {said}", file=sys.stderr)
+            say(f"{self.prog}: {said}", file=sys.stderr)
             if command.interrupted:
-                print(f"{self.prog}: {command.interrupted}", file=sys.stderr)
+                say(f"{self.prog}: {command.interrupted}", file=sys.stderr)
             return exit_code
         except BrokenPipeError:
             return 0  # `... | head` closed the pipe: not an error
@@ -309,7 +312,7 @@ class CLI(NamedTuple):
             self._fail(args, error)
             return exit_code
         if terminated.received:  # the command settled and finished all the same
-            print(f"{self.prog}: terminated (SIGTERM)", file=sys.stderr)
+            say(f"{self.prog}: terminated (SIGTERM)", file=sys.stderr)
             return 143
         return code or 0
 
@@ -343,7 +346,7 @@ class CLI(NamedTuple):
                 hint = "check the network and --base-url; --max-retries retries more"
             elif isinstance(exc, NotFoundError):
                 hint = f"'{self.prog} list' shows what there is"
-            report = ErrorReport(kind, _one_line(exc), exc.code, exc.status, hint)
+            report = ErrorReport(kind, one_line(exc), exc.code, exc.status, hint)
             # Refused before sending (status None, not a network error): the input was wrong.
             return report, 2 if exc.status is None and isinstance(exc, BadRequestError) else 1
         # Bad input the SDK read (a ValueError: a provisioning file) is a usage error.
@@ -354,7 +357,7 @@ class CLI(NamedTuple):
     def _configuration_message(self, exc: Exception) -> str:
         # The SDK says "api_key"; on the command line that is the option.
         flag = "--" + self.credential.replace("_", "-")
-        return _one_line(exc).replace(f"pass {self.credential}=...", f"pass {flag}")
+        return one_line(exc).replace(f"pass {self.credential}=...", f"pass {flag}")
 
 
 class _Termination:
@@ -439,7 +442,7 @@ async def announced(
         for seed in seeds:
             emulator.seed_samples(*seed)
         said = f"; {note}" if note else ""
-        print(f"(emulator at {emulator.url}, seeded with sample pools{said})", file=sys.stderr)
+        say(f"(emulator at {emulator.url}, seeded with sample pools{said})", file=sys.stderr)
         yield emulator
 
 
@@ -453,7 +456,7 @@ class _StderrHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.write(self.format(record))
+            self.write(display(self.format(record)))  # a key in a record cannot forge a line
         except Exception:
             self.handleError(record)
 
@@ -515,11 +518,23 @@ def print_json(value: Any, out: TextIO | None = None) -> None:
     (out or sys.stdout).write("\n")
 
 
+def say(text: str, *, file: TextIO | None = None, flush: bool = False) -> None:
+    """Print one line of human output with every control character shown escaped
+    (:func:`~pools_core._text.display`), a newline too: server or input text in it cannot move
+    the cursor, write the clipboard or forge another line. Every human line of the command
+    lines goes through here, :func:`print_table`, :func:`print_record` or (errors)
+    :func:`~pools_core._cli_errors.print_error`."""
+    print(display(text), file=file or sys.stdout, flush=flush)
+
+
 def print_table(
     headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO | None = None
 ) -> None:
-    """A plain, aligned text table (no colors: output is often piped)."""
+    """A plain, aligned text table (no colors: output is often piped); cells escaped with
+    :func:`~pools_core._text.display`."""
     out = out or sys.stdout
+    headers = [display(cell) for cell in headers]
+    rows = [[display(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -529,18 +544,20 @@ def print_table(
 
 
 def print_record(fields: Sequence[tuple[str, str]], out: TextIO | None = None) -> None:
-    """One object as aligned ``name: value`` lines."""
+    """One object as aligned ``name: value`` lines, values escaped with
+    :func:`~pools_core._text.display`."""
     out = out or sys.stdout
     width = max(len(name) for name, _ in fields)
     for name, value in fields:
-        out.write(f"{(name + ':').ljust(width + 1)} {value}\n")
+        out.write(f"{(name + ':').ljust(width + 1)} {display(value)}\n")
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
+    """An error's message on one line (its whitespace runs made one space)."""
     return " ".join(str(error).split())
 
 
 def _lines(error: BaseException) -> str:
     """A message of several lines (every problem of an input) kept as lines."""
     text = str(error)
-    return text if "\n" in text else _one_line(error)
+    return text if "\n" in text else one_line(error)

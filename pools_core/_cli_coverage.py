@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from ._cli import Arg, arg, json_errors, option, print_json, print_table
+from ._cli import Arg, arg, json_errors, option, print_json, print_table, say
 from ._cli_errors import ErrorReport, print_error
 from ._exceptions import PoolsError
 from ._phone import normalize_phone_number
@@ -245,9 +245,9 @@ def report(
 def show(prog: str, result: Report, args: argparse.Namespace) -> int:
     coverage = result.coverage
     for note in result.notes:
-        print(f"{prog}: {note}", file=sys.stderr)
+        say(f"{prog}: {note}", file=sys.stderr)
     if result.calls.bad:
-        print(f"{prog}: {_bad_rows_message(result.calls)}: not counted", file=sys.stderr)
+        say(f"{prog}: {_bad_rows_message(result.calls)}: not counted", file=sys.stderr)
     if option(args, "json"):
         print_json(coverage.to_dict())
     elif args.csv:
@@ -264,7 +264,7 @@ def show(prog: str, result: Report, args: argparse.Namespace) -> int:
             error = ErrorReport(type(exc).__name__, message, hint="check the --plot path")
             print_error(prog, error, as_json=json_errors(args))  # one JSON object with --json
             return 1
-        print(f"{prog}: map written to {display(args.plot)}", file=sys.stderr)
+        say(f"{prog}: map written to {args.plot}", file=sys.stderr)
     return 0
 
 
@@ -290,17 +290,17 @@ def _print_tables(coverage: Coverage) -> None:
     from ._coverage import LEVELS
 
     pools = ", ".join(coverage.pool_area_codes)
-    print(
+    say(
         f"{coverage.calls:,} calls ({coverage.unknown:,} unknown numbers not counted); "
         f"pool area codes: {pools or '-'}"
     )
-    print()
+    say("")
     print_table(
         ["LEVEL", "CALLS", "SHARE"],
         [[lv, f"{coverage.levels.count(lv):,}", _percent(coverage.levels, lv)] for lv in LEVELS],
     )
     for title, groups in (("STATE", coverage.by_state), ("TIME ZONE", coverage.by_time_zone)):
-        print()
+        say("")
         print_table(
             [title, "CALLS", "AREA CODE", "STATE", "TIME ZONE", "NONE"],
             [
@@ -309,7 +309,7 @@ def _print_tables(coverage: Coverage) -> None:
             ],
         )
     if coverage.suggestions:
-        print()
+        say("")
         print_table(
             ["ADD AREA CODE", "STATE", "CALLS GAINED", "ALSO TO STATE"],
             [

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, NamedTuple, cast
 
 from ._exceptions import APIError, ErrorDetail, ErrorTree, RateLimitError
+from ._redact import Redactor
 from ._retry import parse_retry_after
 
 __all__ = [
@@ -54,6 +55,10 @@ class Response(NamedTuple):
     (a retry after a lost answer, or aiohttp's own resend on a dropped connection): a DELETE
     answered "not found" then did its work earlier. A named tuple rather than an attrs class:
     one is built for every answer, in half the time.
+
+    ``body`` is already free of the client's credentials (the transport scrubbed it);
+    ``redactor`` does the same for the ``headers`` an error keeps. The ``repr`` shows neither
+    headers nor body: a traceback printed with its locals must not show what the server sent.
     """
 
     status: int
@@ -62,6 +67,19 @@ class Response(NamedTuple):
     method: str
     url: str
     repeated: bool = False
+    redactor: Redactor | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Response(status={self.status}, method={self.method!r}, url={self.url!r}, "
+            f"headers=<{len(self.headers)}>, body=<{len(self.body)} bytes>)"
+        )
+
+    @property
+    def kept_headers(self) -> Mapping[str, str]:
+        """The headers an error keeps: without the client's credentials."""
+        redactor = self.redactor
+        return self.headers if redactor is None else redactor.headers(self.headers)
 
 
 class _Invalid:
@@ -131,12 +149,13 @@ WRONG_URL: Final = (
 
 def redirect_error(tree: ErrorTree, response: Response) -> APIError:
     """A 3xx: the SDK never follows a redirect, which would carry the credentials along."""
-    location = response.headers.get("location", "?")
+    headers = response.kept_headers
+    location = headers.get("location", "?")
     return tree.unexpected(
         f"Unexpected redirect (HTTP {response.status}) to {location}; not followed with "
         "credentials",
         status=response.status,
-        headers=response.headers,
+        headers=headers,
         method=response.method,
         url=response.url,
     )
@@ -171,15 +190,16 @@ def error_from_response(
             )
     if message is None:
         message = f"HTTP {status}"
+    headers = response.kept_headers
     kwargs: dict[str, Any] = {
         "code": code,
         "status": status,
         "errors": details,
         "body": body,
-        "headers": response.headers,
+        "headers": headers,
         "method": response.method,
         "url": response.url,
     }
     if issubclass(cls, RateLimitError):
-        kwargs["retry_after"] = parse_retry_after(response.headers)
+        kwargs["retry_after"] = parse_retry_after(headers)
     return cls(message, **kwargs)

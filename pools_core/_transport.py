@@ -35,6 +35,7 @@ from ._config import (
 from ._exceptions import APIError, ConfigurationError, ErrorTree, PoolsError
 from ._protocol import Request, Response
 from ._ratelimit import Blocked, Limiter
+from ._redact import Redactor
 from ._retry import RetryPolicy, check_max_retries, outcome_unknown
 from ._types import NOT_GIVEN, NotGivenOr, RedactedHeaders
 
@@ -295,7 +296,9 @@ class Transport:
                 # whose locals hold the plain request headers (and so the key).
                 raise exc.with_traceback(None) from None
         except Exception as exc:
-            failure = self._failure(request, url, exc, client_timeout, status, resp_headers)
+            failure = self._failure(
+                request, url, exc, client_timeout, status, resp_headers, headers.redactor
+            )
         finally:
             # Also on cancellation: a probe that never reports would hold its key forever.
             if booking is not None and limiter is not None:
@@ -304,7 +307,14 @@ class Transport:
             # Raised outside the except block on purpose: no chained aiohttp frames, whose
             # locals hold the request headers, reach tools that print locals (Sentry, rich).
             # The cause's type and message are in the error's message.
+            resp_headers = None  # (the failure keeps them, scrubbed)
             raise failure or self._closed_in_flight(request, url)
+        redactor = headers.redactor
+        # A server may echo the key back: scrubbed here, before anything decodes the answer,
+        # so no message, body, ``raw`` or log holds it. One search per answer (find costs
+        # half of ``in``); the scrub only when the key's probe is there.
+        if redactor is not None and body.find(redactor.probe) != -1:
+            body = redactor.scrub(body)
         if debug:
             self._log.debug(
                 "%s %s -> %d (attempt %d, %.1f ms)",
@@ -318,7 +328,7 @@ class Transport:
             url = _shown_url(url, request)
         if counter is not None and counter.count > 1:
             repeated = True  # aiohttp re-sent it on a dropped keep-alive connection
-        return Response(status, resp_headers, body, request.method, url, repeated)
+        return Response(status, resp_headers, body, request.method, url, repeated, redactor)
 
     async def _book(self, limiter: Limiter, request: Request, url: str) -> float:
         """Wait for the rate limiter's turn; a long server-side hold raises at once."""
@@ -355,23 +365,28 @@ class Transport:
         client_timeout: aiohttp.ClientTimeout,
         status: int,
         headers: CIMultiDictProxy[str] | None,
+        redactor: Redactor | None,
     ) -> PoolsError:
-        """The one mapping from what went wrong in an exchange to the SDK's error."""
+        """The one mapping from what went wrong in an exchange to the SDK's error (what it
+        keeps of the server's headers or of aiohttp's message, without the credentials)."""
         shown = _shown_url(url, request)
         if self._closed:
             return self._closed_in_flight(request, url)
         if self._session is not None and self._session.closed:
             return self.errors.closed("the aiohttp session given to this client has been closed")
         if isinstance(exc, _TooLarge):
+            kept = headers if redactor is None or headers is None else redactor.headers(headers)
             return self.errors.unexpected(
                 f"The answer is larger than max_response_bytes ({self.max_response_bytes:,} "
                 "bytes); not read",
                 status=status,
-                headers=headers,
+                headers=kept,
                 method=request.method,
                 url=shown,
             )
         what = _describe_cause(exc)
+        if redactor is not None:
+            what = redactor.text(what)
         if self._log.isEnabledFor(logging.DEBUG):
             self._log.debug("%s %s -> %s", request.method, request.path, what)
         # A connect timeout or a refused connection surely sent nothing; anything later may

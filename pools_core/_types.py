@@ -8,6 +8,8 @@ from typing import Final, Literal, TypeAlias, TypeVar
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from ._redact import Redactor
+
 __all__ = ["NOT_GIVEN", "SECRET_HEADERS", "NotGiven", "NotGivenOr", "RedactedHeaders", "Secret"]
 
 _T = TypeVar("_T")
@@ -75,15 +77,17 @@ class RedactedHeaders(Mapping[str, str]):
 
     ``wire`` is the same headers as aiohttp takes them (built once, not per call);
     ``json_wire`` adds ``Content-Type: application/json`` for a request with a body (the
-    docs' cURL examples send it only then).
+    docs' cURL examples send it only then). ``redactor`` takes the credentials out of the
+    answers to a request sent with these headers (``None`` when they carry none).
     """
 
-    __slots__ = ("_data", "_json_wire", "wire")
+    __slots__ = ("_data", "_json_wire", "redactor", "wire")
 
     def __init__(self, data: Mapping[str, str]) -> None:
         self._data = dict(data)
         self.wire: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict(self._data))
         self._json_wire: CIMultiDictProxy[str] | None = None
+        self.redactor = Redactor.of(v for k, v in self._data.items() if k.lower() in SECRET_HEADERS)
 
     @property
     def json_wire(self) -> CIMultiDictProxy[str]:

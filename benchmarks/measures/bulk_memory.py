@@ -38,6 +38,7 @@ from typing import Any, Final
 from benchmarks._harness import REPO_ROOT, Outcome, Sizes, log
 from benchmarks.bench_overhead import API_KEY, BenchmarkError, running_server
 from benchmarks.measures.bulk import desired_pools
+from pools_core._text import csv_writer
 
 TITLE: Final = "Bulk provisioning memory: the engine vs asyncio.gather"
 TARGET_MB: Final = 100.0
@@ -54,7 +55,7 @@ def run(sizes: Sizes) -> Outcome:
     ):
         path = Path(tmp) / "pools.csv"
         with path.open("w", newline="") as file:
-            writer = csv.writer(file)
+            writer = csv_writer(file)  # as every CSV the project writes (pools_core._text)
             writer.writerow(["pool", "phone_number"])
             for key, numbers in desired_pools(sizes.memory_pools).items():
                 writer.writerows([key, number] for number in numbers)
