@@ -68,8 +68,8 @@ class Display:
             total=len(plan.actions), unit="pool", file=sys.stderr, disable=None, leave=False
         )
         if not self.bar.disable:
-            bar = self.bar
-            self.undo.enter_context(_cli.log_through(lambda text: bar.write(text, file=sys.stderr)))
+            write = self.bar.write
+            self.undo.enter_context(_cli.log_through(lambda text: write(text, file=sys.stderr)))
 
     def progress(self, progress: Progress) -> None:
         result = progress.result

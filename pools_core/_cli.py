@@ -452,6 +452,7 @@ class _StderrHandler(logging.Handler):
 
     def __init__(self, write: Callable[[str], None] | None = None) -> None:
         super().__init__()
+        self.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
         self.write = write or (lambda text: sys.stderr.write(text + "\n"))
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -461,44 +462,36 @@ class _StderrHandler(logging.Handler):
             self.handleError(record)
 
 
-@contextlib.contextmanager
-def log_through(write: Callable[[str], None]) -> Iterator[None]:
+def log_through(write: Callable[[str], None]) -> contextlib.AbstractContextManager[None]:
     """For the block, the ``--verbose`` log lines go through ``write`` (a progress bar's
-    ``tqdm.write``, so as not to tear it): a handler installed on the SDK's loggers in place
-    of the stderr one, removed after."""
-    swapped = []
-    for logger in map(logging.getLogger, SDK_LOGGERS):
-        for old in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
-            new = _StderrHandler(write)
-            new.setFormatter(old.formatter)
-            logger.removeHandler(old)
-            logger.addHandler(new)
-            swapped.append((logger, old, new))
-    try:
-        yield
-    finally:
-        for logger, old, new in swapped:
-            logger.removeHandler(new)
-            logger.addHandler(old)
+    ``tqdm.write``, so as not to tear it): a handler installed in place of the stderr one,
+    removed after. Without ``--verbose``, nothing."""
+    loggers = [logging.getLogger(name) for name in SDK_LOGGERS]
+    verbose = [lg for lg in loggers if any(isinstance(h, _StderrHandler) for h in lg.handlers)]
+    return _installed(_StderrHandler(write), verbose)
 
 
-@contextlib.contextmanager
-def _sdk_log_to_stderr(verbose: bool) -> Iterator[None]:
-    """``-v``: the SDK's log on stderr for the command (the handler removed after it, so a
-    process that runs several commands, a test session, does not keep it)."""
-    handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+def _sdk_log_to_stderr(verbose: bool) -> contextlib.AbstractContextManager[None]:
+    """``-v``: the SDK's log on stderr for the command (removed after it, so a process that
+    runs several commands, a test session, does not keep it)."""
     loggers = [logging.getLogger(name) for name in SDK_LOGGERS if verbose]
-    levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.DEBUG)
+    return _installed(_StderrHandler(), loggers)
+
+
+@contextlib.contextmanager
+def _installed(handler: logging.Handler, loggers: list[logging.Logger]) -> Iterator[None]:
+    """``handler`` on ``loggers`` for the block, in place of their stderr handlers."""
+    before = {logger: logger.handlers for logger in loggers}  # new lists below: these stay
+    for logger in loggers:
+        logger.handlers = [h for h in logger.handlers if not isinstance(h, _StderrHandler)]
         logger.addHandler(handler)
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.removeHandler(handler)
-            logger.setLevel(level)
+        for logger, handlers in before.items():
+            logger.handlers = handlers
 
 
 @contextlib.contextmanager

@@ -10,9 +10,11 @@ from typing import Any
 __all__ = ["lazy_exports", "testing_exports"]
 
 
-def lazy_exports(
-    package: str, exports: Mapping[str, str]
-) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+#: A package's ``__getattr__`` and ``__dir__``.
+Hooks = tuple[Callable[[str], Any], Callable[[], list[str]]]
+
+
+def lazy_exports(package: str, exports: Mapping[str, str]) -> Hooks:
     """``__getattr__`` and ``__dir__`` for ``package``, whose public name ``N`` lives in the
     module ``exports[N]`` (relative to the package, ``"._client"``)."""
     namespace = importlib.import_module(package).__dict__
@@ -31,9 +33,7 @@ def lazy_exports(
     return getattr_, dir_
 
 
-def testing_exports(
-    package: str, emulator: str
-) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def testing_exports(package: str, emulator: str) -> Hooks:
     """``__getattr__`` and ``__dir__`` for an API's testing ``package``: its emulator class
     ``emulator`` (from its ``._emulator``) and the shared helpers of ``pools_core.testing``.
     On first use, because the pytest plugin imports the package in every test session and the

@@ -20,6 +20,8 @@ __all__ = [
     "hold_loop_scope_notice",
     "loop_scope_notice",
     "plugin_kit",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
 ]
 
 if TYPE_CHECKING:
@@ -142,60 +144,39 @@ def _is_async(item: pytest.Item) -> bool:
 
 def plugin_kit(
     package: str,
-    emulator: Callable[..., Any],
+    emulator: Callable[[], Any],
     emulator_doc: str,
     *,
     clients: tuple[str, str],
     settings: Mapping[str, str],
     variables: Mapping[str, str],
-    options: Mapping[str, str] = {},  # read only
-) -> dict[str, Any]:
-    """The fixtures and hooks of ``package`` (``bland_pools``: ``bland_emulator``,
-    ``bland_client``, ...), by short name; its plugin module binds each to a module-level
-    name (``bland_emulator = kit["emulator"]``), where pytest looks for them.
+) -> tuple[Any, ...]:
+    """The fixtures of ``package``, in the order ``emulator``, ``client``, ``env``,
+    ``emulator_in_thread``, ``blocking_client``, ``env_in_thread`` (named for the package:
+    ``bland_emulator``, ...), then its ``pytest_runtest_setup``: its plugin module binds them
+    to module-level names, where pytest looks for them.
 
-    ``emulator(**options)`` makes a new emulator (importing it then, not with the plugin);
-    ``clients`` names the package's async and blocking client classes, made with
-    ``settings`` (client keyword -> emulator attribute); ``variables`` (environment variable
-    -> emulator attribute) are what the env fixtures set; ``options`` (name -> what it does)
-    are the emulator's keywords a test may give with ``@pytest.mark.<prefix>_emulator(...)``.
+    ``emulator()`` makes a new emulator (importing it then, not with the plugin); ``clients``
+    names the package's async and blocking client classes, made with ``settings`` (client
+    keyword -> emulator attribute); ``variables`` (environment variable -> emulator
+    attribute) are what the env fixtures set.
     """
     prefix = package.split("_")[0]
-    marker = f"{prefix}_emulator"
-    pairs = {"emulator": "emulator_in_thread", "client": "blocking_client", "env": "env_in_thread"}
-    async_fixtures = {f"{prefix}_{a}": f"{prefix}_{b}" for a, b in pairs.items()}
-    marked = f" (options from ``@pytest.mark.{marker}(...)``)" if options else ""
-    words = {"emulator_doc": emulator_doc + marked, "prefix": prefix, "marked": marked}
-    words |= {
-        "async": clients[0],
-        "blocking": clients[1],
-        "variables": ", ".join(f"``{v}``" for v in variables),
-    }
-
-    def made(request: pytest.FixtureRequest) -> Any:
-        found = request.node.get_closest_marker(marker) if options else None
-        if found is None:
-            return emulator()
-        unknown = sorted(set(found.kwargs) - set(options))
-        if found.args or unknown:
-            given = ", ".join([*map(repr, found.args), *unknown])
-            known = ", ".join(sorted(options))
-            message = f"@pytest.mark.{marker} takes only keyword options ({known}), got {given}"
-            pytest.fail(message, pytrace=False)
-        return emulator(**found.kwargs)
+    async_fixtures = {f"{prefix}_{a}": f"{prefix}_{b}" for a, b in _IN_THREAD.items()}
+    words = {"emulator_doc": emulator_doc, "prefix": prefix, "async": clients[0]}
+    words |= {"blocking": clients[1], "variables": ", ".join(f"``{v}``" for v in variables)}
 
     def client(given: dict[str, Any], blocking: bool = False) -> Any:
         (emu,) = given.values()
         cls = getattr(importlib.import_module(package), clients[blocking])
         return cls(**{key: getattr(emu, attribute) for key, attribute in settings.items()})
 
-    def env(given: dict[str, Any]) -> tuple[Any, contextlib.AbstractContextManager[None]]:
-        (emu,) = given.values()
-        return emu, environment({name: getattr(emu, a) for name, a in variables.items()})
+    def environment_of(emu: Any) -> contextlib.AbstractContextManager[None]:
+        return environment({name: getattr(emu, a) for name, a in variables.items()})
 
-    async def emulator_(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    async def emulator_() -> AsyncIterator[Any]:
         """{emulator_doc}"""
-        async with made(request) as emu:
+        async with emulator() as emu:
             yield emu
 
     async def client_(**given: Any) -> AsyncIterator[Any]:
@@ -206,14 +187,13 @@ def plugin_kit(
     def env_(**given: Any) -> Iterator[Any]:
         """The ``{prefix}_emulator``, with {variables} set to it for the test (restored
         after): ``{async}()`` built by the code under test uses it."""
-        emu, variables_set = env(given)
-        with variables_set:
+        with environment_of(emu := given.popitem()[1]):
             yield emu
 
-    def emulator_in_thread_(request: pytest.FixtureRequest) -> Iterator[Any]:
+    def emulator_in_thread_() -> Iterator[Any]:
         """The same emulator as ``{prefix}_emulator``, served from its own thread, for plain
-        tests{marked}."""
-        with made(request).in_thread() as emu:
+        tests."""
+        with emulator().in_thread() as emu:
             yield emu
 
     def blocking_client_(**given: Any) -> Iterator[Any]:
@@ -225,38 +205,42 @@ def plugin_kit(
         """The ``{prefix}_emulator_in_thread``, with {variables} set to it for the test
         (restored after), for plain tests: ``{blocking}()``, or an app run by a test client in
         another thread (FastAPI's ``TestClient``)."""
-        emu, variables_set = env(given)
-        with variables_set:
+        with environment_of(emu := given.popitem()[1]):
             yield emu
-
-    kit: dict[str, Any] = {}
-    needs = dict.fromkeys(["client", "env"], "emulator")
-    needs |= dict.fromkeys(["blocking_client", "env_in_thread"], "emulator_in_thread")
-    bodies: tuple[Callable[..., Any], ...] = (emulator_, client_, env_, emulator_in_thread_)
-    for body in (*bodies, blocking_client_, env_in_thread_):
-        part = body.__name__.rstrip("_")
-        body.__name__ = body.__qualname__ = f"{prefix}_{part}"
-        body.__doc__ = (body.__doc__ or "").format(**words)
-        if part in needs:  # pytest passes each fixture by the name the signature gives
-            upstream = inspect.Parameter(f"{prefix}_{needs[part]}", inspect.Parameter.KEYWORD_ONLY)
-            body.__signature__ = inspect.Signature([upstream])  # type: ignore[attr-defined]
-        wrap = async_fixture if inspect.isasyncgenfunction(body) else pytest.fixture
-        kit[part] = wrap(body)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_configure(config: pytest.Config) -> None:
-        hold_loop_scope_notice(config)  # blocking-only projects need not configure it
-        for name, what in options.items():
-            config.addinivalue_line("markers", f"{marker}({name}=None): {what}")
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(item: pytest.Item) -> None:
         check_fixture_use(item, async_fixtures, package)
 
-    return kit | {
-        "pytest_configure": pytest_configure,
-        "pytest_runtest_setup": pytest_runtest_setup,
-    }
+    kit: list[Any] = []
+    bodies: tuple[Callable[..., Any], ...] = (emulator_, client_, env_, emulator_in_thread_)
+    for body in (*bodies, blocking_client_, env_in_thread_):
+        name = body.__name__ = body.__qualname__ = prefix + "_" + body.__name__.rstrip("_")
+        body.__doc__ = (body.__doc__ or "").format(**words)
+        if upstream := _UPSTREAM.get(name.partition("_")[2]):
+            # pytest passes each fixture it asks for by the name its signature gives.
+            parameter = inspect.Parameter(f"{prefix}_{upstream}", inspect.Parameter.KEYWORD_ONLY)
+            body.__signature__ = inspect.Signature([parameter])  # type: ignore[attr-defined]
+        async_ = inspect.isasyncgenfunction(body)
+        kit.append(async_fixture(body) if async_ else pytest.fixture(body))
+    return (*kit, pytest_runtest_setup)
+
+
+# Each async fixture's counterpart for plain tests, and the fixture each one is built on.
+_IN_THREAD: Final = {
+    "emulator": "emulator_in_thread",
+    "client": "blocking_client",
+    "env": "env_in_thread",
+}
+_UPSTREAM: Final = {"client": "emulator", "env": "emulator"} | dict.fromkeys(
+    ("blocking_client", "env_in_thread"), "emulator_in_thread"
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Both plugins': hold back pytest-asyncio's loop-scope notice (see below)."""
+    hold_loop_scope_notice(config)  # blocking-only projects need not configure pytest-asyncio
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from typing import Any
 
-from pools_core.testing._emulator import standalone_main
+from pools_core.testing._emulator import Settings, standalone_main
 
 from . import SAMPLE_CREDENTIALS
 from ._emulator import DEFAULT_API_KEY, RESOURCE_NAMES, BlandEmulator
@@ -50,9 +49,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _build(
-    args: argparse.Namespace, **common: Any
-) -> tuple[BlandEmulator, Callable[[], list[tuple[str, str]]]]:
+def _build(args: argparse.Namespace, **common: Any) -> tuple[BlandEmulator, Settings]:
     keys: list[str] = args.api_key or [DEFAULT_API_KEY]
     credentials: list[str] = list(args.credentials)
     if args.samples and SAMPLE_CREDENTIALS not in credentials:

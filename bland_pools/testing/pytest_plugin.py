@@ -32,11 +32,12 @@ as are ``ghl_pools``'.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from pools_core._pytest_plugin import (
     plugin_kit,
     pytest_collection_modifyitems as pytest_collection_modifyitems,
+    pytest_configure as pytest_configure,
 )
 
 if TYPE_CHECKING:
@@ -56,13 +57,22 @@ __all__ = [
 TEST_API_KEY: Final = "bland-test-key"
 
 
-def _emulator(**options: Any) -> BlandEmulator:
+def _emulator() -> BlandEmulator:
     from ._emulator import BlandEmulator
 
-    return BlandEmulator(api_keys=[TEST_API_KEY], **options)
+    return BlandEmulator(api_keys=[TEST_API_KEY])
 
 
-_kit = plugin_kit(
+# pytest finds fixtures and hooks by module-level name.
+(
+    bland_emulator,
+    bland_client,
+    bland_env,
+    bland_emulator_in_thread,
+    bland_blocking_client,
+    bland_env_in_thread,
+    pytest_runtest_setup,
+) = plugin_kit(
     "bland_pools",
     _emulator,
     "A running Bland emulator with one API key (``.api_key``) and no pools.",
@@ -70,12 +80,3 @@ _kit = plugin_kit(
     settings={"api_key": "api_key", "base_url": "url"},
     variables={"BLAND_API_KEY": "api_key", "BLAND_BASE_URL": "url"},
 )
-# pytest finds fixtures and hooks by module-level name.
-bland_emulator = _kit["emulator"]
-bland_client = _kit["client"]
-bland_env = _kit["env"]
-bland_emulator_in_thread = _kit["emulator_in_thread"]
-bland_blocking_client = _kit["blocking_client"]
-bland_env_in_thread = _kit["env_in_thread"]
-pytest_configure = _kit["pytest_configure"]
-pytest_runtest_setup = _kit["pytest_runtest_setup"]

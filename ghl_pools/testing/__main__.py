@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from typing import Any
 
-from pools_core.testing._emulator import standalone_main
+from pools_core.testing._emulator import Settings, standalone_main
 
 from ._emulator import DEFAULT_LOCATION_ID, DEFAULT_TOKEN, GHLEmulator
 
@@ -33,9 +32,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate-interval", type=float, default=10.0, help="interval seconds")
 
 
-def _build(
-    args: argparse.Namespace, **common: Any
-) -> tuple[GHLEmulator, Callable[[], list[tuple[str, str]]]]:
+def _build(args: argparse.Namespace, **common: Any) -> tuple[GHLEmulator, Settings]:
     token: str = args.token
     locations: list[str] = args.location or [DEFAULT_LOCATION_ID]
     emulator = GHLEmulator(

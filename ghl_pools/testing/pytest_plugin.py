@@ -28,11 +28,12 @@ as are ``bland_pools``'.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from pools_core._pytest_plugin import (
     plugin_kit,
     pytest_collection_modifyitems as pytest_collection_modifyitems,
+    pytest_configure as pytest_configure,
 )
 
 if TYPE_CHECKING:
@@ -54,13 +55,22 @@ TEST_TOKEN: Final = "ghl-test-token"
 TEST_LOCATION_ID: Final = "ve9EPM428h8vShlRW1KT"
 
 
-def _emulator(**options: Any) -> GHLEmulator:
+def _emulator() -> GHLEmulator:
     from ._emulator import GHLEmulator
 
-    return GHLEmulator(tokens={TEST_TOKEN: [TEST_LOCATION_ID]}, **options)
+    return GHLEmulator(tokens={TEST_TOKEN: [TEST_LOCATION_ID]})
 
 
-_kit = plugin_kit(
+# pytest finds fixtures and hooks by module-level name.
+(
+    ghl_emulator,
+    ghl_client,
+    ghl_env,
+    ghl_emulator_in_thread,
+    ghl_blocking_client,
+    ghl_env_in_thread,
+    pytest_runtest_setup,
+) = plugin_kit(
     "ghl_pools",
     _emulator,
     "A running GoHighLevel emulator: one token, one location, no pools.",
@@ -72,12 +82,3 @@ _kit = plugin_kit(
         "GHL_LOCATION_ID": "location_id",
     },
 )
-# pytest finds fixtures and hooks by module-level name.
-ghl_emulator = _kit["emulator"]
-ghl_client = _kit["client"]
-ghl_env = _kit["env"]
-ghl_emulator_in_thread = _kit["emulator_in_thread"]
-ghl_blocking_client = _kit["blocking_client"]
-ghl_env_in_thread = _kit["env_in_thread"]
-pytest_configure = _kit["pytest_configure"]
-pytest_runtest_setup = _kit["pytest_runtest_setup"]

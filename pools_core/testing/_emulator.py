@@ -71,10 +71,8 @@ __all__ = [
     "Fault",
     "FaultPlan",
     "RecordedRequest",
-    "add_standalone_options",
+    "Settings",
     "current_payload",
-    "fault_plan_from_args",
-    "run_standalone",
     "standalone_main",
 ]
 
@@ -629,6 +627,10 @@ def _drop(request: web.Request) -> web.Response:
 # -- standalone runs (python -m bland_pools.testing / ghl_pools.testing) ------------------------
 
 
+#: What a standalone emulator's banner lists under its URL (called once it listens).
+Settings = Callable[[], Sequence[tuple[str, str]]]
+
+
 def add_standalone_options(parser: argparse.ArgumentParser, *, default_port: int) -> None:
     """The options every standalone emulator takes: where to listen, samples, faults."""
     parser.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
@@ -672,7 +674,7 @@ def fault_plan_from_args(parser: argparse.ArgumentParser, args: argparse.Namespa
 def run_standalone(
     emulator: EmulatorBase,
     title: str,
-    settings: Callable[[], Sequence[tuple[str, str]]],
+    settings: Settings,
     *,
     prog: str,
 ) -> int:
@@ -708,7 +710,7 @@ def standalone_main(
     description: str,
     default_port: int,
     add_options: Callable[[argparse.ArgumentParser], object],
-    build: Callable[..., tuple[Any, Callable[[], Sequence[tuple[str, str]]]]],
+    build: Callable[..., tuple[Any, Settings]],
 ) -> Callable[[Sequence[str] | None], int]:
     """The ``main(argv)`` of ``python -m <package>.testing``: the shared options and then
     ``add_options``'; ``build(args, host=, port=, faults=)`` makes the emulator (a
