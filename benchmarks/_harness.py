@@ -75,6 +75,12 @@ class Sizes:
     # decode: pools per list, rounds
     decode_pools: int
     decode_rounds: int
+    # rate_limited: pools per run, the emulator's limits (per sliding second), concurrency;
+    # the pools of the stray-429 runs (no limit, one 429 staged or none)
+    limited_pools: int
+    limited_rates: tuple[int, ...]
+    limited_concurrency: int
+    stray_pools: int
     # coverage: calls analysed per round, rounds
     coverage_calls: int
     coverage_rounds: int
@@ -106,6 +112,10 @@ FULL: Final = Sizes(
     export_workers=10,
     decode_pools=5000,
     decode_rounds=9,
+    limited_pools=500,
+    limited_rates=(5, 20, 100),
+    limited_concurrency=8,
+    stray_pools=1000,
     coverage_calls=1_000_000,
     coverage_rounds=5,
 )
@@ -133,6 +143,10 @@ SMOKE: Final = Sizes(
     export_workers=4,
     decode_pools=50,
     decode_rounds=2,
+    limited_pools=100,
+    limited_rates=(100,),
+    limited_concurrency=8,
+    stray_pools=50,
     coverage_calls=10_000,
     coverage_rounds=2,
 )

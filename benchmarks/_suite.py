@@ -3,7 +3,7 @@
 
 Usage (from the repository root, with ``pip install -e ".[bench]"``)::
 
-    python -m benchmarks                     # every measure, full sizes (under five minutes)
+    python -m benchmarks                     # every measure, full sizes (about eight minutes)
     python -m benchmarks --smoke --out DIR   # tiny sizes: the code runs, the figures mean nothing
     python -m benchmarks --only ghl_list     # one measure (repeatable)
 

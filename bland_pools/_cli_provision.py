@@ -44,8 +44,8 @@ EMULATOR_NOTE: Final = f"its Twilio credentials: {SAMPLE_CREDENTIALS}"
 
 @contextlib.asynccontextmanager
 async def _client(args: argparse.Namespace) -> AsyncIterator[Any]:
-    """A client paced for a bulk job: ``--rate`` (else no cap until a 429: then the whole job
-    slows down), five retries unless ``--max-retries`` says otherwise."""
+    """A client paced for a bulk job: ``--rate`` (else the pace learned from the server's
+    429s), five retries unless ``--max-retries`` says otherwise."""
     from ._client import AsyncBlandClient
 
     settings = client_settings(args) | {
@@ -345,7 +345,11 @@ PROVISION: Final = Command(
         arg("file", metavar="FILE", help="CSV or JSON Lines; - for standard input"),
         arg("--manifest", required=True, metavar="PATH", help="the manifest (made if missing)"),
         arg("--concurrency", type=_positive(int), default=8, help="requests at a time (8)"),
-        arg("--rate", type=_positive(float), help="requests per second (default: no cap)"),
+        arg(
+            "--rate",
+            type=_positive(float),
+            help="requests in any second (default: learned from the server's 429s)",
+        ),
         arg("--dry-run", action="store_true", help="show the plan; send nothing but reads"),
         arg("--prune", action="store_true", help="delete the manifest's pools not in FILE"),
         arg(

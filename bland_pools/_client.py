@@ -301,9 +301,10 @@ class AsyncBlandClient(AsyncClientBase):
         max_connections: the size of the client's connection pool (without ``session``).
         max_response_bytes: the largest answer read (default 64 MiB); a larger one is an
             ``UnexpectedResponseError``.
-        max_rate: at most this many requests per second across the client; a 429 then holds
-            every call for its ``Retry-After`` and halves the rate, which climbs back while
-            the server stays calm. ``math.inf``: no cap until a 429. Default: none (each call
+        max_rate: at most this many requests in any second across the client (booked on a
+            sliding second); a 429 then holds every call for its ``Retry-After`` and sets the
+            pace to what the server accepted, which probes its way back up. ``math.inf``: no
+            rate; the pace is learned from the server's 429s. Default: none (each call
             retries its own 429).
         clock: what the client waits by (``bland_pools.testing.FakeClock`` in tests).
         resource_path: the resource's name, ``"custom-dialing-pools"`` or

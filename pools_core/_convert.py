@@ -26,6 +26,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._portable import PORTABLE
+
 __all__ = [
     "DecodeFailure",
     "FrozenDict",
@@ -122,8 +124,14 @@ class Model:
     def raw(self) -> Mapping[str, Any]:
         """The server's JSON object as received, read-only (equal to the parsed JSON, and
         ``json.dumps`` takes it): fields this version does not model are here. Empty for a
-        model built by hand."""
-        return freeze(self._raw)  # type: ignore[no-any-return]
+        model built by hand. Frozen once, on first use, and kept: ``pool.raw is pool.raw``."""
+        raw = self._raw
+        if type(raw) is FrozenDict or type(raw) is MappingProxyType:
+            return raw
+        frozen: Mapping[str, Any] = freeze(raw)
+        # The frozen copy replaces the parsed JSON (out of eq and repr: nothing else sees it).
+        object.__setattr__(self, "_raw", frozen)
+        return frozen
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict in the SDK's field names: times as ISO 8601 text, tuples as
@@ -262,7 +270,7 @@ def _flat_structure(
             namespace[f"_h{i}"], namespace[f"_t{i}"] = conv.get_structure_hook(kind), kind
             lines.append(f"    v{i} = _h{i}(v{i}, _t{i})")
         arguments[field.name] = i
-    if _plain_slots(cls):
+    if _SLOT_FILL and _plain_slots(cls):
         # Fill the slots directly: attrs' __init__ would only set them too, through
         # keyword parsing and object.__setattr__ by name (measured: half a pool's decode).
         namespace["_new"] = object.__new__
@@ -272,7 +280,7 @@ def _flat_structure(
             namespace[slot] = cls.__dict__[field.name].__set__
             value = "d" if field.name == "_raw" else f"v{arguments[field.name]}"
             lines.append(f"    {slot}(o, {value})")
-    else:  # pragma: no cover - every model is slotted without validators
+    else:  # a model with a validator or hook, or attrs' slots not as probed: its __init__
         call = ", ".join(f"{attrs.fields_dict(cls)[n].alias}=v{i}" for n, i in arguments.items())
         lines += [f"    o = _cls({call})", "    _osa(o, '_raw', d)"]
     lines.append("    return o")
@@ -295,6 +303,35 @@ def _plain_slots(cls: Any) -> bool:
             for f in attrs.fields(cls)
         )
     )
+
+
+def _slots_fill_as_init() -> bool:
+    """Whether an attrs slotted class's slot descriptors are the member descriptors that a
+    direct fill (``object.__new__``, then each ``__set__``) needs, building what ``__init__``
+    builds. Checked once, at import, against attrs 26.1.0 on CPython 3.11.7; if a release
+    changes that, models are built through ``__init__`` (slower, the same models)."""
+
+    @attrs.frozen
+    class Probe:
+        a: int
+        b: str | None = None
+
+    try:
+        descriptors = [Probe.__dict__[name] for name in ("a", "b")]
+        if not all(
+            isinstance(d, MemberDescriptorType) and callable(getattr(d, "__set__", None))
+            for d in descriptors
+        ):
+            return False
+        filled = object.__new__(Probe)
+        for descriptor, value in zip(descriptors, (1, "x"), strict=True):
+            descriptor.__set__(filled, value)
+        return bool(filled == Probe(1, "x")) and repr(filled) == repr(Probe(1, "x"))
+    except Exception:
+        return False
+
+
+_SLOT_FILL: Final = not PORTABLE and _slots_fill_as_init()
 
 
 def _is_homogeneous_tuple(tp: Any) -> bool:

@@ -27,8 +27,10 @@ import selectors
 import signal
 import threading
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, ParamSpec, TypeVar
+
+from ._portable import PORTABLE
 
 __all__ = ["Portal"]
 
@@ -79,6 +81,7 @@ class Portal:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)  # notified when a caller stops driving
         self._runner: asyncio.Runner | None = None  # owns the loop
+        self._renewable: _RenewableSelector | None = None  # the loop's, on the public path
         self._driver: int | None = None  # the thread running the loop for its call, if any
         self._driven: asyncio.Task[Any] | None = None  # and that call
         self._stop: asyncio.Event | None = None
@@ -94,6 +97,16 @@ class Portal:
     @property
     def _loop(self) -> asyncio.AbstractEventLoop | None:
         return None if self._runner is None else self._runner.get_loop()
+
+    def _new_loop(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.new_event_loop()
+        if _has_selector(loop) or type(loop) is not asyncio.SelectorEventLoop:
+            return loop  # the fast path; or a loop of another kind (a policy's), left as it is
+        # asyncio's selector loop without ``_selector`` (a rename), or POOLS_CORE_PORTABLE:
+        # a selector of ours, which a forked child can renew through public APIs only.
+        loop.close()
+        self._renewable = _RenewableSelector()
+        return asyncio.SelectorEventLoop(self._renewable)
 
     def _start_thread(self) -> None:
         """Run the loop in a daemon thread from now on (called with the lock held, while no
@@ -154,7 +167,7 @@ class Portal:
             self._check_open()
             if self._runner is None:
                 # A loop of its own, not set as this thread's current loop.
-                self._runner = asyncio.Runner(loop_factory=asyncio.new_event_loop)
+                self._runner = asyncio.Runner(loop_factory=self._new_loop)
             loop = self._runner.get_loop()
             running = _running_loop()
             if running is loop:
@@ -300,9 +313,12 @@ class Portal:
     def _reset_after_fork(self) -> None:
         # The loop thread does not exist in a forked child; its sockets belong to the parent.
         loop = self._loop
-        if loop is not None:
+        if self._renewable is not None:
+            self._renewable.renew()
+        elif loop is not None:
             _isolate(loop)
         _PARENTS_OBJECTS.append((self._runner, self._stop, self._thread))
+        self._renewable = None
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._runner = self._stop = self._thread = None
@@ -312,13 +328,27 @@ class Portal:
             _PARENTS_OBJECTS.append(self._after_fork())
 
 
-try:  # the C functions under the signal module: its wrappers convert to enums, ~3 us a call
-    import _signal  # type: ignore[import-not-found]  # no stubs: the same as signal's
+def _fast_signal_functions() -> tuple[Callable[[int], Any], Callable[[int, Any], Any]] | None:
+    """``_signal``'s getsignal and signal, the C functions under the signal module (whose
+    wrappers convert to enums, ~3 us a call), if they are there and agree with it."""
+    if PORTABLE:
+        return None
+    try:
+        import _signal  # type: ignore[import-not-found]  # no stubs: the same as signal's
+    except ImportError:  # another Python implementation
+        return None
+    get, set_ = getattr(_signal, "getsignal", None), getattr(_signal, "signal", None)
+    if not callable(get) or not callable(set_):
+        return None
+    try:
+        agrees = get(signal.SIGINT) == signal.getsignal(signal.SIGINT)
+    except Exception:
+        return None
+    return (get, set_) if agrees else None
 
-    _getsignal: Callable[[int], Any] = _signal.getsignal
-    _setsignal: Callable[[int, Any], Any] = _signal.signal
-except ImportError:  # pragma: no cover - another Python implementation
-    _getsignal, _setsignal = signal.getsignal, signal.signal
+
+# Checked against CPython 3.11.7; the fallback is the public signal module.
+_getsignal, _setsignal = _fast_signal_functions() or (signal.getsignal, signal.signal)
 
 
 def _run_until_done(loop: asyncio.AbstractEventLoop, task: asyncio.Task[_T]) -> _T:
@@ -359,8 +389,20 @@ def _wake() -> None:
     pass
 
 
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    return asyncio._get_running_loop()
+def _public_running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # no loop running in this thread
+        return None
+
+
+# ``asyncio._get_running_loop`` returns None where the public one raises (an exception per
+# blocking call). Checked against CPython 3.11.7; the fallback is the public one.
+_running_loop: Callable[[], asyncio.AbstractEventLoop | None] = (
+    asyncio._get_running_loop
+    if not PORTABLE and callable(getattr(asyncio, "_get_running_loop", None))
+    else _public_running_loop
+)
 
 
 def _outside_any_loop(fn: Callable[[], object]) -> None:
@@ -384,21 +426,61 @@ def _outside_any_loop(fn: Callable[[], object]) -> None:
         raise errors[0]
 
 
+def _has_selector(loop: asyncio.AbstractEventLoop) -> bool:
+    return not PORTABLE and isinstance(getattr(loop, "_selector", None), selectors.BaseSelector)
+
+
 def _isolate(loop: asyncio.AbstractEventLoop) -> None:
     """Give a forked child's copy of the parent's loop a private, empty selector.
 
     The copy's selector is the parent's epoll instance: anything the child closes later (an
     inherited connection, or the loop itself at exit) would unregister the parent's sockets
     from it and stall the parent. With an empty selector of its own, those removals touch
-    nothing. (asyncio's selector loops keep it in ``_selector``; other loops are left as they
-    are.)
+    nothing. asyncio's selector loops keep it in ``_selector`` (checked against CPython
+    3.11.7); a loop without it got a :class:`_RenewableSelector` at creation, and
+    other kinds of loops (uvloop) are left as they are.
     """
-    inherited = getattr(loop, "_selector", None)
-    if isinstance(inherited, selectors.BaseSelector):
-        loop._selector = selectors.DefaultSelector()  # type: ignore[attr-defined]
-        # Dropping the maps and our reference to the shared epoll instance; the parent's
-        # registrations are untouched (close() does not unregister anything).
-        inherited.close()
+    if not _has_selector(loop):
+        _log.debug("%r has no selector to isolate after fork; left as it is", loop)
+        return
+    inherited = loop._selector  # type: ignore[attr-defined]
+    loop._selector = selectors.DefaultSelector()  # type: ignore[attr-defined]
+    # Dropping the maps and our reference to the shared epoll instance; the parent's
+    # registrations are untouched (close() does not unregister anything).
+    inherited.close()
+
+
+class _RenewableSelector(selectors.BaseSelector):
+    """The default selector behind a seam that a forked child can renew: the public-API way
+    to do what :func:`_isolate` does (one more Python call per select, so only a fallback)."""
+
+    def __init__(self) -> None:
+        self._inner = selectors.DefaultSelector()
+
+    def renew(self) -> None:
+        inherited, self._inner = self._inner, selectors.DefaultSelector()
+        inherited.close()  # as in _isolate: unregisters nothing from the parent's epoll
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        return self._inner.register(fileobj, events, data)
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        return self._inner.unregister(fileobj)
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        return self._inner.modify(fileobj, events, data)
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        return self._inner.select(timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def get_key(self, fileobj: Any) -> selectors.SelectorKey:
+        return self._inner.get_key(fileobj)
+
+    def get_map(self) -> Mapping[Any, selectors.SelectorKey]:
+        return self._inner.get_map()
 
 
 def _after_fork_in_child() -> None:

@@ -21,7 +21,6 @@ __all__ = [
     "loop_scope_notice",
     "plugin_kit",
     "pytest_collection_modifyitems",
-    "pytest_configure",
 ]
 
 if TYPE_CHECKING:
@@ -144,27 +143,46 @@ def _is_async(item: pytest.Item) -> bool:
 
 def plugin_kit(
     package: str,
-    emulator: Callable[[], Any],
+    emulator: Callable[..., Any],
     emulator_doc: str,
     *,
     clients: tuple[str, str],
     settings: Mapping[str, str],
     variables: Mapping[str, str],
+    options: Mapping[str, str] = {},  # read only
 ) -> tuple[Any, ...]:
     """The fixtures of ``package``, in the order ``emulator``, ``client``, ``env``,
     ``emulator_in_thread``, ``blocking_client``, ``env_in_thread`` (named for the package:
-    ``bland_emulator``, ...), then its ``pytest_runtest_setup``: its plugin module binds them
-    to module-level names, where pytest looks for them.
+    ``bland_emulator``, ...), then its ``pytest_configure`` and ``pytest_runtest_setup``: its
+    plugin module binds them to module-level names, where pytest looks for them.
 
-    ``emulator()`` makes a new emulator (importing it then, not with the plugin); ``clients``
-    names the package's async and blocking client classes, made with ``settings`` (client
-    keyword -> emulator attribute); ``variables`` (environment variable -> emulator
-    attribute) are what the env fixtures set.
+    ``emulator(**options)`` makes a new emulator (importing it then, not with the plugin);
+    ``clients`` names the package's async and blocking client classes, made with
+    ``settings`` (client keyword -> emulator attribute); ``variables`` (environment variable
+    -> emulator attribute) are what the env fixtures set; ``options`` (keyword -> what it
+    does) are those a test may give the emulator with ``@pytest.mark.<prefix>_emulator``.
     """
     prefix = package.split("_")[0]
+    marker = f"{prefix}_emulator"
     async_fixtures = {f"{prefix}_{a}": f"{prefix}_{b}" for a, b in _IN_THREAD.items()}
-    words = {"emulator_doc": emulator_doc, "prefix": prefix, "async": clients[0]}
+    keywords = ", ".join(f"{name}=..." for name in options)
+    marked = f" (options from ``@pytest.mark.{marker}({keywords})``)" if options else ""
+    words = {"emulator_doc": emulator_doc + marked, "marked": marked, "prefix": prefix}
+    words |= {"async": clients[0]}
     words |= {"blocking": clients[1], "variables": ", ".join(f"``{v}``" for v in variables)}
+
+    def made(request: pytest.FixtureRequest) -> Any:
+        """A new emulator, with the options of the test's marker."""
+        found = request.node.get_closest_marker(marker) if options else None
+        if found is None:
+            return emulator()
+        unknown = sorted(set(found.kwargs) - set(options))
+        if found.args or unknown:
+            given = ", ".join([*map(repr, found.args), *unknown])
+            known = ", ".join(sorted(options))
+            message = f"@pytest.mark.{marker} takes only keyword options ({known}), got {given}"
+            pytest.fail(message, pytrace=False)
+        return emulator(**found.kwargs)
 
     def client(given: dict[str, Any], blocking: bool = False) -> Any:
         (emu,) = given.values()
@@ -174,9 +192,9 @@ def plugin_kit(
     def environment_of(emu: Any) -> contextlib.AbstractContextManager[None]:
         return environment({name: getattr(emu, a) for name, a in variables.items()})
 
-    async def emulator_() -> AsyncIterator[Any]:
+    async def emulator_(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
         """{emulator_doc}"""
-        async with emulator() as emu:
+        async with made(request) as emu:
             yield emu
 
     async def client_(**given: Any) -> AsyncIterator[Any]:
@@ -190,10 +208,10 @@ def plugin_kit(
         with environment_of(emu := given.popitem()[1]):
             yield emu
 
-    def emulator_in_thread_() -> Iterator[Any]:
+    def emulator_in_thread_(request: pytest.FixtureRequest) -> Iterator[Any]:
         """The same emulator as ``{prefix}_emulator``, served from its own thread, for plain
-        tests."""
-        with emulator().in_thread() as emu:
+        tests{marked}."""
+        with made(request).in_thread() as emu:
             yield emu
 
     def blocking_client_(**given: Any) -> Iterator[Any]:
@@ -207,6 +225,14 @@ def plugin_kit(
         another thread (FastAPI's ``TestClient``)."""
         with environment_of(emu := given.popitem()[1]):
             yield emu
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(config: pytest.Config) -> None:
+        hold_loop_scope_notice(config)  # blocking-only projects need not configure it
+        if options:
+            said = "; ".join(options.values())
+            line = f"{marker}({keywords.replace('...', 'None')}): options of the {marker} fixtures"
+            config.addinivalue_line("markers", f"{line}; {said}")
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -223,7 +249,7 @@ def plugin_kit(
             body.__signature__ = inspect.Signature([parameter])  # type: ignore[attr-defined]
         async_ = inspect.isasyncgenfunction(body)
         kit.append(async_fixture(body) if async_ else pytest.fixture(body))
-    return (*kit, pytest_runtest_setup)
+    return (*kit, pytest_configure, pytest_runtest_setup)
 
 
 # Each async fixture's counterpart for plain tests, and the fixture each one is built on.
@@ -235,12 +261,6 @@ _IN_THREAD: Final = {
 _UPSTREAM: Final = {"client": "emulator", "env": "emulator"} | dict.fromkeys(
     ("blocking_client", "env_in_thread"), "emulator_in_thread"
 )
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
-    """Both plugins': hold back pytest-asyncio's loop-scope notice (see below)."""
-    hold_loop_scope_notice(config)  # blocking-only projects need not configure pytest-asyncio
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

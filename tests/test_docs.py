@@ -2,9 +2,11 @@
 
 - Every ``python`` block of ``docs/`` runs as a script, as ``tests/test_readme.py`` runs the
   README's (a block starting with ``# test_`` is a pytest file, run by the plugin tests).
-- Every ``bash`` block runs in a scratch directory against the emulators, with the command
-  lines on ``PATH``. Shell that is not run says so by its fence: ``shell`` for install and CI
-  commands (they need the network or a fresh machine); synopses and transcripts are ``text``.
+- Every ``bash`` block of ``docs/`` and of the README runs in a scratch directory against
+  the emulators, with the command lines on ``PATH``, the README's sample ``pools.csv``, a
+  call list and the repository's ``examples/``. Shell that is not run says so by its fence:
+  ``shell`` for install and CI commands (they need the network or a fresh machine); synopses
+  and transcripts are ``text``.
 - ``mkdocs build --strict`` succeeds, and the built site documents every public name of the
   three packages and every command of both command lines.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,27 +30,36 @@ from ghl_pools.testing import GHLEmulator
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.rglob("*.md"))
+README = ROOT / "README.md"
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", flags=re.S | re.M)
 KEY = "sk-docs-5e4d3c"
 CRED = "550e8400-e29b-41d4-a716-446655440000"
 TOKEN = "pit-docs-7a6b5c"
 LOCATIONS = ["ve9EPM428h8vShlRW1KT", "loc123"]
-#: A small provision input for the bash examples that name ``pools.csv``.
-POOLS_CSV = f"pool,phone_number,encrypted_key\nsales-west,+14155550142,{CRED}\n"
-POOLS_CSV += "sales-west,+14155550143,\nsupport-east,+12125550199,\n"
+#: A call list for the coverage examples that read one from standard input.
+CALLS_TXT = "+12125550147\n(646) 555-0101\n415.555.0104\nn/a\n"
 
 
-def _blocks(language: str) -> list[tuple[str, str]]:
+def _readme_pools_csv() -> str:
+    """The provision input the README shows (a ``text`` block), as the shell examples use it."""
+    text = README.read_text(encoding="utf-8")
+    for fence, body in FENCE.findall(text):
+        if fence == "text" and body.startswith("pool,phone_number"):
+            return str(body)
+    raise AssertionError("the README shows no pools.csv")
+
+
+def _blocks(language: str, pages: list[Path]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    for page in PAGES:
+    for page in pages:
         for fence, body in FENCE.findall(page.read_text(encoding="utf-8")):
             if fence == language:
-                found.append((f"{page.relative_to(DOCS)}:{len(found)}", body))
+                found.append((f"{page.relative_to(ROOT)}:{len(found)}", body))
     return found
 
 
-PYTHON = [(name, body) for name, body in _blocks("python") if not body.startswith("# test_")]
-BASH = _blocks("bash")
+PYTHON = [(n, body) for n, body in _blocks("python", PAGES) if not body.startswith("# test_")]
+BASH = _blocks("bash", [*PAGES, README])
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +86,8 @@ def test_the_docs_have_the_examples_these_tests_run() -> None:
 
 
 def test_no_shell_block_escapes_the_fence_rule() -> None:
-    fences = {fence for page in PAGES for fence, _ in FENCE.findall(page.read_text("utf-8"))}
+    pages = [*PAGES, README]
+    fences = {fence for page in pages for fence, _ in FENCE.findall(page.read_text("utf-8"))}
     assert not fences & {"sh", "console", "zsh", "shell-session"}, fences
 
 
@@ -101,7 +114,10 @@ def test_a_python_example_runs_as_written(
 def test_a_shell_example_runs_as_written(
     name: str, block: str, environment: dict[str, str], tmp_path: Path
 ) -> None:
-    (tmp_path / "pools.csv").write_text(POOLS_CSV, encoding="utf-8")
+    (tmp_path / "pools.csv").write_text(_readme_pools_csv(), encoding="utf-8")
+    (tmp_path / "calls.txt").write_text(CALLS_TXT, encoding="utf-8")
+    shutil.copy(ROOT / "examples" / "calls.csv", tmp_path / "calls.csv")
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", block],
         cwd=tmp_path,

@@ -19,4 +19,5 @@ NAMES: Final = (
     "decode",
     "coverage",
     "rerun",
+    "rate_limited",
 )

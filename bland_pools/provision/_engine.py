@@ -187,8 +187,9 @@ async def provision(
         client: the client to use; default an ``AsyncBlandClient`` from the environment
             (``BLAND_API_KEY``), paced by ``rate``, with 5 retries.
         concurrency: how many requests at a time (fixed workers; 1 to 256).
-        rate: requests per second for the default client (a 429 slows the whole job down in
-            any case). Bland documents no limit; its organization rate limit defaults to 5.
+        rate: requests in any second for the default client; without it the client learns
+            the pace from the server's 429s (see the README's Rate limits). Bland documents
+            no limit; its organization rate limit defaults to 5.
         prune: delete the pools of manifest keys that are not in ``desired``. Guarded: a
             ``desired`` with no pools is refused, and so is a plan deleting more than
             ``max_delete`` pools (by default: more than 10 pools and more than 10% of the

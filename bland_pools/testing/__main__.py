@@ -4,7 +4,8 @@
 
 Prints the URL (first line), the API key and the Twilio credentials its organizations own;
 ``--fault server_error=0.05`` adds random faults; ``--paths geospatial-dialing-pools`` serves
-the resource under that name only (default: both).
+the resource under that name only (default: both); ``--rate-limit 5`` answers 429 past 5
+requests per sliding second per key.
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ def _options(parser: argparse.ArgumentParser) -> None:
         metavar="KEY",
         help="an accepted API key, each its own organization (repeatable; default "
         f"{DEFAULT_API_KEY})",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        metavar="N",
+        help="answer 429 (with Retry-After) past N requests per sliding second per key "
+        "(default: no limit)",
     )
     parser.add_argument(
         "--credentials",
@@ -54,15 +62,20 @@ def _build(args: argparse.Namespace, **common: Any) -> tuple[BlandEmulator, Sett
     credentials: list[str] = list(args.credentials)
     if args.samples and SAMPLE_CREDENTIALS not in credentials:
         credentials.append(SAMPLE_CREDENTIALS)  # a sample pool uses them
-    emulator = BlandEmulator(dict.fromkeys(keys, credentials), paths=args.paths, **common)
+    emulator = BlandEmulator(
+        dict.fromkeys(keys, credentials), paths=args.paths, rate_limit=args.rate_limit, **common
+    )
 
     def settings() -> list[tuple[str, str]]:
-        return [
+        lines = [
             ("API key" if len(keys) == 1 else "API keys", ", ".join(keys)),
             ("paths", ", ".join("/v1/" + name for name in emulator.paths)),
             ("credentials", ", ".join(credentials) or "none (add with --credentials UUID)"),
             ("shell", f"export BLAND_BASE_URL={emulator.url} BLAND_API_KEY={keys[0]}"),
         ]
+        if args.rate_limit is not None:
+            lines.append(("rate limit", f"{args.rate_limit} requests per second per key"))
+        return lines
 
     return emulator, settings
 

@@ -37,7 +37,9 @@ Statuses (Bland documents body codes only; these are the emulator's choices):
                                     organization's Twilio credentials
     POOL_NOT_FOUND          404     no such pool in this organization (update: checked
                                     after the body)
-    TOO_MANY_REQUESTS       429     ``rate_limited`` fault (Bland sets no rate limit)
+    TOO_MANY_REQUESTS       429     past ``rate_limit`` requests in a sliding second for
+                                    the key (``Retry-After``: whole seconds until one
+                                    is free), or the ``rate_limited`` fault
     INTERNAL_SERVER_ERROR,  500,    ``server_error`` fault; the code is the status phrase
     BAD_GATEWAY, ...        502...  in upper snake case
     ======================  ======  ====================================================
@@ -53,14 +55,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 from aiohttp import web
@@ -91,11 +96,16 @@ SAMPLE_POOL_ID: Final = "550e8400-e29b-41d4-a716-446655440001"
 _NOT_SENT: Final = object()
 
 
+class _Monotonic(Protocol):
+    def monotonic(self) -> float: ...
+
+
 @attrs.define
 class _Org:
     owner_id: str
     credentials: set[str] = attrs.Factory(set)  # lower-case UUIDs
     pools: dict[str, dict[str, Any]] = attrs.Factory(dict)  # lower-case id -> pool
+    arrivals: deque[float] = attrs.Factory(deque)  # the last second's accepted requests
 
 
 # The docs: a UUID "e.g. 550e8400-e29b-41d4-a716-446655440000"; a number "exactly 12
@@ -169,6 +179,11 @@ class BlandEmulator(EmulatorBase):
             keeps of each (a soak test of hours stays small).
         paths: the resource names it serves (default both: ``custom-dialing-pools`` and
             ``geospatial-dialing-pools``); the other name's paths answer a plain 404.
+        rate_limit: requests per sliding second per API key (organization); past it a 429
+            with ``Retry-After`` (whole seconds until the oldest leaves the second) and
+            nothing applied. ``None`` (the default): no limit.
+        clock: what the rate window counts by (an object with ``monotonic()``); share a
+            ``FakeClock`` with the client to test pacing without waiting.
         state_file: keep the pools in this JSON file (the format of :meth:`save`): read when
             the emulator is made, if it exists, and rewritten atomically after every change
             the API makes, before the answer is sent, so the state survives any kill of the
@@ -189,9 +204,17 @@ class BlandEmulator(EmulatorBase):
         log_limit: int = 10_000,
         log_body_limit: int = 64 * 1024,
         paths: Iterable[str] = RESOURCE_NAMES,
+        rate_limit: int | None = None,
+        clock: _Monotonic | None = None,
         state_file: str | Path | None = None,
     ) -> None:
         self.paths = _served(paths)
+        if rate_limit is not None and (
+            isinstance(rate_limit, bool) or not isinstance(rate_limit, int) or rate_limit < 1
+        ):
+            raise ValueError(f"rate_limit must be a whole number, at least 1, got {rate_limit!r}")
+        self.rate_limit = rate_limit
+        self._clock = time.monotonic if clock is None else clock.monotonic
         super().__init__(
             host=host,
             port=port,
@@ -347,6 +370,7 @@ class BlandEmulator(EmulatorBase):
     def _clear_state(self) -> None:
         for org in self._orgs.values():
             org.pools.clear()
+            org.arrivals.clear()
         self._changes += 1
 
     # -- durability (state_file) -----------------------------------------------------------
@@ -422,13 +446,26 @@ class BlandEmulator(EmulatorBase):
         phrase = HTTPStatus(status).phrase
         return _error(phrase.upper().replace(" ", "_").replace("-", "_"), phrase, status, headers)
 
-    def _caller(self, request: web.Request) -> _Org | None:
+    def _caller(self, request: web.Request) -> _Org | web.Response:
+        """The key's organization, or the refusal: 401 for a missing or unknown key, 429
+        past ``rate_limit`` requests in the last second (a refused request does not count)."""
         key = request.headers.get("authorization")
-        return self._orgs.get(key) if key else None
-
-    @staticmethod
-    def _unauthorized() -> web.Response:
-        return _error("UNAUTHORIZED", MSG_UNAUTHORIZED, 401)
+        org = self._orgs.get(key) if key else None
+        if org is None:
+            return _error("UNAUTHORIZED", MSG_UNAUTHORIZED, 401)
+        if self.rate_limit is None:
+            return org
+        now = self._clock()
+        arrivals = org.arrivals
+        while arrivals and arrivals[0] <= now - 1.0:
+            arrivals.popleft()
+        if len(arrivals) >= self.rate_limit:
+            # HTTP's Retry-After is whole seconds: until the oldest leaves the second.
+            wait = max(1, math.ceil(arrivals[-self.rate_limit] + 1.0 - now))
+            headers = {"Retry-After": str(wait)}
+            return _error("TOO_MANY_REQUESTS", "Too Many Requests", 429, headers)
+        arrivals.append(now)
+        return org
 
     def _pool_of(self, org: _Org, request: web.Request) -> dict[str, Any] | web.Response:
         pool_id = request.match_info["pool_id"]
@@ -460,21 +497,21 @@ class BlandEmulator(EmulatorBase):
 
     async def _list(self, request: web.Request) -> web.Response:
         org = self._caller(request)
-        if org is None:
-            return self._unauthorized()
+        if isinstance(org, web.Response):
+            return org
         return _success(list(org.pools.values()))
 
     async def _get(self, request: web.Request) -> web.Response:
         org = self._caller(request)
-        if org is None:
-            return self._unauthorized()
+        if isinstance(org, web.Response):
+            return org
         pool = self._pool_of(org, request)
         return pool if isinstance(pool, web.Response) else _success(pool)
 
     async def _create(self, request: web.Request) -> web.Response:
         org = self._caller(request)
-        if org is None:
-            return self._unauthorized()
+        if isinstance(org, web.Response):
+            return org
         body = self._read_body(org, request)
         if isinstance(body, web.Response):
             return body
@@ -492,8 +529,8 @@ class BlandEmulator(EmulatorBase):
 
     async def _update(self, request: web.Request) -> web.Response:
         org = self._caller(request)
-        if org is None:
-            return self._unauthorized()
+        if isinstance(org, web.Response):
+            return org
         if not is_uuid(request.match_info["pool_id"]):
             return _error("INVALID_POOL_ID", MSG_INVALID_POOL_ID, 400)
         body = self._read_body(org, request)
@@ -511,8 +548,8 @@ class BlandEmulator(EmulatorBase):
 
     async def _delete(self, request: web.Request) -> web.Response:
         org = self._caller(request)
-        if org is None:
-            return self._unauthorized()
+        if isinstance(org, web.Response):
+            return org
         pool = self._pool_of(org, request)
         if isinstance(pool, web.Response):
             return pool

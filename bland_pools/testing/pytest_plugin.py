@@ -24,6 +24,18 @@ Fixtures for plain ``def`` tests (scripts, Django, Flask: the blocking client):
         pool = bland_blocking_client.pools.create(["+12345678901"])
         assert bland_emulator_in_thread.pools()[0]["id"] == pool.id
 
+A server's rate limit, to test your pacing: mark the test ``@pytest.mark.bland_emulator(
+rate_limit=5)`` and the emulator answers 429 (with ``Retry-After``) past 5 requests per sliding
+second (per API key), whichever of its fixtures the test uses:
+
+    @pytest.mark.bland_emulator(rate_limit=5)
+    async def test_paced(bland_emulator):
+        async with AsyncBlandClient(api_key=bland_emulator.api_key, base_url=bland_emulator.url,
+                                    max_rate=5) as bland:
+            for _ in range(12):
+                await bland.pools.list()
+        assert {r.status for r in bland_emulator.requests} == {200}
+
 A plain test that asks for an async fixture fails at once, naming the one to use; so does an
 async fixture without pytest-asyncio. Importing this module is cheap: the emulator is imported
 when a fixture first runs. The fixtures are built by ``pools_core._pytest_plugin.plugin_kit``,
@@ -32,18 +44,18 @@ as are ``ghl_pools``'.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pools_core._pytest_plugin import (
     plugin_kit,
     pytest_collection_modifyitems as pytest_collection_modifyitems,
-    pytest_configure as pytest_configure,
 )
 
 if TYPE_CHECKING:
     from ._emulator import BlandEmulator
 
 __all__ = [
+    "MARKER",
     "TEST_API_KEY",
     "bland_blocking_client",
     "bland_client",
@@ -55,12 +67,14 @@ __all__ = [
 
 #: The API key of the ``bland_emulator`` fixtures.
 TEST_API_KEY: Final = "bland-test-key"
+#: The marker that configures the emulator fixtures: ``rate_limit=N``.
+MARKER: Final = "bland_emulator"
 
 
-def _emulator() -> BlandEmulator:
+def _emulator(**options: Any) -> BlandEmulator:
     from ._emulator import BlandEmulator
 
-    return BlandEmulator(api_keys=[TEST_API_KEY])
+    return BlandEmulator(api_keys=[TEST_API_KEY], **options)
 
 
 # pytest finds fixtures and hooks by module-level name.
@@ -71,6 +85,7 @@ def _emulator() -> BlandEmulator:
     bland_emulator_in_thread,
     bland_blocking_client,
     bland_env_in_thread,
+    pytest_configure,
     pytest_runtest_setup,
 ) = plugin_kit(
     "bland_pools",
@@ -79,4 +94,7 @@ def _emulator() -> BlandEmulator:
     clients=("AsyncBlandClient", "BlandClient"),
     settings={"api_key": "api_key", "base_url": "url"},
     variables={"BLAND_API_KEY": "api_key", "BLAND_BASE_URL": "url"},
+    options={
+        "rate_limit": "rate_limit=N answers 429 past N requests per sliding second per API key"
+    },
 )

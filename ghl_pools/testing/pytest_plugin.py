@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Final
 from pools_core._pytest_plugin import (
     plugin_kit,
     pytest_collection_modifyitems as pytest_collection_modifyitems,
-    pytest_configure as pytest_configure,
 )
 
 if TYPE_CHECKING:
@@ -69,6 +68,7 @@ def _emulator() -> GHLEmulator:
     ghl_emulator_in_thread,
     ghl_blocking_client,
     ghl_env_in_thread,
+    pytest_configure,
     pytest_runtest_setup,
 ) = plugin_kit(
     "ghl_pools",

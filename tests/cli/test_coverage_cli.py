@@ -475,11 +475,12 @@ def test_ghl_coverage_with_the_embedded_emulator(
     assert as_json(capsys)["levels"] == expected(4, 1, 1, 0)
 
 
-def test_the_readme_example_prints_what_the_readme_shows(
+def test_the_guides_example_prints_what_the_guide_shows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("matplotlib")
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    guide = Path(__file__).resolve().parents[2] / "docs" / "guides" / "coverage.md"
+    readme = guide.read_text(encoding="utf-8")
     block = readme.split("$ bland-pools coverage examples/calls.csv", 1)[1].split("```", 1)[0]
     command, *shown = block.replace("\\\n", "").splitlines()
     argv = ["coverage", "examples/calls.csv", *command.split()]

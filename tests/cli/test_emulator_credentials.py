@@ -59,7 +59,7 @@ def test_the_provision_emulator_announces_them(
 
 
 def test_the_readme_and_the_example_file_use_the_same() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "guides" / "cli.md").read_text(encoding="utf-8")
     assert f"`--emulator` mode accepts the Twilio credentials `{SAMPLE_CREDENTIALS}`" in readme
     with (ROOT / "examples" / "pools.csv").open(newline="") as file:
         keys = {row["encrypted_key"] for row in csv.DictReader(file)} - {""}

@@ -17,7 +17,7 @@ from ghl_pools._cli import main as ghl_main
 
 from ._support import KEY, run
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "guides" / "errors.md"
 
 
 @pytest.mark.parametrize(

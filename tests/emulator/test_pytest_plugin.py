@@ -41,7 +41,7 @@ def test_the_fixtures_work_in_a_fresh_session(pytester: pytest.Pytester) -> None
     result.assert_outcomes(passed=3)
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "guides" / "testing.md"
 MY_APP = """
 async def provision(client, numbers):
     return await client.pools.create(numbers)

@@ -1,4 +1,4 @@
-"""The web-app recipes of the README and of the documentation site (``# test_fastapi_app.py``,
+"""The web-app recipes of the documentation site's testing guide (``# test_fastapi_app.py``,
 ``# test_aiohttp_app.py``) run as written: each block is saved under the name its first line
 gives, next to the page's ``# pyproject.toml`` block, and run as a pytest session in a fresh
 process with ``-W error``. (``# test_my_code.py`` needs an app of its own:
@@ -14,7 +14,7 @@ import pytest
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [ROOT / "README.md", ROOT / "docs" / "guides" / "testing.md"]
+PAGES = [ROOT / "docs" / "guides" / "testing.md"]
 FENCE = re.compile(r"```(?:python|toml)\n(.*?)```", flags=re.S)
 TEST_FILE = re.compile(r"# (test_\w+\.py)\n")
 RECIPE_NAMES = ["test_aiohttp_app.py", "test_fastapi_app.py"]

@@ -1,103 +1,213 @@
-"""The client pace (``pools_core._pace.Pace``) on a fake clock: a finite rate spaces requests by
-``1/rate``; ``math.inf`` never waits until a 429; a 429 holds every acquire for its
-``Retry-After`` and halves the rate once per burst (two 429s within two seconds cut once);
-the rate doubles per calm second back up to the cap, never above it, and never falls below
-one request a second. End to end, an ``AsyncBlandClient(max_rate=...)`` against the emulator:
-after one 429 every call of the client waits the ``Retry-After``, not only the one that got it,
-and the calls that follow go at half the rate."""
+"""The client pace (``pools_core._pace.Pace``), a control loop, on virtual time.
+
+With a rate N, sends are booked on a sliding second (never more than N in any second, N a
+second exactly, each counted until a second after its answer). Without one, few requests are in
+flight until the server refuses; a 429 holds every acquire for its ``Retry-After``, sets the
+level to what the server accepted in the second before, and probes one send above it after the
+hold: refused, the level is confirmed (the next probe after a calm minute); accepted twice, the
+429 was a stray one and the pace is unlimited again; a second 429 in the same burst confirms the
+level without a probe. Against a simulated server that enforces N
+per sliding second the pace learns N and keeps to it. End to end, an ``AsyncBlandClient``
+against ``BlandEmulator(rate_limit=...)`` sharing the client's fake clock.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import math
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from bland_pools import AsyncBlandClient, ConfigurationError, RateLimitError
-from bland_pools.testing import BlandEmulator, FakeClock, Fault
+from bland_pools import AsyncBlandClient, ConfigurationError
+from bland_pools.testing import BlandEmulator, FakeClock
 from pools_core._pace import Pace
 
 KEY = "sk-pace-test-5e1d"
+_T = TypeVar("_T")
 
 
-def rate_limited(seconds: float | None) -> CIMultiDictProxy[str]:
+def retry_after(seconds: float | None) -> CIMultiDictProxy[str]:
     """A 429's headers as the transport hands them over (case-insensitive)."""
     values = {} if seconds is None else {"Retry-After": f"{seconds:g}"}
     return CIMultiDictProxy(CIMultiDict(values))
 
 
-def answer_429(pace: Pace, clock: FakeClock, retry_after: float | None = None) -> None:
-    pace.done("", clock.now, rate_limited(retry_after), 429)
+class VirtualClock:
+    """Time that moves only when every task waits: a sleep ends when the clock reaches its
+    end, and concurrent sleeps overlap as real ones do (``FakeClock`` adds them up)."""
 
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+        self._timers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
 
-class GatedClock(FakeClock):
-    """A :class:`FakeClock` whose sleeps, while the gate is closed, are recorded and then wait
-    for the gate: every task that waits shows up in ``sleeps`` before time moves."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gate = asyncio.Event()
-        self.gate.set()
+    def monotonic(self) -> float:
+        return self.now
 
     async def sleep(self, seconds: float) -> None:
-        if self.gate.is_set():
-            await super().sleep(seconds)
-            return
-        self.sleeps.append(seconds)
-        target = self.now + seconds
-        await self.gate.wait()
-        self.now = max(self.now, target)
+        self.slept.append(seconds)
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._timers, (self.now + seconds, next(self._seq), future))
+        await future
+
+    async def run(self, work: Coroutine[Any, Any, _T]) -> _T:
+        """Run ``work``, moving time to the next timer whenever nothing else can run."""
+        task = asyncio.ensure_future(work)
+        while not task.done():
+            for _ in range(50):  # let every runnable task run
+                await asyncio.sleep(0)
+                if task.done():
+                    break
+            else:
+                while self._timers and self._timers[0][2].done():
+                    heapq.heappop(self._timers)  # cancelled
+                if not self._timers:
+                    raise AssertionError("deadlock: every task waits and no timer is set")
+                when, _, future = heapq.heappop(self._timers)
+                self.now = max(self.now, when)
+                future.set_result(None)
+        return task.result()
 
 
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait for ``condition``, polling; the bound (30 s of real time) is a safety net only."""
-    for _ in range(15_000):
-        if condition():
-            return
-        await asyncio.sleep(0.002)
-    raise AssertionError("the condition never came true")
+class SlidingServer:
+    """A server allowing ``limit`` requests per sliding second (refused ones do not count),
+    answering a refusal with ``Retry-After`` in whole seconds, as the emulator does."""
+
+    def __init__(self, clock: VirtualClock, limit: float) -> None:
+        self.clock = clock
+        self.limit = limit
+        self.arrivals: deque[float] = deque()
+        self.accepted: list[float] = []
+        self.refused = 0
+
+    def answer(self) -> tuple[int, CIMultiDictProxy[str]]:
+        now = self.clock.now
+        while self.arrivals and self.arrivals[0] <= now - 1.0:
+            self.arrivals.popleft()
+        if len(self.arrivals) >= self.limit:
+            self.refused += 1
+            return 429, retry_after(max(1, math.ceil(self.arrivals[0] + 1.0 - now)))
+        self.arrivals.append(now)
+        self.accepted.append(now)
+        return 200, retry_after(None)
 
 
-# -- spacing ---------------------------------------------------------------------------------
+async def send_all(
+    pace: Pace,
+    clock: VirtualClock,
+    answer: Callable[[], tuple[int, CIMultiDictProxy[str]]],
+    requests: int,
+    *,
+    workers: int = 8,
+    rtt: float = 0.01,
+) -> list[int]:
+    """``requests`` requests through ``pace`` by a fixed set of workers, each retrying its
+    429s; every status in answer order."""
+    statuses: list[int] = []
+    left = [requests]
+
+    async def worker() -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            while True:
+                booking = pace.try_acquire("")
+                if booking is None:
+                    booking = await pace.acquire("")
+                status, headers = answer()
+                await clock.sleep(rtt)
+                pace.done("", booking, headers, status)
+                statuses.append(status)
+                if status != 429:
+                    break
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(workers):
+            group.create_task(worker())
+    return statuses
 
 
-async def test_a_finite_rate_spaces_requests_by_one_over_the_rate() -> None:
+def most_in_one_second(times: list[float]) -> int:
+    times = sorted(times)
+    return max((sum(1 for t in times[i:] if t < start + 1.0) for i, start in enumerate(times)))
+
+
+async def on(clock: VirtualClock, work: Awaitable[_T]) -> _T:
+    async def wrapped() -> _T:
+        return await work
+
+    return await clock.run(wrapped())
+
+
+# -- a rate: a sliding second ----------------------------------------------------------------
+
+
+async def test_a_rate_books_n_sends_per_sliding_second() -> None:
     clock = FakeClock()
     pace = Pace(4, clock=clock)
 
-    for _ in range(5):
-        await pace.acquire("")
+    bookings = [await pace.acquire("") for _ in range(9)]
 
-    assert clock.sleeps == pytest.approx([0.25] * 4)
+    # Four at once, then none until a second after the first four: a window, not spacing.
+    assert bookings == pytest.approx([1000.0] * 4 + [1001.0] * 4 + [1002.0])
     assert pace.rate == 4
+
+
+async def test_a_send_counts_until_a_second_after_its_answer() -> None:
+    # The server counted it somewhere between the send and the answer.
+    clock = FakeClock()
+    pace = Pace(1, clock=clock)
+    first = await pace.acquire("")
+    clock.advance(0.3)
+    pace.done("", first, retry_after(None), 200)
+
+    second = await pace.acquire("")
+
+    assert second == pytest.approx(1001.3)
 
 
 async def test_requests_spread_out_need_no_wait() -> None:
     clock = FakeClock()
     pace = Pace(2, clock=clock)
 
-    for _ in range(3):
-        await pace.acquire("")
+    for _ in range(4):
+        pace.done("", await pace.acquire(""), retry_after(None), 200)
         clock.advance(0.5)
 
     assert clock.sleeps == []
 
 
-async def test_an_infinite_rate_never_waits_until_a_429() -> None:
+async def test_a_fractional_rate_books_its_whole_part_per_share_of_a_second() -> None:
     clock = FakeClock()
-    pace = Pace(math.inf, clock=clock)
+    pace = Pace(2.5, clock=clock)  # two per 0.8 s
 
-    for _ in range(200):
-        booking = await pace.acquire("")
-        pace.done("", booking, {}, 200)
-    for status in (400, 404, 500, 503):
-        pace.done("", clock.now, {}, status)
-    await pace.acquire("")
+    bookings = [await pace.acquire("") for _ in range(5)]
 
-    assert clock.sleeps == []
-    assert math.isinf(pace.rate)
+    assert bookings == pytest.approx([1000.0, 1000.0, 1000.8, 1000.8, 1001.6])
+    assert pace.rate == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize("limit", [5, 20, 100])
+async def test_at_the_server_s_rate_never_more_than_n_in_any_second_and_no_429(
+    limit: int,
+) -> None:
+    clock = VirtualClock()
+    pace = Pace(limit, clock=clock)
+    server = SlidingServer(clock, limit)
+
+    statuses = await on(clock, send_all(pace, clock, server.answer, limit * 5 + 1))
+
+    assert server.refused == 0
+    assert set(statuses) == {200}
+    assert most_in_one_second(server.accepted) == limit
+    # N a second exactly, give or take each window's round trip (0.01 s).
+    assert clock.now - 1000.0 == pytest.approx(5.0, abs=0.06)
 
 
 @pytest.mark.parametrize("bad", [0, -1, math.nan])
@@ -112,44 +222,81 @@ def test_the_clients_max_rate_must_be_a_positive_number(bad: object) -> None:
         AsyncBlandClient(api_key=KEY, max_rate=bad)  # type: ignore[arg-type]
 
 
-# -- a 429 -----------------------------------------------------------------------------------
+# -- no rate: few in flight until the server refuses -----------------------------------------
+
+
+async def test_no_rate_never_waits_for_time_until_a_429() -> None:
+    clock = FakeClock()
+    pace = Pace(math.inf, clock=clock)
+
+    for _ in range(200):
+        pace.done("", await pace.acquire(""), retry_after(None), 200)
+    for status in (400, 404, 500, 503, 0):
+        pace.done("", await pace.acquire(""), None, status)
+
+    assert clock.sleeps == []
+    assert math.isinf(pace.rate)
+
+
+async def test_no_rate_keeps_two_in_flight_while_nothing_is_known() -> None:
+    clock = FakeClock()
+    pace = Pace(math.inf, clock=clock)
+    first, second = pace.try_acquire(""), pace.try_acquire("")
+    assert first is not None
+    assert second is not None
+
+    assert pace.try_acquire("") is None  # a third waits for an answer, not for time
+    third = asyncio.ensure_future(pace.acquire(""))
+    await asyncio.sleep(0)
+    assert not third.done()
+    pace.done("", first, retry_after(None), 200)
+    assert await third == clock.now
+    assert clock.sleeps == []
+
+
+async def test_more_fly_as_the_accepted_rate_grows() -> None:
+    clock = FakeClock()
+    pace = Pace(math.inf, clock=clock)
+    for _ in range(320):  # 320 accepted within the second: ten may fly
+        pace.done("", await pace.acquire(""), retry_after(None), 200)
+
+    out = [pace.try_acquire("") for _ in range(12)]
+
+    assert sum(b is not None for b in out) == 10
+
+
+# -- a 429 ------------------------------------------------------------------------------------
 
 
 async def test_a_429_holds_the_next_acquire_for_its_retry_after() -> None:
     clock = FakeClock()
     pace = Pace(10, clock=clock)
-    await pace.acquire("")
+    booking = await pace.acquire("")
 
-    answer_429(pace, clock, 3)
+    pace.done("", booking, retry_after(3), 429)
     await pace.acquire("")
 
     assert clock.sleeps == pytest.approx([3.0])
-    assert pace.rate == 5
 
 
 async def test_a_429_holds_every_waiting_acquire() -> None:
-    clock = GatedClock()
+    clock = VirtualClock()
     pace = Pace(10, clock=clock)
-    await pace.acquire("")
-    answer_429(pace, clock, 2)
-    clock.gate.clear()
+    booking = pace.try_acquire("")
+    assert booking is not None
+    pace.done("", booking, retry_after(2), 429)
 
-    waiters = [asyncio.create_task(pace.acquire("")) for _ in range(4)]
-    await until(lambda: len(clock.sleeps) == 4)
+    bookings = await clock.run(asyncio.gather(*(pace.acquire("") for _ in range(4))))
 
-    assert clock.sleeps == pytest.approx([2.0] * 4)  # every one waits the Retry-After
-    assert not any(w.done() for w in waiters)
-    clock.gate.set()
-    bookings = await asyncio.gather(*waiters)
-    # Then one at a time, at half the rate.
-    assert sorted(bookings) == pytest.approx([1002.0, 1002.2, 1002.4, 1002.6])
+    assert clock.slept[:4] == pytest.approx([2.0] * 4)  # every one waits the Retry-After
+    assert min(bookings) == pytest.approx(1002.0)  # none before it
 
 
 async def test_a_429_without_retry_after_holds_a_second() -> None:
     clock = FakeClock()
     pace = Pace(100, clock=clock)
 
-    answer_429(pace, clock)
+    pace.done("", await pace.acquire(""), None, 429)
     await pace.acquire("")
 
     assert clock.sleeps == pytest.approx([1.0])
@@ -159,213 +306,177 @@ async def test_a_long_retry_after_holds_at_most_a_minute() -> None:
     clock = FakeClock()
     pace = Pace(100, clock=clock)
 
-    answer_429(pace, clock, 3600)
+    pace.done("", await pace.acquire(""), retry_after(3600), 429)
     await pace.acquire("")
 
     assert clock.sleeps == pytest.approx([60.0])
 
 
-async def test_two_429s_within_two_seconds_cut_the_rate_once() -> None:
-    clock = FakeClock()
-    pace = Pace(16, clock=clock)
-
-    answer_429(pace, clock, 0)
-    assert pace.rate == 8
-    clock.advance(1.0)
-    answer_429(pace, clock, 0)
-    clock.advance(0.9)
-    answer_429(pace, clock, 0)
-    assert pace.rate == 8  # one burst
-    clock.advance(0.2)  # 2.1 s after the cut: a new burst
-    answer_429(pace, clock, 0)
-    assert pace.rate == 4
-
-
 async def test_the_hold_extends_to_the_latest_retry_after() -> None:
     clock = FakeClock()
     pace = Pace(16, clock=clock)
+    first, second = await pace.acquire(""), await pace.acquire("")
 
-    answer_429(pace, clock, 5)
+    pace.done("", first, retry_after(5), 429)
     clock.advance(1)
-    answer_429(pace, clock, 1)  # asks for less: the earlier hold stands
+    pace.done("", second, retry_after(1), 429)  # asks for less: the earlier hold stands
     await pace.acquire("")
 
     assert clock.sleeps == pytest.approx([4.0])
 
 
-async def test_the_rate_never_falls_below_one_a_second() -> None:
-    clock = FakeClock()
-    pace = Pace(1.5, clock=clock)
-
-    answer_429(pace, clock, 0)
-    assert pace.rate == 1
-    for _ in range(3):
-        clock.advance(2.5)
-        answer_429(pace, clock, 0)
-    assert pace.rate == 1
-
-
-async def test_a_429_uncapped_starts_from_what_the_server_took() -> None:
+async def test_a_429_sets_the_level_to_what_the_server_took_in_the_last_second() -> None:
     clock = FakeClock()
     pace = Pace(math.inf, clock=clock)
-    for _ in range(40):  # 40 answers over two seconds: 20 a second
-        pace.done("", clock.now, {}, 200)
-        clock.advance(0.05)
+    for _ in range(7):
+        pace.done("", await pace.acquire(""), retry_after(None), 200)
+        clock.advance(0.1)
+    clock.advance(0.4)  # the first two answers are more than a second old now
 
-    answer_429(pace, clock, 0)
+    pace.done("", await pace.acquire(""), retry_after(1), 429)
 
-    assert pace.rate == pytest.approx(10, rel=0.05)
-    await pace.acquire("")
-    await pace.acquire("")
-    assert clock.sleeps == pytest.approx([1 / pace.rate])
+    assert pace.rate == 5
 
 
-async def test_a_429_uncapped_with_nothing_measured_starts_from_bland_s_default() -> None:
+async def test_the_429s_of_sends_out_before_the_cut_do_not_cut_again() -> None:
     clock = FakeClock()
     pace = Pace(math.inf, clock=clock)
+    for _ in range(6):
+        pace.done("", await pace.acquire(""), retry_after(None), 200)
+    out = [await pace.acquire("") for _ in range(2)]
+    pace.done("", out[0], retry_after(1), 429)
+    assert pace.rate == 6
 
-    answer_429(pace, clock, 0)
+    pace.done("", out[1], retry_after(1), 429)  # sent before that cut: the same burst
 
-    assert pace.rate == 2.5  # half of the documented organization default of 5
-
-
-# -- climbing back ---------------------------------------------------------------------------
+    assert pace.rate == 6
 
 
-async def test_the_rate_doubles_per_calm_second_up_to_the_cap() -> None:
+# -- probing back up ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("refusals", "sixth"), [(1, 1001.0), (2, 1002.0)])
+async def test_after_a_lone_429_a_probe_goes_and_after_two_in_one_burst_none(
+    refusals: int, sixth: float
+) -> None:
     clock = FakeClock()
-    pace = Pace(100, clock=clock)
-    for _ in range(3):  # three bursts: 50, 25, 12.5
-        answer_429(pace, clock, 0)
-        clock.advance(2.5)
-    # (No acquire in between, so no climb yet.)
-    assert pace.rate == 12.5
-
-    seen = []
+    pace = Pace(math.inf, clock=clock)
     for _ in range(5):
-        await pace.acquire("")
-        seen.append(pace.rate)
-        clock.advance(1.0)
+        pace.done("", await pace.acquire(""), retry_after(None), 200)
+    out = [await pace.acquire("") for _ in range(refusals)]
+    for booking in out:
+        pace.done("", booking, retry_after(1), 429)
+    assert pace.rate == 5
 
-    assert seen == [25, 50, 100, 100, 100]  # doubled each calm second, never above the cap
+    bookings = [await pace.acquire("") for _ in range(6)]
 
-
-async def test_a_climb_from_the_floor_stops_at_a_cap_that_is_not_a_power_of_two() -> None:
-    clock = FakeClock()
-    pace = Pace(1.5, clock=clock)
-    answer_429(pace, clock, 0)
-    assert pace.rate == 1  # the floor, not 0.75
-
-    for _ in range(3):
-        clock.advance(1.0)
-        await pace.acquire("")
-
-    assert pace.rate == 1.5  # 2 would be above the cap
+    # Five when the hold is over; the sixth goes at once as a probe above the level (a lone
+    # 429 may be a stray one), or waits for the window (two in one burst: the limit refused).
+    assert bookings[:5] == pytest.approx([1001.0] * 5)
+    assert bookings[5] == pytest.approx(sixth, abs=1e-6)
 
 
-async def test_no_climb_during_the_hold_nor_in_the_first_calm_second() -> None:
-    clock = FakeClock()
-    pace = Pace(8, clock=clock)
-
-    answer_429(pace, clock, 3)
-    await pace.acquire("")  # waits out the hold
-    assert pace.rate == 4
-    clock.advance(0.9)
-    await pace.acquire("")
-    assert pace.rate == 4
-    clock.advance(0.2)
-    await pace.acquire("")
-    assert pace.rate == 8
-
-
-async def test_climbing_from_uncapped_stops_at_what_the_server_was_seen_to_take() -> None:
-    clock = FakeClock()
+async def test_a_single_429_early_costs_its_retry_after_and_the_pace_is_unlimited_again() -> None:
+    # A server without a limit refuses one request early on (a stray 429).
+    clock = VirtualClock()
     pace = Pace(math.inf, clock=clock)
-    answer_429(pace, clock, 0)  # nothing seen yet: Bland's documented default, 5 a second
-    assert pace.rate == 2.5  # halved from it
+    stray = deque([(429, retry_after(1))])
 
-    seen = []
-    for _ in range(4):
-        clock.advance(1.0)
-        await pace.acquire("")
-        seen.append(pace.rate)
+    def answer() -> tuple[int, CIMultiDictProxy[str]]:
+        return stray.popleft() if stray else (200, retry_after(None))
 
-    assert seen == [5, 5, 5, 5]  # doubles back to the cap, and not above it
+    statuses = await on(clock, send_all(pace, clock, answer, 1000, rtt=0.001))
 
-
-# -- end to end: the whole client slows down -------------------------------------------------
-
-
-async def test_after_one_429_every_call_of_the_client_waits() -> None:
-    clock = GatedClock()
-    async with (
-        BlandEmulator(api_keys=[KEY]) as emu,
-        AsyncBlandClient(api_key=KEY, base_url=emu.url, max_rate=10, clock=clock) as bland,
-    ):
-        emu.add_pool(KEY, ["+15550000001"])
-        emu.inject(Fault.RATE_LIMITED, method="GET", retry_after=2)
-        clock.gate.clear()
-
-        first = asyncio.create_task(bland.pools.list())
-        await until(lambda: len(clock.sleeps) == 1)  # its own retry waits the Retry-After
-        others = [asyncio.create_task(bland.pools.list()) for _ in range(5)]
-        await until(lambda: len(clock.sleeps) == 6)
-
-        # Every later call waits the Retry-After too; none was sent meanwhile.
-        assert clock.sleeps == pytest.approx([2.0] * 6)
-        assert [r.status for r in emu.requests] == [429]
-
-        clock.gate.set()
-        results = await asyncio.gather(first, *others)
-
-    assert all(len(pools) == 1 for pools in results)
-    assert [r.status for r in emu.requests] == [429] + [200] * 6
-    # After the hold (at 1002), the six calls went at half the rate (5/s, 0.2 s apart), not
-    # at the cap's 0.1: the last one at 1003.
-    assert all(s <= 0.2 + 1e-9 for s in clock.sleeps[6:])
-    assert clock.now == pytest.approx(1003.0)
+    assert statuses.count(429) == 1
+    assert statuses.count(200) == 1000
+    assert math.isinf(pace.rate)  # not capped for the rest of the run
+    # The one-second hold, then two probes above the cut level, then unlimited: a thousand
+    # requests at a millisecond each with few in flight took the rest.
+    assert clock.now - 1000.0 < 1.0 + 1.0
+    assert max(clock.slept) == pytest.approx(1.0, abs=0.01)
 
 
-async def test_without_a_pace_only_the_call_that_got_the_429_waits() -> None:
-    # The contrast: with no max_rate, each call retries its own 429.
-    clock = GatedClock()
-    async with (
-        BlandEmulator(api_keys=[KEY]) as emu,
-        AsyncBlandClient(api_key=KEY, base_url=emu.url, clock=clock) as bland,
-    ):
-        emu.inject(Fault.RATE_LIMITED, method="GET", retry_after=2)
-        clock.gate.clear()
-        first = asyncio.create_task(bland.pools.list())
-        await until(lambda: len(clock.sleeps) == 1)
+async def test_a_refused_probe_confirms_the_level_and_the_next_probe_waits_a_minute() -> None:
+    clock = VirtualClock()
+    pace = Pace(math.inf, clock=clock)
+    server = SlidingServer(clock, 5)
 
-        await asyncio.gather(*(bland.pools.list() for _ in range(3)))
+    statuses = await on(clock, send_all(pace, clock, server.answer, 5 * 50, rtt=0.005))
 
-        assert clock.sleeps == pytest.approx([2.0])
-        clock.gate.set()
-        await first
-
-    assert [r.status for r in emu.requests].count(200) == 4
+    # One refused at the start (with one other already out), one refused probe; then 5 a
+    # second until the calm minute is over and one probe more is refused.
+    assert statuses.count(429) <= 4
+    assert pace.rate == 5
+    assert most_in_one_second(server.accepted) == 5
+    assert clock.now - 1000.0 == pytest.approx(50.0, abs=1.5)
 
 
-async def test_an_uncapped_client_is_paced_after_a_429() -> None:
+async def test_a_probe_accepted_after_a_confirmed_level_climbs_one_at_a_time() -> None:
+    clock = VirtualClock()
+    pace = Pace(math.inf, clock=clock)
+    server = SlidingServer(clock, 5)
+    await on(clock, send_all(pace, clock, server.answer, 30, rtt=0.005))
+    assert pace.rate == 5
+
+    server.limit = 8  # the organization's limit was raised
+    statuses = await on(clock, send_all(pace, clock, server.answer, 8 * 70, rtt=0.005))
+
+    assert pace.rate == 8  # after the calm minute: 6, 7, 8 accepted, 9 refused
+    assert statuses.count(429) <= 2
+
+
+@pytest.mark.parametrize("limit", [5, 20, 100])
+async def test_without_a_rate_the_pace_learns_the_server_s_limit(limit: int) -> None:
+    clock = VirtualClock()
+    pace = Pace(math.inf, clock=clock)
+    server = SlidingServer(clock, limit)
+
+    statuses = await on(clock, send_all(pace, clock, server.answer, limit * 10 + 1, rtt=0.003))
+
+    assert statuses.count(429) <= 5
+    assert pace.rate == limit
+    assert clock.now - 1000.0 <= 10.0 * 1.05
+
+
+async def test_a_rate_below_the_server_s_limit_is_never_exceeded_by_a_probe() -> None:
+    clock = VirtualClock()
+    pace = Pace(5, clock=clock)
+    server = SlidingServer(clock, 4)  # stricter than the rate asked for
+
+    statuses = await on(clock, send_all(pace, clock, server.answer, 4 * 90, rtt=0.005))
+
+    assert pace.rate == 4
+    assert statuses.count(429) <= 3
+    assert most_in_one_second(server.accepted) == 4
+
+
+# -- end to end: the whole client, the emulator's limit ----------------------------------------
+
+
+async def test_a_client_at_the_emulator_s_rate_draws_no_429() -> None:
     clock = FakeClock()
     async with (
-        BlandEmulator(api_keys=[KEY]) as emu,
+        BlandEmulator(api_keys=[KEY], rate_limit=5, clock=clock) as emu,
+        AsyncBlandClient(api_key=KEY, base_url=emu.url, max_rate=5, clock=clock) as bland,
+    ):
+        for _ in range(16):  # one at a time: the fake clock moves by each wait
+            await bland.pools.list()
+
+    assert [r.status for r in emu.requests] == [200] * 16
+    assert clock.sleeps == pytest.approx([1.0] * 3, abs=0.05)  # five a second
+
+
+async def test_a_client_without_a_rate_learns_the_emulator_s_limit() -> None:
+    clock = FakeClock()
+    async with (
+        BlandEmulator(api_keys=[KEY], rate_limit=5, clock=clock) as emu,
         AsyncBlandClient(api_key=KEY, base_url=emu.url, max_rate=math.inf, clock=clock) as bland,
     ):
-        await asyncio.gather(*(bland.pools.list() for _ in range(5)))
-        assert clock.sleeps == []  # no cap before the first 429
-        emu.inject(Fault.RATE_LIMITED, method="GET", retry_after=2)
-        with pytest.raises(RateLimitError):
-            await bland.pools.list(max_retries=0)
-        held_from = clock.now
+        for _ in range(40):
+            await bland.pools.list()
 
-        await asyncio.gather(*(bland.pools.list() for _ in range(4)))
-
-    # The hold first, then the calls one after another at a finite pace (half of what the
-    # server was seen to take), where before the 429 nothing waited at all.
-    assert clock.sleeps[0] == pytest.approx(2.0)
-    assert len(clock.sleeps) >= 3
-    assert all(0 < s < 1 for s in clock.sleeps[1:])
-    assert clock.now - held_from > 2.0 + 0.05
-    assert [r.status for r in emu.requests] == [200] * 5 + [429] + [200] * 4
+    statuses = [r.status for r in emu.requests]
+    # The sixth refused, one refused probe after the hold; then five a second.
+    assert statuses.count(200) == 40
+    assert statuses.count(429) == 2
+    assert 429 not in statuses[statuses.index(429) + 8 :]
