@@ -160,15 +160,16 @@ def plugin_kit(
     ``clients`` names the package's async and blocking client classes, made with
     ``settings`` (client keyword -> emulator attribute); ``variables`` (environment variable
     -> emulator attribute) are what the env fixtures set; ``options`` (keyword -> what it
-    does) are those a test may give the emulator with ``@pytest.mark.<prefix>_emulator``.
+    does, for ``pytest --markers``) are those a test may give the emulator with
+    ``@pytest.mark.<prefix>_emulator``.
     """
     prefix = package.split("_")[0]
     marker = f"{prefix}_emulator"
     async_fixtures = {f"{prefix}_{a}": f"{prefix}_{b}" for a, b in _IN_THREAD.items()}
     keywords = ", ".join(f"{name}=..." for name in options)
     marked = f" (options from ``@pytest.mark.{marker}({keywords})``)" if options else ""
-    words = {"emulator_doc": emulator_doc + marked, "marked": marked, "prefix": prefix}
-    words |= {"async": clients[0]}
+    doc = emulator_doc.rstrip(".") + marked + "."
+    words = {"emulator_doc": doc, "marked": marked, "prefix": prefix, "async": clients[0]}
     words |= {"blocking": clients[1], "variables": ", ".join(f"``{v}``" for v in variables)}
 
     def made(request: pytest.FixtureRequest) -> Any:
@@ -229,10 +230,8 @@ def plugin_kit(
     @pytest.hookimpl(tryfirst=True)
     def pytest_configure(config: pytest.Config) -> None:
         hold_loop_scope_notice(config)  # blocking-only projects need not configure it
-        if options:
-            said = "; ".join(options.values())
-            line = f"{marker}({keywords.replace('...', 'None')}): options of the {marker} fixtures"
-            config.addinivalue_line("markers", f"{line}; {said}")
+        for name, what in options.items():  # each option: "bland_emulator(rate_limit=N): ..."
+            config.addinivalue_line("markers", f"{marker}({name}=N): {what} ({marker} fixtures)")
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(item: pytest.Item) -> None:

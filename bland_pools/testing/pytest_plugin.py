@@ -94,7 +94,5 @@ def _emulator(**options: Any) -> BlandEmulator:
     clients=("AsyncBlandClient", "BlandClient"),
     settings={"api_key": "api_key", "base_url": "url"},
     variables={"BLAND_API_KEY": "api_key", "BLAND_BASE_URL": "url"},
-    options={
-        "rate_limit": "rate_limit=N answers 429 past N requests per sliding second per API key"
-    },
+    options={"rate_limit": "answers 429 past N requests per sliding second per API key"},
 )
