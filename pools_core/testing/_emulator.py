@@ -631,11 +631,21 @@ def _drop(request: web.Request) -> web.Response:
 Settings = Callable[[], Sequence[tuple[str, str]]]
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a whole number from 0 to 65535, got {text!r}")
+    return port
+
+
 def add_standalone_options(parser: argparse.ArgumentParser, *, default_port: int) -> None:
     """The options every standalone emulator takes: where to listen, samples, faults."""
     parser.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
     parser.add_argument(
-        "--port", type=int, default=default_port, help="port; 0 picks a free one (%(default)s)"
+        "--port", type=_port, default=default_port, help="port; 0 picks a free one (%(default)s)"
     )
     parser.add_argument("--samples", action="store_true", help="start with a few sample pools")
     parser.add_argument(
