@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from _loopback import serve
 from aiohttp import web
 
 from bland_pools._cli import main as bland_main
@@ -288,15 +289,8 @@ async def hostile_bland() -> AsyncIterator[str]:
         }
         return web.json_response(body, status=400)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    async with serve(answer) as url:
+        yield url
 
 
 async def test_an_error_message_from_the_server_is_shown_escaped(
@@ -367,15 +361,8 @@ async def hostile_pool() -> AsyncIterator[str]:
         }
         return web.json_response({"status": "success", "data": pool, "errors": None})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    async with serve(answer) as url:
+        yield url
 
 
 async def test_a_shown_pool_has_its_fields_escaped(
