@@ -46,6 +46,14 @@ async def ghl(*argv: str) -> int:
     return await asyncio.to_thread(run, ghl_main, argv)
 
 
+def bland_args(base_url: str, *argv: str) -> list[str]:
+    return ["--api-key", KEY, "--base-url", base_url, *argv]
+
+
+async def provision(base_url: str, source: Path, manifest: Path) -> int:
+    return await bland(*bland_args(base_url, "provision", str(source), "--manifest", str(manifest)))
+
+
 def assert_no_control_characters(text: str) -> None:
     """Nothing but printable characters and the line ends the command wrote."""
     assert all(line.isprintable() for line in text.splitlines()), text
@@ -118,16 +126,7 @@ async def test_export_provision_keeps_numbers_and_round_trips_into_provision(
     exported.write_text(out, encoding="utf-8")
     manifest = tmp_path / "pools.db"
 
-    code = await bland(
-        "--api-key",
-        KEY,
-        "--base-url",
-        bland_emu.url,
-        "provision",
-        str(exported),
-        "--manifest",
-        str(manifest),
-    )
+    code = await provision(bland_emu.url, exported, manifest)
 
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -152,16 +151,7 @@ async def provisioned(
     lines[-1] = json.dumps({"pool": keys[-1], "phone_numbers": ["+13125559998", "+13125559999"]})
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     manifest = tmp_path / "pools.db"
-    code = await bland(
-        "--api-key",
-        KEY,
-        "--base-url",
-        emu.url,
-        "provision",
-        str(source),
-        "--manifest",
-        str(manifest),
-    )
+    code = await provision(emu.url, source, manifest)
     out, err = capsys.readouterr()
     assert code == 0, err
     return manifest, out, err
@@ -246,16 +236,7 @@ async def test_the_manifest_table_and_failed_lines_show_keys_escaped(
     )
     manifest = tmp_path / "pools.db"
 
-    code = await bland(
-        "--api-key",
-        KEY,
-        "--base-url",
-        bland_emu.url,
-        "provision",
-        str(source),
-        "--manifest",
-        str(manifest),
-    )
+    code = await provision(bland_emu.url, source, manifest)
 
     out, err = capsys.readouterr()
     assert code == 1
@@ -296,16 +277,7 @@ async def hostile_bland() -> AsyncIterator[str]:
 async def test_an_error_message_from_the_server_is_shown_escaped(
     hostile_bland: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = await bland(
-        "--api-key",
-        KEY,
-        "--base-url",
-        hostile_bland,
-        "--max-retries",
-        "0",
-        "get",
-        SAMPLE_POOL_ID,
-    )
+    code = await bland(*bland_args(hostile_bland, "--max-retries", "0", "get", SAMPLE_POOL_ID))
 
     out, err = capsys.readouterr()
     assert (code, out) == (1, "")
@@ -323,17 +295,8 @@ async def test_an_export_error_line_is_shown_escaped(
 ) -> None:
     # A GoHighLevel answer is a NestJS body: the "message" is what the line shows.
     code = await ghl(
-        "--token",
-        TOKEN,
-        "--base-url",
-        hostile_bland,
-        "--max-retries",
-        "0",
-        "export",
-        "--location",
-        LOCATION,
-        "--format",
-        "json",
+        *["--token", TOKEN, "--base-url", hostile_bland, "--max-retries", "0", "export"],
+        *["--location", LOCATION, "--format", "json"],
         "--partial",  # the output is written although a location failed
     )
 
@@ -368,7 +331,7 @@ async def hostile_pool() -> AsyncIterator[str]:
 async def test_a_shown_pool_has_its_fields_escaped(
     hostile_pool: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = await bland("--api-key", KEY, "--base-url", hostile_pool, "get", SAMPLE_POOL_ID)
+    code = await bland(*bland_args(hostile_pool, "get", SAMPLE_POOL_ID))
 
     out, err = capsys.readouterr()
     assert code == 0, err
