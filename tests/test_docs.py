@@ -23,9 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from bland_pools.testing import BlandEmulator
-from ghl_pools.testing import GHLEmulator
+from _examples import emulated_environment, run_example
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -64,20 +62,8 @@ BASH = _blocks("bash", [*PAGES, README])
 
 @pytest.fixture(scope="module")
 def environment() -> Iterator[dict[str, str]]:
-    bland = BlandEmulator(api_keys={KEY: [CRED]})
-    ghl = GHLEmulator(tokens={TOKEN: LOCATIONS})
-    bland.seed_samples()
-    ghl.seed_samples()
-    with bland.in_thread(), ghl.in_thread():
-        yield {
-            **os.environ,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "BLAND_API_KEY": KEY,
-            "BLAND_BASE_URL": bland.url,
-            "GHL_ACCESS_TOKEN": TOKEN,
-            "GHL_BASE_URL": ghl.url,
-            "GHL_LOCATION_ID": LOCATIONS[0],
-        }
+    with emulated_environment(KEY, CRED, TOKEN, LOCATIONS) as env:
+        yield env
 
 
 def test_the_docs_have_the_examples_these_tests_run() -> None:
@@ -97,15 +83,7 @@ def test_a_python_example_runs_as_written(
 ) -> None:
     script = tmp_path / "example.py"
     script.write_text(block, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-W", "error", str(script)],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_example([sys.executable, "-W", "error", str(script)], tmp_path, environment)
     assert done.returncode == 0, f"{name}: {done.stderr}"
     assert "Traceback" not in done.stderr
 
@@ -118,15 +96,7 @@ def test_a_shell_example_runs_as_written(
     (tmp_path / "calls.txt").write_text(CALLS_TXT, encoding="utf-8")
     shutil.copy(ROOT / "examples" / "calls.csv", tmp_path / "calls.csv")
     (tmp_path / "examples").symlink_to(ROOT / "examples")
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_example(["bash", "-euo", "pipefail", "-c", block], tmp_path, environment)
     assert done.returncode == 0, f"{name}: {done.stdout}\n{done.stderr}"
     assert "Traceback" not in done.stderr
 
