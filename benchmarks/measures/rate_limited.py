@@ -1,6 +1,6 @@
 """``rate_limited``: the bulk engine against a server that enforces a rate limit.
 
-A ``BlandEmulator(rate_limit=N)`` (``benchmarks/_bland_emulator.py``, in its own process)
+A ``BlandEmulator(rate_limit=N)`` (``benchmarks/_emulator.py bland``, in its own process)
 answers 429 with ``Retry-After`` (whole seconds until a slot frees) past N requests per
 sliding second. The engine provisions ``sizes.limited_pools`` new pools through it,
 ``bland_pools.provision.provision(mapping, manifest=<fresh file>, client=AsyncBlandClient(
@@ -46,7 +46,7 @@ RATE_TARGET: Final = 1.02
 AUTO_MAX_429: Final = 5
 STRAY_TARGET: Final = 2.0  # seconds: the staged Retry-After (1 s) plus a second
 API_KEY: Final = "bench-limited-key-0000000000"
-EMULATOR_SCRIPT: Final = str(Path(__file__).resolve().parent.parent / "_bland_emulator.py")
+EMULATOR_SCRIPT: Final = str(Path(__file__).resolve().parent.parent / "_emulator.py")
 NO_LIMIT: Final = 1_000_000
 
 
@@ -77,6 +77,7 @@ def run(sizes: Sizes) -> Outcome:
 def _args(limit: int, pools: int) -> list[str]:
     return [
         EMULATOR_SCRIPT,
+        "bland",
         "--api-key",
         API_KEY,
         "--rate-limit",
