@@ -579,25 +579,19 @@ async def test_a_pool_deleted_by_hand_is_created_again(
 # -- another organization --------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "known_by_its_pools",
+    [
+        pytest.param(True, id="organization-known-from-its-pools"),
+        # The usual first run: the organization has no pool yet when the job starts.
+        pytest.param(False, id="organization-empty-when-the-job-started"),
+    ],
+)
 async def test_a_manifest_of_another_organization_is_refused(
-    bland_emu: BlandEmulator, manifest: Path
+    bland_emu: BlandEmulator, manifest: Path, known_by_its_pools: bool
 ) -> None:
-    bland_emu.add_pool(KEY_A, nums(500))  # the organization is known from its pools
-    await run(bland_emu, wanted(3), manifest)
-    bland_emu.add_pool(KEY_B, nums(600))
-    mark = len(bland_emu.requests)
-
-    with pytest.raises(ManifestError, match="organization"):
-        await run(bland_emu, wanted(3), manifest, key=KEY_B)
-
-    assert methods(bland_emu, mark) == ["GET"]
-    assert stored(bland_emu, KEY_B) == Counter({tuple(nums(600)): 1})
-
-
-async def test_a_manifest_made_on_an_empty_organization_is_refused_to_another(
-    bland_emu: BlandEmulator, manifest: Path
-) -> None:
-    # The usual first run: the organization has no pool yet when the job starts.
+    if known_by_its_pools:
+        bland_emu.add_pool(KEY_A, nums(500))
     await run(bland_emu, wanted(3), manifest)
     bland_emu.add_pool(KEY_B, nums(600))
     mark = len(bland_emu.requests)
