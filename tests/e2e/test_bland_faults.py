@@ -25,11 +25,6 @@ UPDATE_PATH = f"{POOLS_PATH}/*/update"
 
 
 @pytest.fixture
-def fake() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def client(bland_emu: BlandEmulator, fake: FakeClock) -> AsyncIterator[AsyncBlandClient]:
     """A client whose retry waits are recorded, not slept."""
     async with AsyncBlandClient(api_key=KEY_A, base_url=bland_emu.url, clock=fake) as client:
