@@ -1,4 +1,4 @@
-"""Python SDK for Bland AI custom dialing pools: list, get, create and update.
+"""Python SDK for Bland AI dialing pools (custom or geospatial): list, get, create, update, delete.
 
     from bland_pools import AsyncBlandClient
 

@@ -11,6 +11,7 @@ stderr one of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -41,6 +42,7 @@ class Display:
         self.started = 0.0
         self.last_line = 0.0
         self.failed = 0
+        self.undo = contextlib.ExitStack()  # the log handler the bar installs
 
     def plan(self, plan: Plan) -> None:
         if not self.as_json:
@@ -66,7 +68,8 @@ class Display:
             total=len(plan.actions), unit="pool", file=sys.stderr, disable=None, leave=False
         )
         if not self.bar.disable:
-            _cli.write_stderr = lambda text: self.bar.write(text, file=sys.stderr)
+            write = self.bar.write
+            self.undo.enter_context(_cli.log_through(lambda text: write(text, file=sys.stderr)))
 
     def progress(self, progress: Progress) -> None:
         result = progress.result
@@ -122,7 +125,7 @@ class Display:
             )
 
     def close(self) -> None:
-        _cli.write_stderr = None
+        self.undo.close()
         if self.bar is not None:
             self.bar.close()
 

@@ -54,6 +54,7 @@ __all__ = [
     "UsageError",
     "all_or_nothing",
     "arg",
+    "log_through",
     "one_line",
     "option",
     "print_json",
@@ -245,7 +246,8 @@ class CLI(NamedTuple):
         args.client_options = {
             dest: getattr(args, dest) for dest in map(_dest, self.options) if hasattr(args, dest)
         }
-        return self._run(command, args)
+        with _sdk_log_to_stderr(bool(option(args, "verbose"))):
+            return self._run(command, args)
 
     def _fail(self, args: argparse.Namespace, error: ErrorReport) -> None:
         print_error(self.prog, error, as_json=json_errors(args))
@@ -260,8 +262,6 @@ class CLI(NamedTuple):
             # shown escaped rather than ending the command in a UnicodeEncodeError.
             if isinstance(stream, io.TextIOWrapper):
                 stream.reconfigure(errors="backslashreplace")
-        if option(args, "verbose"):
-            _log_sdk_to_stderr()
         flag = "--" + self.credential.replace("_", "-")
         if option(args, "emulator") and option(args, "base_url"):
             message = "--emulator runs its own server: it cannot be used with --base-url"
@@ -446,33 +446,52 @@ async def announced(
         yield emulator
 
 
-#: While a progress bar runs, log lines go through it (``tqdm.write``) so as not to tear it.
-write_stderr: Callable[[str], None] | None = None
-
-
 class _StderrHandler(logging.Handler):
-    """Writes to whatever ``sys.stderr`` is when a record comes (not the stream of the
-    moment it was made), through the progress bar if one runs."""
+    """Writes each record with ``write``; by default to whatever ``sys.stderr`` is when a
+    record comes (not the stream of the moment it was made)."""
+
+    def __init__(self, write: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        self.write = write or (lambda text: sys.stderr.write(text + "\n"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = display(self.format(record))  # a key in a record cannot forge a line
-            if write_stderr is not None:
-                write_stderr(text)
-            else:
-                sys.stderr.write(text + "\n")
+            self.write(display(self.format(record)))  # a key in a record cannot forge a line
         except Exception:
             self.handleError(record)
 
 
-def _log_sdk_to_stderr() -> None:
-    handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
-    for name in SDK_LOGGERS:
-        logger = logging.getLogger(name)
+def log_through(write: Callable[[str], None]) -> contextlib.AbstractContextManager[None]:
+    """For the block, the ``--verbose`` log lines go through ``write`` (a progress bar's
+    ``tqdm.write``, so as not to tear it): a handler installed in place of the stderr one,
+    removed after. Without ``--verbose``, nothing."""
+    loggers = [logging.getLogger(name) for name in SDK_LOGGERS]
+    verbose = [lg for lg in loggers if any(isinstance(h, _StderrHandler) for h in lg.handlers)]
+    return _installed(_StderrHandler(write), verbose)
+
+
+def _sdk_log_to_stderr(verbose: bool) -> contextlib.AbstractContextManager[None]:
+    """``-v``: the SDK's log on stderr for the command (removed after it, so a process that
+    runs several commands, a test session, does not keep it)."""
+    loggers = [logging.getLogger(name) for name in SDK_LOGGERS if verbose]
+    for logger in loggers:
         logger.setLevel(logging.DEBUG)
-        if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-            logger.addHandler(handler)
+    return _installed(_StderrHandler(), loggers)
+
+
+@contextlib.contextmanager
+def _installed(handler: logging.Handler, loggers: list[logging.Logger]) -> Iterator[None]:
+    """``handler`` on ``loggers`` for the block, in place of their stderr handlers."""
+    before = {logger: logger.handlers for logger in loggers}  # new lists below: these stay
+    for logger in loggers:
+        logger.handlers = [h for h in logger.handlers if not isinstance(h, _StderrHandler)]
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        for logger, handlers in before.items():
+            logger.handlers = handlers
 
 
 @contextlib.contextmanager

@@ -7,12 +7,14 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["lazy_exports"]
+__all__ = ["lazy_exports", "testing_exports"]
 
 
-def lazy_exports(
-    package: str, exports: Mapping[str, str]
-) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+#: A package's ``__getattr__`` and ``__dir__``.
+Hooks = tuple[Callable[[str], Any], Callable[[], list[str]]]
+
+
+def lazy_exports(package: str, exports: Mapping[str, str]) -> Hooks:
     """``__getattr__`` and ``__dir__`` for ``package``, whose public name ``N`` lives in the
     module ``exports[N]`` (relative to the package, ``"._client"``)."""
     namespace = importlib.import_module(package).__dict__
@@ -29,3 +31,14 @@ def lazy_exports(
         return sorted({*namespace, *exports})
 
     return getattr_, dir_
+
+
+def testing_exports(package: str, emulator: str) -> Hooks:
+    """``__getattr__`` and ``__dir__`` for an API's testing ``package``: its emulator class
+    ``emulator`` (from its ``._emulator``) and the shared helpers of ``pools_core.testing``.
+    On first use, because the pytest plugin imports the package in every test session and the
+    emulators need aiohttp.web."""
+    shared = dict.fromkeys(
+        ("FakeClock", "Fault", "FaultPlan", "RecordedRequest"), "pools_core.testing"
+    )
+    return lazy_exports(package, {emulator: "._emulator", **shared})

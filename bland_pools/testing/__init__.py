@@ -15,7 +15,9 @@ Run one by hand with ``python -m bland_pools.testing --port 8765 --samples``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
+
+from pools_core._lazy import testing_exports
 
 if TYPE_CHECKING:
     from pools_core.testing import FakeClock, Fault, FaultPlan, RecordedRequest
@@ -38,19 +40,4 @@ __all__ = [
 SAMPLE_CREDENTIALS: Final = "550e8400-e29b-41d4-a716-446655440000"
 
 
-def __getattr__(name: str) -> Any:
-    # Imported on first use: the pytest plugin imports this package in every test session,
-    # and the emulator needs aiohttp.web.
-    if name == "BlandEmulator":
-        from ._emulator import BlandEmulator
-
-        return BlandEmulator
-    if name in __all__:
-        import pools_core.testing
-
-        return getattr(pools_core.testing, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = testing_exports(__name__, "BlandEmulator")

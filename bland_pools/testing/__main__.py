@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from typing import Any
 
-from pools_core.testing._emulator import (
-    add_standalone_options,
-    fault_plan_from_args,
-    run_standalone,
-)
+from pools_core.testing._emulator import Settings, standalone_main
 
 from . import SAMPLE_CREDENTIALS
 from ._emulator import DEFAULT_API_KEY, RESOURCE_NAMES, BlandEmulator
@@ -26,9 +22,7 @@ from ._emulator import DEFAULT_API_KEY, RESOURCE_NAMES, BlandEmulator
 PROG = "python -m bland_pools.testing"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description="Run a local Bland pools emulator.")
-    add_standalone_options(parser, default_port=8765)
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--api-key",
         action="append",
@@ -61,25 +55,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the resource names served (default both: custom-dialing-pools "
         "geospatial-dialing-pools); the other's paths answer a plain 404",
     )
-    args = parser.parse_args(argv)
+
+
+def _build(args: argparse.Namespace, **common: Any) -> tuple[BlandEmulator, Settings]:
     keys: list[str] = args.api_key or [DEFAULT_API_KEY]
     credentials: list[str] = list(args.credentials)
     if args.samples and SAMPLE_CREDENTIALS not in credentials:
         credentials.append(SAMPLE_CREDENTIALS)  # a sample pool uses them
-    plan = fault_plan_from_args(parser, args)
-    try:
-        emulator = BlandEmulator(
-            dict.fromkeys(keys, credentials),
-            host=args.host,
-            port=args.port,
-            faults=plan,
-            paths=args.paths,
-            rate_limit=args.rate_limit,
-        )
-    except ValueError as exc:
-        parser.error(str(exc))
-    if args.samples:
-        emulator.seed_samples()
+    emulator = BlandEmulator(
+        dict.fromkeys(keys, credentials), paths=args.paths, rate_limit=args.rate_limit, **common
+    )
 
     def settings() -> list[tuple[str, str]]:
         lines = [
@@ -92,8 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             lines.append(("rate limit", f"{args.rate_limit} requests per second per key"))
         return lines
 
-    return run_standalone(emulator, "Bland emulator", settings, prog=PROG)
+    return emulator, settings
 
+
+main = standalone_main(
+    PROG, "Bland emulator", "Run a local Bland pools emulator.", 8765, _options, _build
+)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(None))

@@ -15,7 +15,9 @@ Run one by hand with ``python -m ghl_pools.testing --port 8766 --samples``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pools_core._lazy import testing_exports
 
 if TYPE_CHECKING:
     from pools_core.testing import FakeClock, Fault, FaultPlan, RecordedRequest
@@ -25,19 +27,4 @@ if TYPE_CHECKING:
 __all__ = ["FakeClock", "Fault", "FaultPlan", "GHLEmulator", "RecordedRequest"]
 
 
-def __getattr__(name: str) -> Any:
-    # Imported on first use: the pytest plugin imports this package in every test session,
-    # and the emulator needs aiohttp.web.
-    if name == "GHLEmulator":
-        from ._emulator import GHLEmulator
-
-        return GHLEmulator
-    if name in __all__:
-        import pools_core.testing
-
-        return getattr(pools_core.testing, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = testing_exports(__name__, "GHLEmulator")

@@ -10,22 +10,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from typing import Any
 
-from pools_core.testing._emulator import (
-    add_standalone_options,
-    fault_plan_from_args,
-    run_standalone,
-)
+from pools_core.testing._emulator import Settings, standalone_main
 
 from ._emulator import DEFAULT_LOCATION_ID, DEFAULT_TOKEN, GHLEmulator
 
 PROG = "python -m ghl_pools.testing"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description="Run a local GoHighLevel emulator.")
-    add_standalone_options(parser, default_port=8766)
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="accepted token (%(default)s)")
     parser.add_argument(
         "--location",
@@ -36,23 +30,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--rate-limit", type=int, default=100, help="requests per interval")
     parser.add_argument("--rate-interval", type=float, default=10.0, help="interval seconds")
-    args = parser.parse_args(argv)
+
+
+def _build(args: argparse.Namespace, **common: Any) -> tuple[GHLEmulator, Settings]:
     token: str = args.token
     locations: list[str] = args.location or [DEFAULT_LOCATION_ID]
-    plan = fault_plan_from_args(parser, args)
-    try:
-        emulator = GHLEmulator(
-            {token: locations},
-            host=args.host,
-            port=args.port,
-            faults=plan,
-            rate_limit=args.rate_limit,
-            rate_interval=args.rate_interval,
-        )
-    except ValueError as exc:
-        parser.error(str(exc))
-    if args.samples:
-        emulator.seed_samples()
+    emulator = GHLEmulator(
+        {token: locations}, rate_limit=args.rate_limit, rate_interval=args.rate_interval, **common
+    )
 
     def settings() -> list[tuple[str, str]]:
         return [
@@ -65,8 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             ),
         ]
 
-    return run_standalone(emulator, "GoHighLevel emulator", settings, prog=PROG)
+    return emulator, settings
 
+
+main = standalone_main(
+    PROG, "GoHighLevel emulator", "Run a local GoHighLevel emulator.", 8766, _options, _build
+)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(None))

@@ -71,10 +71,9 @@ __all__ = [
     "Fault",
     "FaultPlan",
     "RecordedRequest",
-    "add_standalone_options",
+    "Settings",
     "current_payload",
-    "fault_plan_from_args",
-    "run_standalone",
+    "standalone_main",
 ]
 
 INSPECTION_PREFIX: Final = "/_emulator/"
@@ -628,11 +627,25 @@ def _drop(request: web.Request) -> web.Response:
 # -- standalone runs (python -m bland_pools.testing / ghl_pools.testing) ------------------------
 
 
+#: What a standalone emulator's banner lists under its URL (called once it listens).
+Settings = Callable[[], Sequence[tuple[str, str]]]
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a whole number from 0 to 65535, got {text!r}")
+    return port
+
+
 def add_standalone_options(parser: argparse.ArgumentParser, *, default_port: int) -> None:
     """The options every standalone emulator takes: where to listen, samples, faults."""
     parser.add_argument("--host", default="127.0.0.1", help="address (default: %(default)s)")
     parser.add_argument(
-        "--port", type=int, default=default_port, help="port; 0 picks a free one (%(default)s)"
+        "--port", type=_port, default=default_port, help="port; 0 picks a free one (%(default)s)"
     )
     parser.add_argument("--samples", action="store_true", help="start with a few sample pools")
     parser.add_argument(
@@ -671,7 +684,7 @@ def fault_plan_from_args(parser: argparse.ArgumentParser, args: argparse.Namespa
 def run_standalone(
     emulator: EmulatorBase,
     title: str,
-    settings: Callable[[], Sequence[tuple[str, str]]],
+    settings: Settings,
     *,
     prog: str,
 ) -> int:
@@ -699,6 +712,35 @@ def run_standalone(
         return 1
     print(f"{prog}: stopped", file=sys.stderr)
     return 0
+
+
+def standalone_main(
+    prog: str,
+    title: str,
+    description: str,
+    default_port: int,
+    add_options: Callable[[argparse.ArgumentParser], object],
+    build: Callable[..., tuple[Any, Settings]],
+) -> Callable[[Sequence[str] | None], int]:
+    """The ``main(argv)`` of ``python -m <package>.testing``: the shared options and then
+    ``add_options``'; ``build(args, host=, port=, faults=)`` makes the emulator (a
+    ``ValueError`` is a usage error) and says what the banner lists under its URL."""
+
+    def main(argv: Sequence[str] | None = None) -> int:
+        parser = argparse.ArgumentParser(prog=prog, description=description)
+        add_standalone_options(parser, default_port=default_port)
+        add_options(parser)
+        args = parser.parse_args(argv)
+        faults = fault_plan_from_args(parser, args)
+        try:
+            emulator, settings = build(args, host=args.host, port=args.port, faults=faults)
+        except ValueError as exc:
+            parser.error(str(exc))
+        if args.samples:
+            emulator.seed_samples()
+        return run_standalone(emulator, title, settings, prog=prog)
+
+    return main
 
 
 def _banner(title: str, url: str, settings: Sequence[tuple[str, str]]) -> list[str]:

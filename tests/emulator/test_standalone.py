@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -174,3 +175,18 @@ async def test_standalone_reports_a_busy_port() -> None:
         assert b"Traceback" not in stderr
     finally:
         await _stop(proc, signal.SIGINT)
+
+
+@pytest.mark.parametrize("module", ["bland_pools.testing", "ghl_pools.testing"])
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_standalone_refuses_a_port_out_of_range_naming_it(module: str, port: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert f"a port is a whole number from 0 to 65535, got '{port}'" in done.stderr
+    assert "Traceback" not in done.stderr
