@@ -18,7 +18,14 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal, TypedDict
 
-from benchmarks.bench_overhead import Call, Measure, can_pin, process_cpu_seconds, run_requests
+from benchmarks.bench_overhead import (
+    BenchmarkError,
+    Call,
+    Measure,
+    can_pin,
+    process_cpu_seconds,
+    run_requests,
+)
 
 __all__ = [
     "FULL",
@@ -274,6 +281,16 @@ class Outcome:
             "cpu": self.cpu,
             "error": error,
         }
+
+
+def status_kib(field: str) -> int:
+    """A memory figure of this process's ``/proc/self/status`` (``VmRSS``, ``VmHWM``), KiB
+    (Linux); the measures' child processes report their memory with it."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    raise BenchmarkError(f"no {field} in /proc/self/status")
 
 
 class CpuWatch:
