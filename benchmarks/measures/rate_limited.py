@@ -27,8 +27,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import math
-import tempfile
-import time
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,9 +34,7 @@ import aiohttp
 
 from benchmarks._harness import CpuWatch, Outcome, Sizes, log
 from benchmarks.bench_overhead import BenchmarkError, Server, can_pin, running_script
-from benchmarks.measures.bulk import desired_pools
-from bland_pools import AsyncBlandClient
-from bland_pools.provision import provision
+from benchmarks.measures.bulk import desired_pools, engine_seconds
 
 TITLE: Final = "Bulk provisioning against a server's rate limit"
 AUTO_TARGET: Final = 1.05
@@ -143,18 +139,9 @@ async def _provision(
 async def _engine(
     server: Server, desired: dict[str, list[str]], rate: float, concurrency: int
 ) -> float:
-    with tempfile.TemporaryDirectory(prefix="bench-limited-") as tmp:
-        async with AsyncBlandClient(
-            api_key=API_KEY, base_url=server.base_url, max_rate=rate, max_retries=5
-        ) as client:
-            started = time.perf_counter()
-            report = await provision(
-                desired, manifest=Path(tmp) / "pools.db", client=client, concurrency=concurrency
-            )
-            elapsed = time.perf_counter() - started
-    if report.count("created") != len(desired):
-        raise BenchmarkError(f"the engine did not create every pool: {report.to_dict()['counts']}")
-    return elapsed
+    return await engine_seconds(
+        server.base_url, API_KEY, desired, concurrency, max_rate=rate, max_retries=5
+    )
 
 
 def _stray(outcome: Outcome, sizes: Sizes) -> None:
