@@ -18,7 +18,14 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal, TypedDict
 
-from benchmarks.bench_overhead import Call, Measure, can_pin, process_cpu_seconds, run_requests
+from benchmarks.bench_overhead import (
+    BenchmarkError,
+    Call,
+    Measure,
+    can_pin,
+    process_cpu_seconds,
+    run_requests,
+)
 
 __all__ = [
     "FULL",
@@ -276,6 +283,16 @@ class Outcome:
         }
 
 
+def status_kib(field: str) -> int:
+    """A memory figure of this process's ``/proc/self/status`` (``VmRSS``, ``VmHWM``), KiB
+    (Linux); the measures' child processes report their memory with it."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    raise BenchmarkError(f"no {field} in /proc/self/status")
+
+
 class CpuWatch:
     """The CPU use of the server processes (``server_pids``) and of everything else on the
     machine (not them, not this process) while the ``with`` block runs, in percent of one
@@ -353,8 +370,65 @@ async def compare_calls(
     return results
 
 
+async def compare_watched(
+    outcome: Outcome,
+    server_pid: int,
+    sides: Mapping[str, Call],
+    *,
+    requests: Mapping[str, int],
+    concurrency: int,
+    sizes: Sizes,
+    label: str,
+) -> tuple[dict[str, list[Measure]], CpuWatch]:
+    """:func:`compare_calls` with ``sizes``' rounds and warm-up, under a :class:`CpuWatch` of
+    the server that ``outcome`` records; the rounds and the watch."""
+    with CpuWatch(server_pid) as watch:
+        rounds = await compare_calls(
+            sides,
+            requests=requests,
+            concurrency=concurrency,
+            rounds=sizes.rounds,
+            warmup=sizes.warmup,
+            label=label,
+        )
+    outcome.watch(watch)
+    return rounds, watch
+
+
 def rps(measures: Sequence[Measure]) -> list[float]:
     return [m.rps for m in measures]
+
+
+def add_sdk_vs_raw(
+    outcome: Outcome,
+    key: str,
+    label: str,
+    rounds: Mapping[str, Sequence[Measure]],
+    *,
+    concurrency: int,
+    target: float | None,
+    watch: CpuWatch,
+) -> list[float]:
+    """The SDK/raw requests-per-second figure of paired rounds (the median of the per-round
+    ratios), with each side's median rate and CPU time per request; the SDK's rates."""
+    raw, sdk = rps(rounds["raw"]), rps(rounds["sdk"])
+    outcome.add(
+        key,
+        label,
+        median_ratio(sdk, raw),
+        target=target,
+        measured={
+            "concurrency": concurrency,
+            "raw_rps": round(statistics.median(raw)),
+            "sdk_rps": round(statistics.median(sdk)),
+            "raw_cpu_us": round(statistics.median(m.cpu_us for m in rounds["raw"]), 1),
+            "sdk_cpu_us": round(statistics.median(m.cpu_us for m in rounds["sdk"]), 1),
+            "server_cpu_percent": watch.server,
+            "rounds": {"raw_rps": raw, "sdk_rps": sdk},
+        },
+        summary=f"SDK {statistics.median(sdk):,.0f} vs raw {statistics.median(raw):,.0f} req/s",
+    )
+    return sdk
 
 
 def timed(function: Callable[[], object]) -> float:

@@ -292,22 +292,20 @@ def _report_path(text: str) -> str:
 
 
 def _not_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0  # argparse would name this function, not the option's rule
-    if not value >= 0 or value == math.inf:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, got {text}")
-    return value
+    return _at_least_zero(text, float, "a number of seconds, 0 or more")
 
 
 def _count(text: str) -> int:
+    return int(_at_least_zero(text, int, "a whole number from 0"))
+
+
+def _at_least_zero(text: str, kind: type[float] | type[int], rule: str) -> float:
     try:
-        value = int(text)
+        value: float = kind(text)
     except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0, got {text}")
+        value = -1.0  # argparse would name the type function, not the option's rule
+    if not value >= 0 or value == math.inf:
+        raise argparse.ArgumentTypeError(f"must be {rule}, got {text}")
     return value
 
 

@@ -10,26 +10,6 @@ Bland's exact caller-ID rule is not public: this measures geographic closeness, 
 Bland will dial.
 """
 
-from pools_core._coverage import (
-    LEVELS as LEVELS,
-    AreaCode as AreaCode,
-    Coverage as Coverage,
-    Level as Level,
-    LevelCounts as LevelCounts,
-    Suggestion as Suggestion,
-    analyze as analyze,
-    area_code_of as area_code_of,
-    area_codes as area_codes,
-)
-
-__all__ = [
-    "LEVELS",
-    "AreaCode",
-    "Coverage",
-    "Level",
-    "LevelCounts",
-    "Suggestion",
-    "analyze",
-    "area_code_of",
-    "area_codes",
-]
+# One list of names for both packages: pools_core._coverage's __all__.
+from pools_core._coverage import *  # noqa: F403
+from pools_core._coverage import __all__ as __all__

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from _examples import run_example
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _run(script: str, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-W", "error", str(EXAMPLES / script), "--emulator", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_example([sys.executable, "-W", "error", str(EXAMPLES / script), "--emulator", *args])
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     return done.stdout

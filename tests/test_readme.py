@@ -7,17 +7,13 @@ tests/emulator/test_pytest_plugin.py and tests/emulator/test_readme_test_files.p
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from bland_pools.testing import BlandEmulator
-from ghl_pools.testing import GHLEmulator
+from _examples import emulated_environment, run_example
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
@@ -40,19 +36,8 @@ def _name(block: str) -> str:
 
 @pytest.fixture(scope="module")
 def environment() -> Iterator[dict[str, str]]:
-    bland = BlandEmulator(api_keys={KEY: [CRED]})
-    ghl = GHLEmulator(tokens={TOKEN: [LOCATION]})
-    bland.seed_samples()
-    ghl.seed_samples()
-    with bland.in_thread(), ghl.in_thread():
-        yield {
-            **os.environ,
-            "BLAND_API_KEY": KEY,
-            "BLAND_BASE_URL": bland.url,
-            "GHL_ACCESS_TOKEN": TOKEN,
-            "GHL_BASE_URL": ghl.url,
-            "GHL_LOCATION_ID": LOCATION,
-        }
+    with emulated_environment(KEY, CRED, TOKEN, [LOCATION]) as env:
+        yield env
 
 
 def test_the_readme_has_the_examples_this_test_runs() -> None:
@@ -70,15 +55,7 @@ def test_a_readme_example_runs_as_written(
     script = tmp_path / "example.py"
     script.write_text(block, encoding="utf-8")
 
-    done = subprocess.run(
-        [sys.executable, "-W", "error", str(script)],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_example([sys.executable, "-W", "error", str(script)], tmp_path, environment)
 
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr

@@ -11,20 +11,17 @@ concurrent (callgrind), raw/SDK.
 from __future__ import annotations
 
 import asyncio
-import statistics
 from typing import Final
 
 import aiohttp
 
 import bland_pools
 from benchmarks._harness import (
-    CpuWatch,
     Outcome,
     Sizes,
     add_instructions,
-    compare_calls,
-    median_ratio,
-    rps,
+    add_sdk_vs_raw,
+    compare_watched,
 )
 from benchmarks.bench_overhead import (
     API_KEY,
@@ -79,31 +76,15 @@ async def _throughput(server: Server, sizes: Sizes, outcome: Outcome) -> None:
             ),
         )
         for key, concurrency, target, label in scenarios:
-            with CpuWatch(server.pid) as watch:
-                rounds = await compare_calls(
-                    sides,
-                    requests={"raw": sizes.requests, "sdk": sizes.requests},
-                    concurrency=concurrency,
-                    rounds=sizes.rounds,
-                    warmup=sizes.warmup,
-                    label=f"bland_get {key}",
-                )
-            outcome.watch(watch)
-            raw, sdk = rps(rounds["raw"]), rps(rounds["sdk"])
-            outcome.add(
-                key,
-                label,
-                median_ratio(sdk, raw),
-                target=target,
-                measured={
-                    "concurrency": concurrency,
-                    "raw_rps": round(statistics.median(raw)),
-                    "sdk_rps": round(statistics.median(sdk)),
-                    "raw_cpu_us": round(statistics.median(m.cpu_us for m in rounds["raw"]), 1),
-                    "sdk_cpu_us": round(statistics.median(m.cpu_us for m in rounds["sdk"]), 1),
-                    "server_cpu_percent": watch.server,
-                    "rounds": {"raw_rps": raw, "sdk_rps": sdk},
-                },
-                summary=f"SDK {statistics.median(sdk):,.0f} vs raw "
-                f"{statistics.median(raw):,.0f} req/s",
+            rounds, watch = await compare_watched(
+                outcome,
+                server.pid,
+                sides,
+                requests={"raw": sizes.requests, "sdk": sizes.requests},
+                concurrency=concurrency,
+                sizes=sizes,
+                label=f"bland_get {key}",
+            )
+            add_sdk_vs_raw(
+                outcome, key, label, rounds, concurrency=concurrency, target=target, watch=watch
             )

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any, Final
 
-from benchmarks._harness import REPO_ROOT, Outcome, Sizes, log
+from benchmarks._harness import REPO_ROOT, Outcome, Sizes, log, status_kib
 from benchmarks.bench_overhead import API_KEY, BenchmarkError, running_server
 from benchmarks.measures.bulk import desired_pools
 from pools_core._text import csv_writer
@@ -120,15 +120,6 @@ def _result(kind: str, child: subprocess.Popen[str]) -> dict[str, Any]:
 # -- the child process ----------------------------------------------------------------------
 
 
-def _status_kib(field: str) -> int:
-    """A memory figure of ``/proc/self/status`` (``VmRSS``, ``VmHWM``), KiB (Linux)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    raise BenchmarkError(f"no {field} in /proc/self/status")
-
-
 async def _engine(url: str, path: Path, manifest: Path) -> int:
     from bland_pools import AsyncBlandClient
     from bland_pools.provision import provision
@@ -157,12 +148,12 @@ async def _gather(url: str, path: Path) -> int:
 
 
 async def _job(kind: str, url: str, path: Path, manifest: Path) -> dict[str, Any]:
-    before = _status_kib("VmRSS")
+    before = status_kib("VmRSS")
     started, cpu = time.perf_counter(), time.process_time()
     created = await (_engine(url, path, manifest) if kind == "engine" else _gather(url, path))
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    peak = _status_kib("VmHWM")
+    peak = status_kib("VmHWM")
     return {
         "kind": kind,
         "created": created,

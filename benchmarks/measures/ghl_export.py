@@ -1,6 +1,6 @@
 """``ghl_export``: listing many locations at once under GoHighLevel's real rate limit.
 
-A ``GHLEmulator`` (``benchmarks/_ghl_emulator.py``, in its own process) allows one token 20
+A ``GHLEmulator`` (``benchmarks/_emulator.py ghl``, in its own process) allows one token 20
 locations (three sample pools each) and limits each location to 100 requests per 10 seconds,
 as GoHighLevel does. One ``AsyncGHLClient`` makes 150 ``pools.list(location_id=...)``
 requests per location, all locations at once: a fixed set of 10 worker tasks per location
@@ -32,7 +32,7 @@ from benchmarks.bench_overhead import BenchmarkError, can_pin, running_script
 TITLE: Final = "GoHighLevel export of many locations under the 100 per 10 s limit"
 TARGET: Final = 1.10
 TOKEN: Final = "bench-export-token"
-EMULATOR_SCRIPT: Final = str(Path(__file__).resolve().parent.parent / "_ghl_emulator.py")
+EMULATOR_SCRIPT: Final = str(Path(__file__).resolve().parent.parent / "_emulator.py")
 
 
 def minimum_seconds(requests: int, limit: int, interval: float) -> float:
@@ -54,7 +54,7 @@ def run(sizes: Sizes) -> Outcome:
     )
     locations = [f"benchLocation{i:02d}" for i in range(sizes.export_locations)]
     total = len(locations) * sizes.export_requests
-    args = [EMULATOR_SCRIPT, "--token", TOKEN]
+    args = [EMULATOR_SCRIPT, "ghl", "--token", TOKEN]
     for location in locations:
         args += ["--location", location]
     args += [

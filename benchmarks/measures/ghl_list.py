@@ -35,7 +35,8 @@ from benchmarks._harness import (
     Outcome,
     Sizes,
     add_instructions,
-    compare_calls,
+    add_sdk_vs_raw,
+    compare_watched,
     median_ratio,
     rps,
 )
@@ -144,16 +145,15 @@ async def _throughput(server: Server, sizes: Sizes, outcome: Outcome) -> None:
             if learned is not None:
                 outcome.params["sdk_rate_limit"] = f"{learned.limit} per {learned.interval} s"
             for key, concurrency in (("sequential", 1), ("concurrent", sizes.concurrency)):
-                with CpuWatch(server.pid) as watch:
-                    rounds = await compare_calls(
-                        sides,
-                        requests=requests,
-                        concurrency=concurrency,
-                        rounds=sizes.rounds,
-                        warmup=sizes.warmup,
-                        label=f"ghl_list {key}",
-                    )
-                outcome.watch(watch)
+                rounds, watch = await compare_watched(
+                    outcome,
+                    server.pid,
+                    sides,
+                    requests=requests,
+                    concurrency=concurrency,
+                    sizes=sizes,
+                    label=f"ghl_list {key}",
+                )
                 _record(outcome, key, concurrency, rounds, sizes, watch)
     finally:
         if official is not None:
@@ -169,22 +169,10 @@ def _record(
     watch: CpuWatch,
 ) -> None:
     where = "sequential" if concurrency == 1 else f"x{concurrency}"
-    raw, sdk = rps(rounds["raw"]), rps(rounds["sdk"])
-    outcome.add(
-        key,
-        f"GHL list {where}: SDK/raw req/s",
-        median_ratio(sdk, raw),
-        target=None if concurrency == 1 else TARGET,
-        measured={
-            "concurrency": concurrency,
-            "raw_rps": round(statistics.median(raw)),
-            "sdk_rps": round(statistics.median(sdk)),
-            "raw_cpu_us": round(statistics.median(m.cpu_us for m in rounds["raw"]), 1),
-            "sdk_cpu_us": round(statistics.median(m.cpu_us for m in rounds["sdk"]), 1),
-            "server_cpu_percent": watch.server,
-            "rounds": {"raw_rps": raw, "sdk_rps": sdk},
-        },
-        summary=f"SDK {statistics.median(sdk):,.0f} vs raw {statistics.median(raw):,.0f} req/s",
+    target = None if concurrency == 1 else TARGET
+    label = f"GHL list {where}: SDK/raw req/s"
+    sdk = add_sdk_vs_raw(
+        outcome, key, label, rounds, concurrency=concurrency, target=target, watch=watch
     )
     if "official" not in rounds:
         return

@@ -1,6 +1,6 @@
 """``rate_limited``: the bulk engine against a server that enforces a rate limit.
 
-A ``BlandEmulator(rate_limit=N)`` (``benchmarks/_bland_emulator.py``, in its own process)
+A ``BlandEmulator(rate_limit=N)`` (``benchmarks/_emulator.py bland``, in its own process)
 answers 429 with ``Retry-After`` (whole seconds until a slot frees) past N requests per
 sliding second. The engine provisions ``sizes.limited_pools`` new pools through it,
 ``bland_pools.provision.provision(mapping, manifest=<fresh file>, client=AsyncBlandClient(
@@ -27,8 +27,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import math
-import tempfile
-import time
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,9 +34,7 @@ import aiohttp
 
 from benchmarks._harness import CpuWatch, Outcome, Sizes, log
 from benchmarks.bench_overhead import BenchmarkError, Server, can_pin, running_script
-from benchmarks.measures.bulk import desired_pools
-from bland_pools import AsyncBlandClient
-from bland_pools.provision import provision
+from benchmarks.measures.bulk import desired_pools, engine_seconds
 
 TITLE: Final = "Bulk provisioning against a server's rate limit"
 AUTO_TARGET: Final = 1.05
@@ -46,7 +42,7 @@ RATE_TARGET: Final = 1.02
 AUTO_MAX_429: Final = 5
 STRAY_TARGET: Final = 2.0  # seconds: the staged Retry-After (1 s) plus a second
 API_KEY: Final = "bench-limited-key-0000000000"
-EMULATOR_SCRIPT: Final = str(Path(__file__).resolve().parent.parent / "_bland_emulator.py")
+EMULATOR_SCRIPT: Final = str(Path(__file__).resolve().parent.parent / "_emulator.py")
 NO_LIMIT: Final = 1_000_000
 
 
@@ -77,6 +73,7 @@ def run(sizes: Sizes) -> Outcome:
 def _args(limit: int, pools: int) -> list[str]:
     return [
         EMULATOR_SCRIPT,
+        "bland",
         "--api-key",
         API_KEY,
         "--rate-limit",
@@ -142,18 +139,9 @@ async def _provision(
 async def _engine(
     server: Server, desired: dict[str, list[str]], rate: float, concurrency: int
 ) -> float:
-    with tempfile.TemporaryDirectory(prefix="bench-limited-") as tmp:
-        async with AsyncBlandClient(
-            api_key=API_KEY, base_url=server.base_url, max_rate=rate, max_retries=5
-        ) as client:
-            started = time.perf_counter()
-            report = await provision(
-                desired, manifest=Path(tmp) / "pools.db", client=client, concurrency=concurrency
-            )
-            elapsed = time.perf_counter() - started
-    if report.count("created") != len(desired):
-        raise BenchmarkError(f"the engine did not create every pool: {report.to_dict()['counts']}")
-    return elapsed
+    return await engine_seconds(
+        server.base_url, API_KEY, desired, concurrency, max_rate=rate, max_retries=5
+    )
 
 
 def _stray(outcome: Outcome, sizes: Sizes) -> None:

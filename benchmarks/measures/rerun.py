@@ -31,7 +31,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Final
 
-from benchmarks._harness import REPO_ROOT, Outcome, Sizes, log
+from benchmarks._harness import REPO_ROOT, Outcome, Sizes, log, status_kib
 from benchmarks.bench_overhead import API_KEY, BenchmarkError
 from benchmarks.measures.bulk import desired_pools
 
@@ -191,14 +191,6 @@ def _timed(args: list[str]) -> float:
 # -- the child processes ---------------------------------------------------------------------
 
 
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    raise BenchmarkError(f"no {field} in /proc/self/status")
-
-
 async def _rerun(url: str, path: Path, manifest: Path) -> dict[str, Any]:
     from bland_pools import AsyncBlandClient
     from bland_pools.provision import provision
@@ -209,7 +201,7 @@ async def _rerun(url: str, path: Path, manifest: Path) -> dict[str, Any]:
     return {
         "seconds": round(time.perf_counter() - started, 3),
         "cpu_seconds": round(time.process_time() - cpu, 3),
-        "peak_rss_kib": _status_kib("VmHWM"),
+        "peak_rss_kib": status_kib("VmHWM"),
         "unchanged": report.count("unchanged"),
         "changes": report.plan.changes,
     }

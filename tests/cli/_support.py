@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bland_pools._cli import main as bland_main
 from bland_pools.testing import BlandEmulator
+from ghl_pools._cli import main as ghl_main
 from ghl_pools.testing import GHLEmulator
 
 KEY = "sk-cli-secret-9d8c7b6a5f4e"  # distinctive: a leak is found by a substring search
@@ -30,6 +33,17 @@ def run(main: Main, argv: Sequence[str]) -> int:
         return main(list(argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
+
+
+async def bland(*argv: str) -> int:
+    """``bland-pools argv`` in a thread (it runs its own event loop) while the emulators and
+    servers of the test run on the test's loop; its exit code."""
+    return await asyncio.to_thread(run, bland_main, argv)
+
+
+async def ghl(*argv: str) -> int:
+    """``ghl-pools argv`` in a thread, as :func:`bland`."""
+    return await asyncio.to_thread(run, ghl_main, argv)
 
 
 _GHL_FIELDS = (
@@ -104,3 +118,13 @@ class Embedded:
     def __init__(self) -> None:
         self.bland: list[BlandEmulator] = []
         self.ghl: list[GHLEmulator] = []
+
+    def only_bland(self) -> BlandEmulator:
+        """The one Bland emulator the run started (a second would fail the unpacking)."""
+        (emu,) = self.bland
+        return emu
+
+    def only_ghl(self) -> GHLEmulator:
+        """The one GoHighLevel emulator the run started."""
+        (emu,) = self.ghl
+        return emu

@@ -4,7 +4,6 @@ options before and after the command, and real runs against an emulator the test
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -19,6 +18,7 @@ from ._support import (
     SAMPLE_CREDENTIALS,
     SAMPLE_POOL_ID,
     Embedded,
+    bland as cli,
     bland_list_json,
     record,
     run,
@@ -50,11 +50,6 @@ def shown(pool: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def only(embedded: Embedded) -> BlandEmulator:
-    (emu,) = embedded.bland
-    return emu
-
-
 # -- --emulator: every command ----------------------------------------------------------------
 
 
@@ -64,7 +59,7 @@ def test_list_prints_a_table_of_the_stored_pools(
     assert run(main, ["--emulator", "list"]) == 0
 
     out, err = capsys.readouterr()
-    pools = only(embedded).pools()
+    pools = embedded.only_bland().pools()
     assert len(pools) == 3
     assert table(out) == [HEADER, *[row(p) for p in pools]]
     assert table(out)[1] == [
@@ -91,13 +86,13 @@ def test_list_json_is_exactly_the_stored_pools(
 ) -> None:
     assert run(main, argv) == 0
 
-    assert json.loads(capsys.readouterr().out) == bland_list_json(only(embedded).pools())
+    assert json.loads(capsys.readouterr().out) == bland_list_json(embedded.only_bland().pools())
 
 
 def test_get_prints_the_pool(embedded: Embedded, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(main, ["--emulator", "get", SAMPLE_POOL_ID]) == 0
 
-    (stored,) = [p for p in only(embedded).pools() if p["id"] == SAMPLE_POOL_ID]
+    (stored,) = [p for p in embedded.only_bland().pools() if p["id"] == SAMPLE_POOL_ID]
     assert record(capsys.readouterr().out) == shown(stored)
 
 
@@ -106,9 +101,9 @@ def test_get_json_is_exactly_the_stored_pool(
 ) -> None:
     assert run(main, ["get", SAMPLE_POOL_ID, "--json", "--emulator"]) == 0
 
-    (stored,) = [p for p in only(embedded).pools() if p["id"] == SAMPLE_POOL_ID]
+    (stored,) = [p for p in embedded.only_bland().pools() if p["id"] == SAMPLE_POOL_ID]
     assert json.loads(capsys.readouterr().out) == stored
-    assert only(embedded).requests[0].path == f"/v1/custom-dialing-pools/{SAMPLE_POOL_ID}"
+    assert embedded.only_bland().requests[0].path == f"/v1/custom-dialing-pools/{SAMPLE_POOL_ID}"
 
 
 def test_create_json_is_exactly_the_new_stored_pool(
@@ -118,7 +113,7 @@ def test_create_json_is_exactly_the_new_stored_pool(
 
     assert run(main, argv) == 0
 
-    emu = only(embedded)
+    emu = embedded.only_bland()
     *_, created = emu.pools()
     assert len(emu.pools()) == 4
     assert json.loads(capsys.readouterr().out) == created
@@ -133,7 +128,7 @@ def test_create_json_is_exactly_the_new_stored_pool(
 def test_create_prints_the_new_pool(embedded: Embedded, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(main, ["--emulator", "create", *NEW_NUMBERS]) == 0
 
-    *_, created = only(embedded).pools()
+    *_, created = embedded.only_bland().pools()
     assert record(capsys.readouterr().out) == shown(created)
     assert created["encrypted_key"] is None
 
@@ -143,7 +138,7 @@ def test_update_without_a_key_option_keeps_the_key(
 ) -> None:
     assert run(main, ["--emulator", "update", SAMPLE_POOL_ID, *NEW_NUMBERS, "--json"]) == 0
 
-    emu = only(embedded)
+    emu = embedded.only_bland()
     stored = emu.pools()[0]
     assert json.loads(capsys.readouterr().out) == stored
     assert (stored["phone_numbers"], stored["encrypted_key"]) == (NEW_NUMBERS, SAMPLE_CREDENTIALS)
@@ -158,7 +153,7 @@ def test_update_remove_credentials_sends_null(
 
     assert run(main, argv) == 0
 
-    emu = only(embedded)
+    emu = embedded.only_bland()
     stored = emu.pools()[0]
     assert record(capsys.readouterr().out) == shown(stored)
     assert stored["encrypted_key"] is None
@@ -194,12 +189,6 @@ def test_the_emulator_shows_the_same_sample_pools_every_run(
 
 
 # -- real runs against an emulator the test started -------------------------------------------
-
-
-async def cli(*argv: str) -> int:
-    """Run the command line in a thread (it runs its own event loop) while the emulator
-    serves on this test's loop."""
-    return await asyncio.to_thread(run, main, argv)
 
 
 async def test_a_real_run_with_base_url_and_api_key(

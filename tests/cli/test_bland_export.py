@@ -5,7 +5,6 @@ are built from what the emulator stores."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -18,13 +17,9 @@ import pytest
 from bland_pools._cli import main as bland_main
 from bland_pools.testing import BlandEmulator
 
-from ._support import CRED, KEY, bland_list_json, run
+from ._support import CRED, KEY, bland, bland_list_json, run
 
 OTHER_CRED = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
-
-
-async def bland(*argv: str) -> int:
-    return await asyncio.to_thread(run, bland_main, argv)
 
 
 def connect(emu: BlandEmulator) -> list[str]:

@@ -65,39 +65,31 @@ def test_bashs_list_of_commands_is_the_table(prog: str, capsys: pytest.CaptureFi
     assert line.split("=", 1)[1] == "(" + " ".join(c.name for c in CLIS[prog][1]) + ")"
 
 
+def _shell(argv: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``argv`` (a shell) run to a successful end; its output."""
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def _check_syntax(shell: str, flag: str, script: str, tmp_path: Path) -> None:
     path = tmp_path / f"completion.{shell}"
     path.write_text(script)
-    done = subprocess.run(
-        [shell, flag, str(path)], capture_output=True, text=True, timeout=60, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
+    assert _shell([shell, flag, str(path)]).stderr == ""
 
 
+@pytest.mark.parametrize(
+    ("shell", "flag"),
+    [("bash", "-n"), ("zsh", "-n"), ("fish", "--no-execute")],
+    ids=["bash", "zsh", "fish"],
+)
 @pytest.mark.parametrize("prog", CLIS)
-def test_bash_accepts_the_script(
-    prog: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+def test_the_shell_accepts_the_script(
+    prog: str, shell: str, flag: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    _check_syntax("bash", "-n", _script(prog, "bash", capsys), tmp_path)
-
-
-@pytest.mark.parametrize("prog", CLIS)
-def test_zsh_accepts_the_script(
-    prog: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    if shutil.which("zsh") is None:
-        pytest.skip("zsh is not installed (apt-get install zsh)")
-    _check_syntax("zsh", "-n", _script(prog, "zsh", capsys), tmp_path)
-
-
-@pytest.mark.parametrize("prog", CLIS)
-def test_fish_accepts_the_script(
-    prog: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    if shutil.which("fish") is None:
-        pytest.skip("fish is not installed (apt-get install fish)")
-    _check_syntax("fish", "--no-execute", _script(prog, "fish", capsys), tmp_path)
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed (apt-get install {shell})")
+    _check_syntax(shell, flag, _script(prog, shell, capsys), tmp_path)
 
 
 def _files(tmp_path: Path) -> Path:
@@ -144,15 +136,7 @@ def test_bash_completes_commands_options_and_choices(
         "fn=$(complete -p \"$2\" | sed -E 's/.* -F ([^ ]+) .*/\\1/'); "
         '"$fn" "$2" "${@: -1}" "${@: -2:1}"; printf "%s\\n" "${COMPREPLY[@]}"'
     )
-    done = subprocess.run(
-        ["bash", "-c", code, "bash", str(path), prog, *words],
-        cwd=_files(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _shell(["bash", "-c", code, "bash", str(path), prog, *words], _files(tmp_path))
     assert sorted(x.strip() for x in done.stdout.splitlines() if x.strip()) == expected
 
 
@@ -174,15 +158,8 @@ def test_fish_completes_commands_options_and_choices(
         pytest.skip("fish is not installed (apt-get install fish)")
     path = tmp_path / "completion.fish"
     path.write_text(_script(prog, "fish", capsys))
-    done = subprocess.run(
-        ["fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", str(path), line],
-        cwd=_files(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    fish = ["fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]"]
+    done = _shell([*fish, str(path), line], _files(tmp_path))
     assert sorted(x.split("\t")[0] for x in done.stdout.splitlines()) == expected
 
 

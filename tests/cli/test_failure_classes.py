@@ -6,7 +6,6 @@ unchanged (the plan shows it skipped, and how to retry it) unless ``--retry-fail
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
 import re
@@ -16,18 +15,13 @@ from pathlib import Path
 import pytest
 
 from bland_pools import AsyncBlandClient
-from bland_pools._cli import main as bland_main
 from bland_pools.provision import SQLiteManifest, provision
 from bland_pools.testing import BlandEmulator, Fault
 
-from ._support import CRED, KEY, run, table
+from ._support import CRED, KEY, bland, table
 
 UNKNOWN = "0b7a4f7e-3f0a-4c55-9d1e-6c2f1b8e9a10"  # not one of the organization's credentials
 CREATE = "POST /v1/custom-dialing-pools"
-
-
-async def bland(*argv: str) -> int:
-    return await asyncio.to_thread(run, bland_main, argv)
 
 
 def write(path: Path, rows: Sequence[Sequence[str]]) -> None:

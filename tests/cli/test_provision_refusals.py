@@ -9,7 +9,6 @@ job writes."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import json
@@ -24,14 +23,10 @@ from bland_pools._cli import main as bland_main
 from bland_pools.provision import SQLiteManifest
 from bland_pools.testing import BlandEmulator
 
-from ._support import KEY, run
+from ._support import KEY, bland, run
 
 POOL = "550e8400-e29b-41d4-a716-446655440001"
 CSV = "pool,phone_number\neast,+13125550101\nwest,+13125550102\n"
-
-
-async def bland(*argv: str) -> int:
-    return await asyncio.to_thread(run, bland_main, argv)
 
 
 def connect(emu: BlandEmulator) -> list[str]:

@@ -6,7 +6,6 @@ before anything is sent (exit 2, the count and the flag in the message), in a dr
 
 from __future__ import annotations
 
-import asyncio
 import csv
 from pathlib import Path
 
@@ -17,11 +16,7 @@ from bland_pools._cli import main as bland_main
 from bland_pools.provision import PruneRefusedError, provision
 from bland_pools.testing import BlandEmulator
 
-from ._support import KEY, run
-
-
-async def bland(*argv: str) -> int:
-    return await asyncio.to_thread(run, bland_main, argv)
+from ._support import KEY, bland, run
 
 
 def write(path: Path, count: int) -> None:

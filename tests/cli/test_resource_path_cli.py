@@ -4,7 +4,6 @@ included."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,15 +13,10 @@ import pytest
 from bland_pools._cli import main
 from bland_pools.testing import BlandEmulator
 
-from ._support import KEY, run
+from ._support import KEY, bland as cli, run
 
 OLD = "custom-dialing-pools"
 NEW = "geospatial-dialing-pools"
-
-
-async def cli(*argv: str) -> int:
-    """The command line in a thread (it runs its own loop) while the emulator serves here."""
-    return await asyncio.to_thread(run, main, argv)
 
 
 @pytest.fixture

@@ -100,21 +100,27 @@ class AnnouncingEmulator(BlandEmulator):
         return await super()._list(request)
 
 
-async def test_ctrl_c_while_waiting_exits_130_without_a_traceback() -> None:
+async def interrupted_list(*options: str) -> tuple[int | None, bytes, bytes]:
+    """``bland-pools [options] list`` (the installed script) interrupted with SIGINT while its
+    request is in flight: the exit code, standard output and standard error."""
     async with AnnouncingEmulator(api_keys=[KEY]) as emu:
         emu.inject(Fault.SLOW, slow_seconds=30)
+        argv = [str(BIN / "bland-pools"), "--api-key", KEY, "--base-url", emu.url, *options]
         process = await asyncio.create_subprocess_exec(
-            *interruptible(
-                [str(BIN / "bland-pools"), "--api-key", KEY, "--base-url", emu.url, "list"]
-            ),
+            *interruptible([*argv, "list"]),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
         await asyncio.wait_for(emu.listed.wait(), 20)  # in flight, its answer 30 s away
         process.send_signal(signal.SIGINT)
         out, err = await asyncio.wait_for(process.communicate(), 20)
+    return process.returncode, out, err
 
-    assert process.returncode == 130
+
+async def test_ctrl_c_while_waiting_exits_130_without_a_traceback() -> None:
+    code, out, err = await interrupted_list()
+
+    assert code == 130
     assert (out, err) == (b"", b"bland-pools: interrupted\n")
 
 

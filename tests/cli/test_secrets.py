@@ -12,21 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from bland_pools._cli import main as bland_main
 from bland_pools.testing import BlandEmulator
-from ghl_pools._cli import main as ghl_main
 from ghl_pools.testing import GHLEmulator
 
-from ._support import KEY, LOCATION, OTHER_LOCATION, TOKEN, Main, run
+from ._support import KEY, LOCATION, OTHER_LOCATION, TOKEN, bland, ghl
 
 BIN = Path(sys.executable).parent
 WRONG_KEY = "sk-cli-wrong-secret-31f0c9e2"
 WRONG_TOKEN = "pit-cli-wrong-secret-8e2d7a"
-
-
-async def cli_logged(main: Main, *argv: str) -> int:
-    """Run the command line in a thread while the emulator serves on this test's loop."""
-    return await asyncio.to_thread(run, main, argv)
 
 
 async def test_bland_secret_never_shown_in_process_with_debug_logging(
@@ -39,14 +32,12 @@ async def test_bland_secret_never_shown_in_process_with_debug_logging(
     pool = bland_emu.add_pool(KEY, ["+13125550100"])
 
     codes = [
-        await cli_logged(bland_main, *connect, "list"),
-        await cli_logged(bland_main, *connect, "--json", "get", pool["id"]),
-        await cli_logged(bland_main, *connect, "create", "+13125550101"),
-        await cli_logged(bland_main, *connect, "update", pool["id"], "+13125550102"),
-        await cli_logged(bland_main, *connect, "get", str(uuid.uuid4())),
-        await cli_logged(
-            bland_main, "-v", "--api-key", WRONG_KEY, "--base-url", bland_emu.url, "list"
-        ),
+        await bland(*connect, "list"),
+        await bland(*connect, "--json", "get", pool["id"]),
+        await bland(*connect, "create", "+13125550101"),
+        await bland(*connect, "update", pool["id"], "+13125550102"),
+        await bland(*connect, "get", str(uuid.uuid4())),
+        await bland("-v", "--api-key", WRONG_KEY, "--base-url", bland_emu.url, "list"),
     ]
 
     out, err = capsys.readouterr()
@@ -66,10 +57,10 @@ async def test_ghl_secret_never_shown_in_process_with_debug_logging(
     connect = ["-v", "--token", TOKEN, "--base-url", ghl_emu.url]
 
     codes = [
-        await cli_logged(ghl_main, *connect, "list", "--location", LOCATION),
-        await cli_logged(ghl_main, *connect, "list", "--json"),
-        await cli_logged(ghl_main, *connect, "list", "--location", OTHER_LOCATION),
-        await cli_logged(ghl_main, "-v", "--token", WRONG_TOKEN, "--base-url", ghl_emu.url, "list"),
+        await ghl(*connect, "list", "--location", LOCATION),
+        await ghl(*connect, "list", "--json"),
+        await ghl(*connect, "list", "--location", OTHER_LOCATION),
+        await ghl("-v", "--token", WRONG_TOKEN, "--base-url", ghl_emu.url, "list"),
     ]
 
     out, err = capsys.readouterr()

@@ -21,6 +21,7 @@ from ._support import (
     OTHER_TOKEN,
     SECOND_LOCATION,
     TOKEN,
+    FakeClock,
 )
 
 
@@ -37,3 +38,9 @@ async def ghl_emu() -> AsyncIterator[GHLEmulator]:
     tokens = {TOKEN: [LOCATION, SECOND_LOCATION], OTHER_TOKEN: [OTHER_LOCATION]}
     async with GHLEmulator(tokens=tokens) as emulator:
         yield emulator
+
+
+@pytest.fixture
+def fake() -> FakeClock:
+    """A clock whose waits are recorded, not slept."""
+    return FakeClock()

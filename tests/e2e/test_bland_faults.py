@@ -25,11 +25,6 @@ UPDATE_PATH = f"{POOLS_PATH}/*/update"
 
 
 @pytest.fixture
-def fake() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def client(bland_emu: BlandEmulator, fake: FakeClock) -> AsyncIterator[AsyncBlandClient]:
     """A client whose retry waits are recorded, not slept."""
     async with AsyncBlandClient(api_key=KEY_A, base_url=bland_emu.url, clock=fake) as client:
@@ -81,16 +76,40 @@ async def test_a_429_on_create_is_retried_without_listing(
     assert bland_emu.pools(KEY_A) == [pool_json(pool)]
 
 
-async def test_a_429_asking_for_too_long_a_wait_is_raised_at_once(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
+@pytest.mark.parametrize(
+    ("fault", "options", "error", "expected"),
+    [
+        pytest.param(
+            Fault.RATE_LIMITED,
+            {"retry_after": 120},
+            bland_pools.RateLimitError,
+            {"status": 429, "retry_after": 120.0, "code": "TOO_MANY_REQUESTS"},
+            id="a-429-asking-for-too-long-a-wait",
+        ),
+        pytest.param(
+            Fault.SERVER_ERROR,
+            {"status": 501},
+            bland_pools.ServerError,
+            {"status": 501},
+            id="a-client-error",
+        ),
+    ],
+)
+async def test_an_answer_not_worth_retrying_is_raised_at_once(
+    bland_emu: BlandEmulator,
+    client: AsyncBlandClient,
+    fake: FakeClock,
+    fault: Fault,
+    options: dict[str, object],
+    error: type[Exception],
+    expected: dict[str, object],
 ) -> None:
-    bland_emu.inject(Fault.RATE_LIMITED, retry_after=120)
+    bland_emu.inject(fault, **options)
 
-    with pytest.raises(bland_pools.RateLimitError) as caught:
+    with pytest.raises(error) as caught:
         await client.pools.list()
 
-    assert (caught.value.status, caught.value.retry_after) == (429, 120.0)
-    assert caught.value.code == "TOO_MANY_REQUESTS"
+    assert {name: getattr(caught.value, name) for name in expected} == expected
     assert fake.sleeps == []
     assert len(bland_emu.requests) == 1
 
@@ -212,19 +231,6 @@ async def test_a_get_dropped_past_aiohttps_own_resend_is_retried(
         (None, 200),
     ]
     assert len(fake.sleeps) == 1
-
-
-async def test_a_client_error_is_never_retried(
-    bland_emu: BlandEmulator, client: AsyncBlandClient, fake: FakeClock
-) -> None:
-    bland_emu.inject(Fault.SERVER_ERROR, status=501)
-
-    with pytest.raises(bland_pools.ServerError) as caught:
-        await client.pools.list()
-
-    assert caught.value.status == 501
-    assert fake.sleeps == []
-    assert len(bland_emu.requests) == 1
 
 
 # -- timeouts ---------------------------------------------------------------------------------

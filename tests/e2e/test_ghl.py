@@ -27,11 +27,6 @@ from ._support import (
 
 
 @pytest.fixture
-def fake() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def client(ghl_emu: GHLEmulator, fake: FakeClock) -> AsyncIterator[AsyncGHLClient]:
     """A client whose retry and rate-limiter waits are recorded, not slept."""
     async with AsyncGHLClient(token=TOKEN, base_url=ghl_emu.url, clock=fake) as client:

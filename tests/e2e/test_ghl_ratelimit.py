@@ -85,11 +85,6 @@ async def test_a_burst_of_30_is_paced_by_the_servers_figures(paced_emu: GHLEmula
 
 
 @pytest.fixture
-def fake() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def long_window_emu(fake: FakeClock) -> AsyncIterator[GHLEmulator]:
     """A window of a minute on a fake clock shared with the client: time moves only when the
     client waits, so any wait is the limiter's."""

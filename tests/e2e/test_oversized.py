@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from _loopback import serve
 from aiohttp import web
 
 import bland_pools
@@ -90,15 +91,8 @@ async def gzip_server() -> AsyncIterator[tuple[str, dict[str, tuple[int, bytes]]
             headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
         )
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", staged
-    finally:
-        await runner.cleanup()
+    async with serve(answer) as url:
+        yield url, staged
 
 
 SMALL_CAP = 2**20

@@ -150,25 +150,21 @@ async def test_slow_answer_given_up_by_the_client(
     assert (await bland_call(http, bland))[0] == 200
 
 
-async def test_drop_before_applies_nothing(
-    bland: BlandEmulator, http: aiohttp.ClientSession
+@pytest.mark.parametrize(
+    ("fault", "applied"),
+    [
+        pytest.param(Fault.DROP_BEFORE, 0, id="drop-before-applies-nothing"),
+        pytest.param(Fault.DROP_AFTER, 1, id="drop-after-applies-then-drops"),
+    ],
+)
+async def test_a_drop_applies_the_request_or_not(
+    bland: BlandEmulator, http: aiohttp.ClientSession, fault: Fault, applied: int
 ) -> None:
-    bland.inject(Fault.DROP_BEFORE, method="POST")
+    bland.inject(fault, method="POST")
     with pytest.raises(aiohttp.ServerDisconnectedError):
         await bland_call(http, bland, "POST")
-    assert bland.pools(KEY_A) == []
-    assert bland.requests[-1].status is None
-    assert bland.requests[-1].fault == "drop_before"
-
-
-async def test_drop_after_applies_then_drops(
-    bland: BlandEmulator, http: aiohttp.ClientSession
-) -> None:
-    bland.inject(Fault.DROP_AFTER, method="POST")
-    with pytest.raises(aiohttp.ServerDisconnectedError):
-        await bland_call(http, bland, "POST")
-    assert len(bland.pools(KEY_A)) == 1
-    assert (bland.requests[-1].status, bland.requests[-1].fault) == (None, "drop_after")
+    assert len(bland.pools(KEY_A)) == applied
+    assert (bland.requests[-1].status, bland.requests[-1].fault) == (None, fault.value)
 
 
 async def test_drops_on_ghl(ghl: GHLEmulator, http: aiohttp.ClientSession) -> None:

@@ -459,38 +459,47 @@ async def test_a_callers_session_closed_by_the_caller_gives_a_clear_error(
     assert request_count(mock_http) == 0
 
 
-async def test_bland_call_on_a_session_the_caller_closed_raises_client_closed_without_the_key(
+@pytest.mark.parametrize(
+    ("connect", "is_empty", "secret", "closed_error"),
+    [
+        pytest.param(
+            lambda bland, _ghl, session: AsyncBlandClient(
+                api_key=API_KEY, base_url=bland.url, session=session
+            ),
+            lambda listed: listed == [],
+            lambda: API_KEY,
+            bland_pools.ClientClosedError,
+            id="bland-without-the-key",
+        ),
+        pytest.param(
+            lambda _bland, ghl, session: AsyncGHLClient(
+                token=GHL_TOKEN, location_id=LOCATION, base_url=ghl.url, session=session
+            ),
+            lambda listed: listed.pools == (),
+            lambda: GHL_TOKEN,
+            ghl_pools.ClientClosedError,
+            id="ghl-without-the-token",
+        ),
+    ],
+)
+async def test_a_call_on_a_session_the_caller_closed_raises_client_closed(
     bland_emu: BlandEmulator,
-) -> None:
-    session = aiohttp.ClientSession()
-    client = AsyncBlandClient(api_key=API_KEY, base_url=bland_emu.url, session=session)
-    assert await client.pools.list() == []
-    await session.close()
-
-    with pytest.raises(bland_pools.ClientClosedError) as caught:
-        await client.pools.list()
-
-    assert API_KEY not in shown_with_locals(caught.value)
-    assert isinstance(caught.value, RuntimeError)
-    assert "session" in str(caught.value)
-    assert "closed" in str(caught.value)
-    await client.close()
-
-
-async def test_ghl_call_on_a_session_the_caller_closed_raises_client_closed_without_the_token(
     ghl_emu: GHLEmulator,
+    connect: Callable[[BlandEmulator, GHLEmulator, aiohttp.ClientSession], Any],
+    is_empty: Callable[[Any], bool],
+    secret: Callable[[], str],
+    closed_error: type[Exception],
 ) -> None:
     session = aiohttp.ClientSession()
-    client = AsyncGHLClient(
-        token=GHL_TOKEN, location_id=LOCATION, base_url=ghl_emu.url, session=session
-    )
-    assert (await client.pools.list()).pools == ()
+    client = connect(bland_emu, ghl_emu, session)
+    assert is_empty(await client.pools.list())
     await session.close()
 
-    with pytest.raises(ghl_pools.ClientClosedError) as caught:
+    with pytest.raises(closed_error) as caught:
         await client.pools.list()
 
-    assert GHL_TOKEN not in shown_with_locals(caught.value)
+    shown = shown_with_locals(caught.value)  # before any local holds the secret
+    assert secret() not in shown
     assert isinstance(caught.value, RuntimeError)
     assert "session" in str(caught.value)
     assert "closed" in str(caught.value)

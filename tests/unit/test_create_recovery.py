@@ -117,28 +117,53 @@ async def test_lost_create_is_adopted_from_the_list_without_a_second_post(
     wire.assert_complete()
 
 
-async def test_adoption_compares_numbers_regardless_of_order(
-    wire: Wire, bland: AsyncBlandClient
+@pytest.mark.parametrize(
+    ("listing", "options", "stored_key"),
+    [
+        pytest.param(
+            lambda: _listing(made_now(numbers=list(reversed(NUMBERS)))),
+            {"encrypted_key": KEY_ID},
+            KEY_ID,
+            id="numbers-compared-regardless-of-order",
+        ),
+        pytest.param(
+            lambda: _listing(made_now(key=None)), {}, None, id="without-a-key-a-pool-without-a-key"
+        ),
+        # The pool is stored with the key in lower case.
+        pytest.param(
+            lambda: _listing(made_now()),
+            {"encrypted_key": KEY_ID.upper()},
+            KEY_ID,
+            id="key-in-another-case",
+        ),
+        pytest.param(
+            lambda: _listing(made_now(), server_offset=3600.0),
+            {"encrypted_key": KEY_ID},
+            KEY_ID,
+            id="follows-the-servers-clock-from-the-date-header",
+        ),
+        pytest.param(
+            lambda: _listing(made_now()),
+            {"encrypted_key": KEY_ID, "max_retries": 0},
+            KEY_ID,
+            id="without-retries-still-looked-up",
+        ),
+    ],
+)
+async def test_adoption_matches_the_lost_pool(
+    wire: Wire,
+    bland: AsyncBlandClient,
+    listing: Callable[[], Callable[[], CallbackResult]],
+    options: dict[str, Any],
+    stored_key: str | None,
 ) -> None:
     _lost(wire, "timeout")
-    wire.add("GET", POOLS_URL, answer=_listing(made_now(numbers=list(reversed(NUMBERS)))))
+    wire.add("GET", POOLS_URL, answer=listing())
 
-    pool = await bland.pools.create(NUMBERS, encrypted_key=KEY_ID)
-
-    assert pool.id == LOST_ID
-    assert wire.calls == [POST, LIST]
-
-
-async def test_adoption_without_a_key_matches_a_pool_without_a_key(
-    wire: Wire, bland: AsyncBlandClient
-) -> None:
-    _lost(wire, "timeout")
-    wire.add("GET", POOLS_URL, answer=_listing(made_now(key=None)))
-
-    pool = await bland.pools.create(NUMBERS)
+    pool = await bland.pools.create(NUMBERS, **options)
 
     assert pool.id == LOST_ID
-    assert pool.encrypted_key is None
+    assert pool.encrypted_key == stored_key
     assert wire.calls == [POST, LIST]
 
 
@@ -164,28 +189,6 @@ async def test_two_matching_pools_are_ambiguous_and_neither_is_claimed(
     notes = " ".join(getattr(caught.value, "__notes__", []))
     assert OTHER_ID in notes
     assert LOST_ID in notes
-
-
-async def test_a_key_in_another_case_is_the_same_key(wire: Wire, bland: AsyncBlandClient) -> None:
-    _lost(wire, "timeout")
-    wire.add("GET", POOLS_URL, answer=_listing(made_now(LOST_ID)))  # stored in lower case
-
-    pool = await bland.pools.create(NUMBERS, encrypted_key=KEY_ID.upper())
-
-    assert pool.id == LOST_ID
-    assert wire.calls == [POST, LIST]
-
-
-async def test_adoption_follows_the_servers_clock_from_the_date_header(
-    wire: Wire, bland: AsyncBlandClient
-) -> None:
-    _lost(wire, "timeout")
-    wire.add("GET", POOLS_URL, answer=_listing(made_now(), server_offset=3600.0))
-
-    pool = await bland.pools.create(NUMBERS, encrypted_key=KEY_ID)
-
-    assert pool.id == LOST_ID
-    assert wire.calls == [POST, LIST]
 
 
 async def test_adoption_is_logged(
@@ -233,52 +236,27 @@ async def test_an_unreadable_200_with_nothing_in_the_list_is_raised_not_resent(
     wire.assert_complete()
 
 
-async def test_a_pool_with_the_same_numbers_made_long_before_is_not_adopted(
-    wire: Wire, bland: AsyncBlandClient
+@pytest.mark.parametrize(
+    "listing",
+    [
+        pytest.param(lambda: _listing(made_at(SEED_CREATED_AT)), id="made-long-before"),
+        pytest.param(lambda: _listing(made_ago(60.0)), id="a-minute-before-on-server-clock"),
+        # The server's clock runs an hour ahead: a pool stamped with *our* now is an hour old there.
+        pytest.param(
+            lambda: _listing(made_at(datetime.now(UTC)), server_offset=3600.0),
+            id="old-on-a-server-clock-ahead-of-ours",
+        ),
+        pytest.param(
+            lambda: _listing(made_ago(3600.0), server_offset=None),
+            id="an-hour-old-without-a-date-header",
+        ),
+    ],
+)
+async def test_a_pool_with_the_same_numbers_made_before_the_create_is_not_adopted(
+    wire: Wire, bland: AsyncBlandClient, listing: Callable[[], Callable[[], CallbackResult]]
 ) -> None:
     _lost(wire, "timeout")
-    wire.add("GET", POOLS_URL, answer=_listing(made_at(SEED_CREATED_AT)))
-    wire.add("POST", POOLS_URL, payload=_created())
-
-    pool = await bland.pools.create(NUMBERS, encrypted_key=KEY_ID)
-
-    assert pool.id == NEW_ID
-    assert wire.calls == [POST, LIST, POST]
-
-
-async def test_a_pool_made_a_minute_before_on_the_servers_clock_is_not_adopted(
-    wire: Wire, bland: AsyncBlandClient
-) -> None:
-    _lost(wire, "timeout")
-    wire.add("GET", POOLS_URL, answer=_listing(made_ago(60.0)))
-    wire.add("POST", POOLS_URL, payload=_created())
-
-    pool = await bland.pools.create(NUMBERS, encrypted_key=KEY_ID)
-
-    assert pool.id == NEW_ID
-    assert wire.calls == [POST, LIST, POST]
-
-
-async def test_a_pool_old_on_a_server_clock_ahead_of_ours_is_not_adopted(
-    wire: Wire, bland: AsyncBlandClient
-) -> None:
-    # The server's clock runs an hour ahead: a pool stamped with *our* now is an hour old there.
-    local_now = datetime.now(UTC)
-    _lost(wire, "timeout")
-    wire.add("GET", POOLS_URL, answer=_listing(made_at(local_now), server_offset=3600.0))
-    wire.add("POST", POOLS_URL, payload=_created())
-
-    pool = await bland.pools.create(NUMBERS, encrypted_key=KEY_ID)
-
-    assert pool.id == NEW_ID
-    assert wire.calls == [POST, LIST, POST]
-
-
-async def test_without_a_date_header_an_hour_old_pool_is_not_adopted(
-    wire: Wire, bland: AsyncBlandClient
-) -> None:
-    _lost(wire, "timeout")
-    wire.add("GET", POOLS_URL, answer=_listing(made_ago(3600.0), server_offset=None))
+    wire.add("GET", POOLS_URL, answer=listing())
     wire.add("POST", POOLS_URL, payload=_created())
 
     pool = await bland.pools.create(NUMBERS, encrypted_key=KEY_ID)
@@ -393,18 +371,6 @@ async def test_a_check_that_times_out_raises_the_original_error(
 
 
 # -- the last attempt ----------------------------------------------------------------------
-
-
-async def test_without_retries_a_lost_create_is_still_looked_up(
-    wire: Wire, bland: AsyncBlandClient
-) -> None:
-    _lost(wire, "timeout")
-    wire.add("GET", POOLS_URL, answer=_listing(made_now()))
-
-    pool = await bland.pools.create(NUMBERS, encrypted_key=KEY_ID, max_retries=0)
-
-    assert pool.id == LOST_ID
-    assert wire.calls == [POST, LIST]
 
 
 async def test_without_retries_and_nothing_found_the_original_error_is_raised(

@@ -68,6 +68,19 @@ def _log_texts(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(f"{r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
 
 
+async def _assert_call_leaks_nothing(
+    call: Callable[[], Awaitable[object]], expected: type[Exception] | None
+) -> None:
+    """``call()`` succeeds and its result's repr holds no secret, or it raises ``expected``
+    and nothing shown about the error does."""
+    if expected is None:
+        _assert_secret_free(repr(await call()))
+        return
+    with pytest.raises(expected) as caught:
+        await call()
+    _assert_secret_free(_error_texts(caught.value))
+
+
 # (name, how the first Bland answer goes wrong, expected error class or None for success)
 BLAND_PATHS: list[tuple[str, dict[str, Any], type[Exception] | None]] = [
     ("success", {"payload": envelope(pool_json())}, None),
@@ -86,32 +99,6 @@ BLAND_PATHS: list[tuple[str, dict[str, Any], type[Exception] | None]] = [
     ("dropped", {"exception": aiohttp.ServerDisconnectedError()}, bland_pools.APIConnectionError),
     ("refused", {"exception": connector_error()}, bland_pools.APIConnectionError),
 ]
-
-
-@pytest.mark.parametrize(
-    ("name", "answer", "expected"), BLAND_PATHS, ids=[p[0] for p in BLAND_PATHS]
-)
-async def test_bland_key_never_appears_in_errors_or_debug_logs(
-    mock_http: aioresponses,
-    bland: AsyncBlandClient,
-    caplog: pytest.LogCaptureFixture,
-    name: str,
-    answer: dict[str, Any],
-    expected: type[Exception] | None,
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    mock_http.get(pool_url(), repeat=True, **answer)
-
-    if expected is None:
-        pool = await bland.pools.get(POOL_ID)
-        _assert_secret_free(repr(pool))
-    else:
-        with pytest.raises(expected) as caught:
-            await bland.pools.get(POOL_ID)
-        _assert_secret_free(_error_texts(caught.value))
-
-    assert caplog.records, "the request path logs at DEBUG"
-    _assert_secret_free(_log_texts(caplog))
 
 
 @pytest.mark.parametrize(
@@ -158,26 +145,36 @@ GHL_PATHS: list[tuple[str, dict[str, Any], type[Exception] | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "answer", "expected"), GHL_PATHS, ids=[p[0] for p in GHL_PATHS])
-async def test_ghl_token_never_appears_in_errors_or_debug_logs(
+Call = Callable[[AsyncBlandClient, AsyncGHLClient], Awaitable[object]]
+#: (the URL the call asks, the call) of each API.
+CALLS: dict[str, tuple[Callable[[], str], Call]] = {
+    "bland": (pool_url, lambda bland, _ghl: bland.pools.get(POOL_ID)),
+    "ghl": (ghl_list_url, lambda _bland, ghl: ghl.pools.list(location_id=LOCATION)),
+}
+PATHS = [
+    pytest.param(api, answer, expected, id=f"{api}-{name}")
+    for api, paths in (("bland", BLAND_PATHS), ("ghl", GHL_PATHS))
+    for name, answer, expected in paths
+]
+
+
+@pytest.mark.parametrize(("api", "answer", "expected"), PATHS)
+async def test_the_secret_never_appears_in_errors_or_debug_logs(
     mock_http: aioresponses,
+    bland: AsyncBlandClient,
     ghl: AsyncGHLClient,
     caplog: pytest.LogCaptureFixture,
-    name: str,
+    api: str,
     answer: dict[str, Any],
     expected: type[Exception] | None,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    mock_http.get(ghl_list_url(), repeat=True, **answer)
+    url, call = CALLS[api]
+    mock_http.get(url(), repeat=True, **answer)
 
-    if expected is None:
-        page = await ghl.pools.list(location_id=LOCATION)
-        _assert_secret_free(repr(page))
-    else:
-        with pytest.raises(expected) as caught:
-            await ghl.pools.list(location_id=LOCATION)
-        _assert_secret_free(_error_texts(caught.value))
+    await _assert_call_leaks_nothing(lambda: call(bland, ghl), expected)
 
+    assert caplog.records, "the request path logs at DEBUG"
     _assert_secret_free(_log_texts(caplog))
 
 

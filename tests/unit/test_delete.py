@@ -232,27 +232,26 @@ async def test_a_lost_attempt_then_a_429_then_not_found_is_success(
     assert len(wire.calls) == 3
 
 
-async def test_not_found_after_a_429_is_an_error(wire: Wire, bland: AsyncBlandClient) -> None:
-    # A 429 changed nothing on the server: the pool was never there.
-    wire.add(
-        "DELETE",
-        DELETE_URL,
-        status=429,
-        payload=error_envelope(("TOO_MANY_REQUESTS", "Too Many Requests")),
-        headers={"Retry-After": "1"},
-    )
-    wire.add("DELETE", DELETE_URL, status=404, payload=NOT_FOUND_BODY)
-
-    with pytest.raises(PoolNotFoundError):
-        await bland.pools.delete(POOL_ID)
-    assert len(wire.calls) == 2
-
-
-async def test_not_found_after_a_refused_connection_is_an_error(
-    wire: Wire, bland: AsyncBlandClient
+@pytest.mark.parametrize(
+    "first",
+    [
+        # A 429 changed nothing on the server: the pool was never there.
+        pytest.param(
+            {
+                "status": 429,
+                "payload": error_envelope(("TOO_MANY_REQUESTS", "Too Many Requests")),
+                "headers": {"Retry-After": "1"},
+            },
+            id="after-a-429",
+        ),
+        # Nothing was sent the first time, so "not found" the second is the truth.
+        pytest.param({"exception": connector_error()}, id="after-a-refused-connection"),
+    ],
+)
+async def test_not_found_after_an_attempt_that_changed_nothing_is_an_error(
+    wire: Wire, bland: AsyncBlandClient, first: dict[str, Any]
 ) -> None:
-    # Nothing was sent the first time, so "not found" the second is the truth.
-    wire.add("DELETE", DELETE_URL, exception=connector_error())
+    wire.add("DELETE", DELETE_URL, **first)
     wire.add("DELETE", DELETE_URL, status=404, payload=NOT_FOUND_BODY)
 
     with pytest.raises(PoolNotFoundError):

@@ -128,29 +128,25 @@ async def test_a_static_token_is_not_resent_after_a_401(wire: Wire, clock: FakeC
     wire.assert_complete()
 
 
-@pytest.mark.parametrize("bad", [None, 42, b"bytes-token"])
-async def test_a_provider_returning_a_non_string_is_a_configuration_error(
-    mock_http: aioresponses, clock: FakeClock, bad: object
+NON_STRING_TOKENS: list[object] = [None, 42, b"bytes-token"]
+UNUSABLE_TOKENS = ["", "   ", "tok\nen", "tok en\r"]
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        *[pytest.param(bad, "not a string", id=f"non-string-{bad!r}") for bad in NON_STRING_TOKENS],
+        *[pytest.param(bad, None, id=f"unusable-{bad!r}") for bad in UNUSABLE_TOKENS],
+    ],
+)
+async def test_a_provider_returning_a_bad_token_is_a_configuration_error_before_sending(
+    mock_http: aioresponses, clock: FakeClock, bad: object, match: str | None
 ) -> None:
     async def provider() -> object:
         return bad
 
     async with _client(provider, clock) as client:
-        with pytest.raises(ghl_pools.ConfigurationError, match="not a string"):
-            await client.pools.list()
-
-    assert mock_http.requests == {}
-
-
-@pytest.mark.parametrize("bad", ["", "   ", "tok\nen", "tok en\r"])
-async def test_a_provider_returning_an_unusable_token_is_refused_before_sending(
-    mock_http: aioresponses, clock: FakeClock, bad: str
-) -> None:
-    async def provider() -> str:
-        return bad
-
-    async with _client(provider, clock) as client:
-        with pytest.raises(ghl_pools.ConfigurationError):
+        with pytest.raises(ghl_pools.ConfigurationError, match=match):
             await client.pools.list()
 
     assert mock_http.requests == {}

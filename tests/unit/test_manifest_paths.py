@@ -16,9 +16,7 @@ import os
 import shutil
 import sqlite3
 import stat
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -29,6 +27,8 @@ from bland_pools.provision import (
     ManifestUnusableError,
     SQLiteManifest,
 )
+
+from ._manifest_processes import held_by_another_process, opened_by_another_process
 
 POOL = "550e8400-e29b-41d4-a716-446655440001"
 NUMS = ("+15551234567",)
@@ -62,41 +62,6 @@ def test_a_name_sqlite_would_read_as_a_uri_is_that_file(tmp_path: Path, name: st
     db.close()
 
 
-_HOLDER: str = textwrap.dedent(
-    """
-    import sys
-    from bland_pools.provision import SQLiteManifest
-    store = SQLiteManifest(sys.argv[1])
-    print("holding", flush=True)
-    sys.stdin.read()
-    store.close()
-    """
-)
-_OPENER: str = textwrap.dedent(
-    """
-    import sys
-    from bland_pools.provision import SQLiteManifest
-    try:
-        SQLiteManifest(sys.argv[1]).close()
-    except Exception as exc:
-        print(type(exc).__name__)
-    else:
-        print("opened")
-    """
-)
-
-
-def opened_by_another_process(path: Path | str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", _OPENER, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 @posix
 @pytest.mark.parametrize("spelling", ["symlink", "dotdot", "symlinked-directory"])
 def test_two_spellings_of_one_manifest_contend_for_one_lock(tmp_path: Path, spelling: str) -> None:
@@ -111,24 +76,10 @@ def test_two_spellings_of_one_manifest_contend_for_one_lock(tmp_path: Path, spel
     else:
         (tmp_path / "alias").symlink_to(tmp_path)
         other = tmp_path / "alias" / "pools.db"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(real)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "holding"
+    with held_by_another_process(real):
         assert opened_by_another_process(other) == "ManifestLockedError"
         with pytest.raises(ManifestLockedError):
             SQLiteManifest(other)
-    finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        holder.wait(timeout=120)
-        assert holder.stdout is not None
-        holder.stdout.close()
 
     assert opened_by_another_process(other) == "opened"
     assert not (tmp_path / "link.db.lock").exists()

@@ -10,9 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +22,8 @@ from bland_pools.provision import (
     ManifestLockedError,
     SQLiteManifest,
 )
+
+from ._manifest_processes import held_by_another_process, opened_by_another_process
 
 POOL_1 = "550e8400-e29b-41d4-a716-446655440001"
 POOL_2 = "550e8400-e29b-41d4-a716-446655440002"
@@ -245,74 +244,21 @@ def test_a_locked_error_is_a_manifest_error(path: Path) -> None:
         SQLiteManifest(path)
 
 
-_HOLDER = textwrap.dedent(
-    """
-    import sys, time
-    from bland_pools.provision import SQLiteManifest
-    store = SQLiteManifest(sys.argv[1])
-    print("holding", flush=True)
-    sys.stdin.read()  # until the test closes our stdin (or kills us)
-    store.close()
-    """
-)
-
-_OPENER = textwrap.dedent(
-    """
-    import sys, time
-    from bland_pools.provision import SQLiteManifest
-    started = time.monotonic()
-    try:
-        SQLiteManifest(sys.argv[1]).close()
-    except Exception as exc:
-        print(type(exc).__name__, round(time.monotonic() - started, 3))
-    else:
-        print("opened", round(time.monotonic() - started, 3))
-    """
-)
-
-
-def _run_opener(path: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", _OPENER, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.split()[0]
-
-
 def test_a_second_process_is_refused_while_this_one_holds_it(path: Path) -> None:
     with SQLiteManifest(path) as store:
         store.applied("a", POOL_1, NUMS, None, "created")
-        assert _run_opener(path) == "ManifestLockedError"
+        assert opened_by_another_process(path) == "ManifestLockedError"
         assert keys(store) == ["a"]  # still ours
-    assert _run_opener(path) == "opened"
+    assert opened_by_another_process(path) == "opened"
 
 
 def test_a_killed_process_releases_the_lock(path: Path) -> None:
     SQLiteManifest(path).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "holding"
+    with held_by_another_process(path) as holder:
         with pytest.raises(ManifestLockedError):
             SQLiteManifest(path)
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait(timeout=60)
-    finally:
-        if holder.poll() is None:
-            holder.kill()
-            holder.wait(timeout=60)
-        if holder.stdin is not None:
-            holder.stdin.close()
-        if holder.stdout is not None:
-            holder.stdout.close()
 
     with SQLiteManifest(path) as store:
         assert store.meta("schema") == "2"

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
+from _loopback import serve
 from aiohttp import web
 
 import bland_pools
@@ -52,16 +53,8 @@ class Echo:
 @pytest.fixture
 async def echo() -> AsyncIterator[Echo]:
     server = Echo()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    server.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
+    async with serve(server.handle) as server.url:
         yield server
-    finally:
-        await runner.cleanup()
 
 
 def _walk(value: Any, seen: set[int]) -> Iterator[str]:

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 import aiohttp
 import pytest
+from _loopback import serve
 from aiohttp import web
 from aioresponses import aioresponses
 
@@ -478,15 +479,8 @@ class _TwoNames:
         app = web.Application()
         app.router.add_get("/v1/custom-dialing-pools", self.old)
         app.router.add_get("/v1/geospatial-dialing-pools", self.new)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            await runner.cleanup()
+        async with serve(app) as url:
+            yield url
 
 
 async def test_after_an_answer_that_settles_nothing_calls_go_at_once_and_none_switches_back(

@@ -222,6 +222,11 @@ RATE_LIMITED = {
 }
 
 
+def _rate_limited_with_retry_after_zero(mock: aioresponses) -> None:
+    """Every list is answered 429 with ``Retry-After: 0``."""
+    mock.get(POOLS_URL, status=429, payload=RATE_LIMITED, headers={"Retry-After": "0"}, repeat=True)
+
+
 def test_the_default_minimum_backoff_is_a_tenth_of_a_second() -> None:
     assert RetryPolicy().min_backoff == 0.1
 
@@ -229,13 +234,7 @@ def test_the_default_minimum_backoff_is_a_tenth_of_a_second() -> None:
 async def test_a_storm_of_429_with_retry_after_zero_still_waits_between_retries(
     mock_http: aioresponses,
 ) -> None:
-    mock_http.get(
-        POOLS_URL,
-        status=429,
-        payload=RATE_LIMITED,
-        headers={"Retry-After": "0"},
-        repeat=True,
-    )
+    _rate_limited_with_retry_after_zero(mock_http)
     clock = FakeClock()
 
     async with AsyncBlandClient(api_key=API_KEY, clock=clock, max_retries=20) as client:
@@ -248,13 +247,7 @@ async def test_a_storm_of_429_with_retry_after_zero_still_waits_between_retries(
 
 
 async def test_a_minimum_backoff_of_zero_honors_retry_after_zero(mock_http: aioresponses) -> None:
-    mock_http.get(
-        POOLS_URL,
-        status=429,
-        payload=RATE_LIMITED,
-        headers={"Retry-After": "0"},
-        repeat=True,
-    )
+    _rate_limited_with_retry_after_zero(mock_http)
     clock = FakeClock()
     policy = RetryPolicy(min_backoff=0, max_retries=20)
 
@@ -436,14 +429,6 @@ async def test_backoff_ceiling_doubles_between_retries(
 # -- transport failures --------------------------------------------------------------------
 
 
-async def test_a_timeout_on_get_is_retried(wire: Wire, bland: AsyncBlandClient) -> None:
-    wire.add("GET", pool_url(), exception=TimeoutError())
-    wire.add("GET", pool_url(), payload=_ok_pool())
-
-    assert (await bland.pools.get(POOL_ID)).id == POOL_ID
-    assert len(wire.log) == 2
-
-
 async def test_timeouts_on_every_attempt_raise_api_timeout_error(
     wire: Wire, bland: AsyncBlandClient
 ) -> None:
@@ -464,12 +449,13 @@ async def test_timeouts_on_every_attempt_raise_api_timeout_error(
 @pytest.mark.parametrize(
     "exc",
     [
+        pytest.param(TimeoutError(), id="timeout"),
         aiohttp.ServerDisconnectedError(),
         aiohttp.ClientOSError(104, "Connection reset by peer"),
         aiohttp.ClientPayloadError("Response payload is not completed"),
     ],
 )
-async def test_a_dropped_connection_on_get_is_retried(
+async def test_a_timeout_or_a_dropped_connection_on_get_is_retried(
     wire: Wire, bland: AsyncBlandClient, exc: Exception
 ) -> None:
     wire.add("GET", pool_url(), exception=exc)

@@ -76,31 +76,29 @@ def _register_everything(mock: aioresponses) -> None:
 
 
 @pytest.mark.parametrize("bad", BAD_NUMBERS)
-async def test_create_refuses_a_malformed_number_naming_it(
-    mock_http: aioresponses, bland: AsyncBlandClient, bad: Any
+@pytest.mark.parametrize(
+    ("call", "index"),
+    [
+        pytest.param(lambda c, bad: c.pools.create(["+12345678901", bad]), 1, id="create"),
+        pytest.param(lambda c, bad: c.pools.update(POOL_ID, [bad]), 0, id="update"),
+    ],
+)
+async def test_a_malformed_number_is_refused_naming_it(
+    mock_http: aioresponses,
+    bland: AsyncBlandClient,
+    call: Callable[[AsyncBlandClient, Any], Awaitable[object]],
+    index: int,
+    bad: Any,
 ) -> None:
     _register_everything(mock_http)
 
     with pytest.raises(bland_pools.InvalidPhoneNumbersError) as caught:
-        await bland.pools.create(["+12345678901", bad])
+        await call(bland, bad)
 
     assert repr(bad) in caught.value.message
-    assert "index 1" in caught.value.message
+    assert f"index {index}" in caught.value.message
     assert caught.value.code == "INVALID_PHONE_NUMBERS"
     assert caught.value.status is None
-    assert request_count(mock_http) == 0
-
-
-@pytest.mark.parametrize("bad", BAD_NUMBERS)
-async def test_update_refuses_a_malformed_number_naming_it(
-    mock_http: aioresponses, bland: AsyncBlandClient, bad: Any
-) -> None:
-    _register_everything(mock_http)
-
-    with pytest.raises(bland_pools.InvalidPhoneNumbersError) as caught:
-        await bland.pools.update(POOL_ID, [bad])
-
-    assert repr(bad) in caught.value.message
     assert request_count(mock_http) == 0
 
 
@@ -243,25 +241,26 @@ async def test_a_pool_id_that_could_change_the_path_is_refused_before_sending(
 
 
 @pytest.mark.parametrize("bad", [b for b in BAD_UUIDS if b is not None])
-async def test_create_refuses_an_encrypted_key_that_is_not_a_uuid_naming_it(
-    mock_http: aioresponses, bland: AsyncBlandClient, bad: Any
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda c, key: c.pools.create(NUMBERS, encrypted_key=key), id="create"),
+        pytest.param(
+            lambda c, key: c.pools.update(POOL_ID, NUMBERS, encrypted_key=key), id="update"
+        ),
+    ],
+)
+async def test_an_encrypted_key_that_is_not_a_uuid_is_refused_naming_it(
+    mock_http: aioresponses,
+    bland: AsyncBlandClient,
+    call: Callable[[AsyncBlandClient, Any], Awaitable[object]],
+    bad: Any,
 ) -> None:
     with pytest.raises(bland_pools.InvalidCredentialsError) as caught:
-        await bland.pools.create(NUMBERS, encrypted_key=bad)
+        await call(bland, bad)
 
     assert repr(bad) in caught.value.message
     assert caught.value.code == "INVALID_CREDENTIALS"
-    assert request_count(mock_http) == 0
-
-
-@pytest.mark.parametrize("bad", [b for b in BAD_UUIDS if b is not None])
-async def test_update_refuses_an_encrypted_key_that_is_not_a_uuid_naming_it(
-    mock_http: aioresponses, bland: AsyncBlandClient, bad: Any
-) -> None:
-    with pytest.raises(bland_pools.InvalidCredentialsError) as caught:
-        await bland.pools.update(POOL_ID, NUMBERS, encrypted_key=bad)
-
-    assert repr(bad) in caught.value.message
     assert request_count(mock_http) == 0
 
 
