@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from typing import Any, Final
 
@@ -96,20 +97,13 @@ async def _coverage(bland: Any, args: argparse.Namespace) -> shared.Report:
     return shared.report(calls, await _pool_numbers(bland, args), args.suggest)
 
 
-def _show(result: shared.Report, args: argparse.Namespace) -> int:
-    return shared.show(PROG, result, args)
-
-
 COVERAGE: Final = Command(
     name="coverage",
     summary="how many calls a pool's numbers reach locally, and which area codes to add",
-    description="For each call in CALLS (the callees' numbers), the closest a number of the "
-    "pool gets: area_code (the same area code or an overlay of it), state, time_zone, or "
-    "none; numbers that are not North American ones of an area code in service count as "
-    "unknown. Shown per state and per time zone, the worst-covered first; --suggest K adds "
-    "the K area codes that would lift the most calls to area_code level. Bland's own choice "
-    "of caller ID is not public: this measures geographic closeness, not what Bland will "
-    "dial. The pool's numbers come from --numbers, --pool (fetched; needs the API key), "
+    description=shared.description("the pool")
+    + " Bland's own choice of caller ID is not public: this measures geographic closeness, "
+    "not what Bland will dial. The pool's numbers come from --numbers, --pool (fetched; "
+    "needs the API key), "
     "--input (a provision file, --key to pick pools) or --manifest (every pool it holds). "
     'With --json: {"calls", "unknown", "levels", "by_state", "by_time_zone", '
     '"suggestions"}; with --csv: one row per scope and name. Rows of CALLS that are not '
@@ -134,7 +128,7 @@ COVERAGE: Final = Command(
         arg("--manifest", metavar="M", help="every pool of a provisioning manifest"),
     ),
     run=_coverage,
-    show=_show,
+    show=functools.partial(shared.show, PROG),
     open=_client,
     needs_credential=False,
 )

@@ -5,6 +5,7 @@ pools ``--pool`` names) against a call list; the rest is shared with ``bland-poo
 from __future__ import annotations
 
 import argparse
+import functools
 from typing import Any, Final
 
 from pools_core import _cli_coverage as shared
@@ -37,19 +38,11 @@ async def _coverage(ghl: Any, args: argparse.Namespace) -> shared.Report:
     return shared.report(calls, list(dict.fromkeys(numbers)), args.suggest)
 
 
-def _show(result: shared.Report, args: argparse.Namespace) -> int:
-    return shared.show(PROG, result, args)
-
-
 COVERAGE: Final = Command(
     name="coverage",
     summary="how many calls a location's pools reach locally, and which area codes to add",
-    description="For each call in CALLS (the callees' numbers), the closest a number of the "
-    "location's pools (or of the pools --pool names) gets: area_code (the same area code or "
-    "an overlay of it), state, time_zone, or none; numbers that are not North American ones "
-    "of an area code in service count as unknown. Shown per state and per time zone, the "
-    "worst-covered first; --suggest K adds the K area codes that would lift the most calls "
-    "to area_code level. The platforms do not publish how a pool picks its caller ID: this "
+    description=shared.description("the location's pools (or of the pools --pool names)")
+    + " The platforms do not publish how a pool picks its caller ID: this "
     "measures geographic closeness. Output, --json, --csv, --plot and the reading of CALLS "
     "are those of bland-pools coverage.",
     examples=(
@@ -66,5 +59,5 @@ COVERAGE: Final = Command(
         arg("--pool", action="append", metavar="ID", help="only this pool (repeatable)"),
     ),
     run=_coverage,
-    show=_show,
+    show=functools.partial(shared.show, PROG),
 )

@@ -242,6 +242,17 @@ def report(
     return Report(coverage, calls, tuple(found))
 
 
+def description(whose: str) -> str:
+    """The first part of both coverage commands' help: what each call is measured against."""
+    return (
+        f"For each call in CALLS (the callees' numbers), the closest a number of {whose} gets: "
+        "area_code (the same area code or an overlay of it), state, time_zone, or none; "
+        "numbers that are not North American ones of an area code in service count as "
+        "unknown. Shown per state and per time zone, the worst-covered first; --suggest K "
+        "adds the K area codes that would lift the most calls to area_code level."
+    )
+
+
 def show(prog: str, result: Report, args: argparse.Namespace) -> int:
     coverage = result.coverage
     for note in result.notes:
